@@ -1,0 +1,144 @@
+package io.walship.replica;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+
+/**
+ * A replica in a local folder (or any mounted file system). Each key is a file below the root.
+ *
+ * <p>Writes are atomic and create-only: the bytes go to a temporary file beside the target, are fsynced,
+ * and are then hard-linked to the final name, which fails if the name exists. The directory is fsynced
+ * after the link, so an acknowledged put survives a power loss.
+ */
+public final class FileReplicaStorage implements ReplicaStorage {
+    private static final String TEMP_SUFFIX = ".walship-tmp";
+
+    private final Path root;
+
+    public FileReplicaStorage(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    @Override
+    public String describe() {
+        return "file://" + root;
+    }
+
+    @Override
+    public void put(String key, Path source) throws IOException {
+        Path target = resolve(key);
+        Files.createDirectories(target.getParent());
+        Path temp = target.resolveSibling(target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + TEMP_SUFFIX);
+        try {
+            Files.copy(source, temp, StandardCopyOption.REPLACE_EXISTING);
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            try {
+                Files.createLink(target, temp);
+            } catch (FileAlreadyExistsException e) {
+                // A retried put of the same bytes is fine; anything else is another writer's object.
+                if (!sameContent(target, source)) {
+                    throw new ObjectExistsException(key, describe());
+                }
+            }
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+        fsyncDirectory(target.getParent());
+    }
+
+    @Override
+    public InputStream get(String key, long offset) throws IOException {
+        Path file = resolve(key);
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(file, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new ObjectNotFoundException(key);
+        }
+        ch.position(offset);
+        return Channels.newInputStream(ch);
+    }
+
+    @Override
+    public byte[] getRange(String key, long offset, int length) throws IOException {
+        Path file = resolve(key);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long available = Math.max(0, ch.size() - offset);
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(length, available));
+            while (buf.hasRemaining()) {
+                if (ch.read(buf, offset + buf.position()) < 0) {
+                    break;
+                }
+            }
+            return Arrays.copyOf(buf.array(), buf.position());
+        } catch (NoSuchFileException e) {
+            throw new ObjectNotFoundException(key);
+        }
+    }
+
+    @Override
+    public List<ObjectInfo> list(String prefix) throws IOException {
+        List<ObjectInfo> out = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return out;
+        }
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                if (!Files.isRegularFile(p) || p.getFileName().toString().endsWith(TEMP_SUFFIX)) {
+                    continue;
+                }
+                String key = root.relativize(p).toString().replace('\\', '/');
+                if (key.startsWith(prefix)) {
+                    out.add(new ObjectInfo(key, Files.size(p), Files.getLastModifiedTime(p).toInstant()));
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void delete(Collection<String> keys) throws IOException {
+        for (String key : keys) {
+            Files.deleteIfExists(resolve(key));
+        }
+    }
+
+    private Path resolve(String key) {
+        if (key.isEmpty() || key.startsWith("/") || key.contains("..") || key.endsWith("/")) {
+            throw new IllegalArgumentException("invalid object key: " + key);
+        }
+        return root.resolve(key);
+    }
+
+    private static boolean sameContent(Path a, Path b) throws IOException {
+        return Files.size(a) == Files.size(b) && Files.mismatch(a, b) == -1;
+    }
+
+    /** Makes a rename or link in {@code dir} durable; Linux needs an fsync of the directory itself. */
+    public static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.walship.replicator.wal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+
+/**
+ * Reads a {@code -wal} file the way SQLite's recovery does: the header first, then frames one by one, each
+ * accepted only if its salts match the header and its checksum continues the running checksum. The first frame
+ * that fails either test ends the valid log (it is torn, or left over from an earlier generation). Only frames
+ * up to the last commit frame are final; the frames after it belong to a transaction still being written.
+ */
+public final class WalScanner {
+    private final Path walPath;
+
+    public WalScanner(Path walPath) {
+        this.walPath = walPath;
+    }
+
+    public Path path() {
+        return walPath;
+    }
+
+    /** Receives every valid frame, in order. Frames after the last commit frame must be discarded by the sink. */
+    @FunctionalInterface
+    public interface FrameSink {
+        void accept(WalFrame frame) throws IOException;
+    }
+
+    /**
+     * What a scan found.
+     *
+     * @param committed the cursor after the last commit frame (unchanged from the start if none was found)
+     * @param lastCommitSize database size in pages after that commit, 0 if no commit was found
+     * @param uncommittedFrames valid frames after the last commit frame, which the sink must discard
+     */
+    public record ScanResult(WalCursor committed, long lastCommitSize, long uncommittedFrames) {
+    }
+
+    /** The WAL's size in bytes, 0 when it does not exist. */
+    public long size() throws IOException {
+        try (FileChannel ch = FileChannel.open(walPath, StandardOpenOption.READ)) {
+            return ch.size();
+        } catch (NoSuchFileException e) {
+            return 0;
+        }
+    }
+
+    /** The current header, empty when the file is missing, shorter than a header or not a valid WAL. */
+    public Optional<WalHeader> readHeader() throws IOException {
+        try (FileChannel ch = FileChannel.open(walPath, StandardOpenOption.READ)) {
+            ByteBuffer buf = ByteBuffer.allocate(WalHeader.SIZE);
+            readFully(ch, buf, 0);
+            return buf.hasRemaining() ? Optional.empty() : WalHeader.parse(buf.array());
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Scans frames after {@code from} in the generation {@code header} describes, handing each valid frame to
+     * {@code sink}. Stops at the end of the file, at a torn frame, at a frame with other salts, or at a checksum
+     * mismatch: all of these are the normal end of the valid log.
+     */
+    public ScanResult scan(WalHeader header, WalCursor from, FrameSink sink) throws IOException {
+        int pageSize = header.pageSize();
+        byte[] frameHeader = new byte[WalFrame.HEADER_SIZE];
+        byte[] page = new byte[pageSize];
+        WalCursor committed = from;
+        long lastCommitSize = 0;
+        long uncommitted = 0;
+        WalChecksum running = from.checksum();
+        long index = from.frames();
+        try (FileChannel ch = FileChannel.open(walPath, StandardOpenOption.READ)) {
+            ByteBuffer hb = ByteBuffer.wrap(frameHeader);
+            ByteBuffer pb = ByteBuffer.wrap(page);
+            while (true) {
+                long offset = WalCursor.frameOffset(index + 1, pageSize);
+                hb.clear();
+                pb.clear();
+                readFully(ch, hb, offset);
+                if (hb.hasRemaining()) {
+                    break;
+                }
+                readFully(ch, pb, offset + WalFrame.HEADER_SIZE);
+                if (pb.hasRemaining()) {
+                    break;
+                }
+                if (hb.getInt(8) != header.salt1() || hb.getInt(12) != header.salt2()) {
+                    break;
+                }
+                WalChecksum sum = running.update(header.bigEndianChecksum(), frameHeader, 0, 8)
+                        .update(header.bigEndianChecksum(), page, 0, pageSize);
+                if (sum.s1() != hb.getInt(16) || sum.s2() != hb.getInt(20)) {
+                    break;
+                }
+                long pgno = Integer.toUnsignedLong(hb.getInt(0));
+                if (pgno == 0) {
+                    break;
+                }
+                running = sum;
+                index++;
+                long commitSize = Integer.toUnsignedLong(hb.getInt(4));
+                sink.accept(new WalFrame(index, pgno, commitSize, page, sum));
+                if (commitSize != 0) {
+                    committed = new WalCursor(index, sum);
+                    lastCommitSize = commitSize;
+                    uncommitted = 0;
+                } else {
+                    uncommitted++;
+                }
+            }
+        } catch (NoSuchFileException e) {
+            // The WAL vanished mid-scan; what was read so far is still valid.
+        }
+        return new ScanResult(committed, lastCommitSize, uncommitted);
+    }
+
+    /**
+     * Reads the header fields of frame {@code frameIndex} and checks that it is still the frame that was captured:
+     * same salts and the same stored checksum. Used to prove that a WAL was not rewritten under us.
+     */
+    public boolean frameMatches(WalHeader header, long frameIndex, WalChecksum expected) throws IOException {
+        try (FileChannel ch = FileChannel.open(walPath, StandardOpenOption.READ)) {
+            ByteBuffer hb = ByteBuffer.allocate(WalFrame.HEADER_SIZE);
+            readFully(ch, hb, WalCursor.frameOffset(frameIndex, header.pageSize()));
+            return !hb.hasRemaining() && hb.getInt(8) == header.salt1() && hb.getInt(12) == header.salt2()
+                    && hb.getInt(16) == expected.s1() && hb.getInt(20) == expected.s2();
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Reads the page image of frame {@code frameIndex} into {@code page} if that frame still carries the expected
+     * salts and checksum; returns false (and leaves {@code page} undefined) otherwise.
+     */
+    public static boolean readFramePage(FileChannel ch, WalHeader header, long frameIndex, WalChecksum expected,
+                                        byte[] page) throws IOException {
+        long offset = WalCursor.frameOffset(frameIndex, header.pageSize());
+        ByteBuffer hb = ByteBuffer.allocate(WalFrame.HEADER_SIZE);
+        readFully(ch, hb, offset);
+        ByteBuffer pb = ByteBuffer.wrap(page, 0, header.pageSize());
+        readFully(ch, pb, offset + WalFrame.HEADER_SIZE);
+        if (hb.hasRemaining() || pb.hasRemaining()) {
+            return false;
+        }
+        // Check the header again after the page: a restart that overwrote the frame while we read it changes the salts.
+        ByteBuffer again = ByteBuffer.allocate(WalFrame.HEADER_SIZE);
+        readFully(ch, again, offset);
+        return hb.getInt(8) == header.salt1() && hb.getInt(12) == header.salt2()
+                && hb.getInt(16) == expected.s1() && hb.getInt(20) == expected.s2()
+                && again.rewind().equals(hb.rewind());
+    }
+
+    static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
+        while (buf.hasRemaining()) {
+            int n = ch.read(buf, position + buf.position());
+            if (n < 0) {
+                return;
+            }
+        }
+    }
+}
