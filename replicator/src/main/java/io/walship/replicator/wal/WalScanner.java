@@ -35,10 +35,11 @@ public final class WalScanner {
      * What a scan found.
      *
      * @param committed the cursor after the last commit frame (unchanged from the start if none was found)
+     * @param end the cursor after the last valid frame, committed or not
      * @param lastCommitSize database size in pages after that commit, 0 if no commit was found
-     * @param uncommittedFrames valid frames after the last commit frame, which the sink must discard
+     * @param uncommittedFrames valid frames after the last commit frame
      */
-    public record ScanResult(WalCursor committed, long lastCommitSize, long uncommittedFrames) {
+    public record ScanResult(WalCursor committed, WalCursor end, long lastCommitSize, long uncommittedFrames) {
     }
 
     /** The WAL's size in bytes, 0 when it does not exist. */
@@ -63,10 +64,16 @@ public final class WalScanner {
 
     /**
      * Scans frames after {@code from} in the generation {@code header} describes, handing each valid frame to
-     * {@code sink}. Stops at the end of the file, at a torn frame, at a frame with other salts, or at a checksum
+     * {@code sink}. {@code from} may point after an uncommitted frame: a caller that keeps an open transaction's
+     * frames between scans continues from there instead of reading them again. Stops at the end of the file, at a torn frame, at a frame with other salts, or at a checksum
      * mismatch: all of these are the normal end of the valid log.
      */
     public ScanResult scan(WalHeader header, WalCursor from, FrameSink sink) throws IOException {
+        return scan(header, from, Long.MAX_VALUE, sink);
+    }
+
+    /** Like {@link #scan(WalHeader, WalCursor, FrameSink)}, stopping after frame {@code lastFrame}. */
+    public ScanResult scan(WalHeader header, WalCursor from, long lastFrame, FrameSink sink) throws IOException {
         int pageSize = header.pageSize();
         byte[] frameHeader = new byte[WalFrame.HEADER_SIZE];
         byte[] page = new byte[pageSize];
@@ -78,7 +85,7 @@ public final class WalScanner {
         try (FileChannel ch = FileChannel.open(walPath, StandardOpenOption.READ)) {
             ByteBuffer hb = ByteBuffer.wrap(frameHeader);
             ByteBuffer pb = ByteBuffer.wrap(page);
-            while (true) {
+            while (index < lastFrame) {
                 long offset = WalCursor.frameOffset(index + 1, pageSize);
                 hb.clear();
                 pb.clear();
@@ -117,7 +124,7 @@ public final class WalScanner {
         } catch (NoSuchFileException e) {
             // The WAL vanished mid-scan; what was read so far is still valid.
         }
-        return new ScanResult(committed, lastCommitSize, uncommitted);
+        return new ScanResult(committed, new WalCursor(index, running), lastCommitSize, uncommitted);
     }
 
     /**

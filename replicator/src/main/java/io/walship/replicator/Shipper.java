@@ -1,0 +1,312 @@
+package io.walship.replicator;
+
+import io.walship.config.ReplicationSettings;
+import io.walship.replica.DatabasePages;
+import io.walship.replica.FileReplicaStorage;
+import io.walship.replica.ObjectExistsException;
+import io.walship.replica.ObjectHeader;
+import io.walship.replica.ObjectKeys;
+import io.walship.replica.ObjectKind;
+import io.walship.replica.ReplicaStorage;
+import io.walship.replica.SegmentWriter;
+import io.walship.replicator.spool.CapturePoint;
+import io.walship.replicator.spool.Spool;
+import io.walship.replicator.spool.SpoolReader;
+import io.walship.replicator.spool.SpoolRecord;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ships one database's spool to one replica, in txid order: transactions batched into segments, snapshots as they
+ * come. The replica's own listing says where shipping resumes, so a restart neither loses nor repeats a transaction.
+ *
+ * <p>Each segment is first written whole to the outbox folder (temporary name, fsync, rename) and only then
+ * uploaded; the upload is retried with backoff until it succeeds, and after a crash the outbox object is uploaded
+ * again under the same key, which the replica contract makes idempotent.
+ */
+final class Shipper {
+    private static final Logger log = LoggerFactory.getLogger(Shipper.class);
+
+    private final String name;
+    private final Spool spool;
+    private final ReplicaStorage storage;
+    private final Path outbox;
+    private final ReplicationSettings settings;
+    private final Clock clock;
+    private final Runnable snapshotRequest;
+    private volatile long shippedTxid;
+    private volatile boolean stopping;
+    private volatile String lastError;
+    private SpoolReader reader;
+    private SpoolRecord pending;
+    private boolean positioned;
+    private boolean skippedUnusable;
+    private Instant lastUpload = Instant.EPOCH;
+
+    /** A transaction waiting in the current batch: its commit point and the newest spool record of each page. */
+    private record Tx(CapturePoint point, TreeMap<Long, SpoolRecord.Page> pages) {
+    }
+
+    Shipper(String name, Spool spool, ReplicaStorage storage, Path outbox, ReplicationSettings settings, Clock clock,
+            Runnable snapshotRequest) {
+        this.name = name;
+        this.spool = spool;
+        this.storage = storage;
+        this.outbox = outbox;
+        this.settings = settings;
+        this.clock = clock;
+        this.snapshotRequest = snapshotRequest;
+    }
+
+    long shippedTxid() {
+        return shippedTxid;
+    }
+
+    String lastError() {
+        return lastError;
+    }
+
+    /** Learns the replica's position from its listing and finishes an upload a crash interrupted. */
+    long init() throws IOException, InterruptedException {
+        long last = 0;
+        for (var info : storage.list("")) {
+            var parsed = ObjectKeys.parse(info.key());
+            if (parsed.isPresent()) {
+                last = Math.max(last, parsed.get().lastTxid());
+            }
+        }
+        shippedTxid = last;
+        reader = spool.reader();
+        Files.createDirectories(outbox);
+        List<Path> leftovers = new ArrayList<>();
+        try (Stream<Path> s = Files.list(outbox)) {
+            s.forEach(leftovers::add);
+        }
+        leftovers.sort(null);
+        for (Path p : leftovers) {
+            var parsed = ObjectKeys.parse(ObjectKeys.SEGMENTS + p.getFileName());
+            if (parsed.isPresent() && parsed.get().firstTxid() == shippedTxid + 1) {
+                log.info("{}: uploading {} left in the outbox by an interrupted run", name, p.getFileName());
+                upload(parsed.get().key(), p);
+                shippedTxid = parsed.get().lastTxid();
+            }
+            Files.deleteIfExists(p);
+        }
+        log.info("{}: replica {} holds txids up to {}", name, storage.describe(), shippedTxid);
+        return shippedTxid;
+    }
+
+    void stop() {
+        stopping = true;
+        spool.wakeUp();
+    }
+
+    /** Ships until stopped. Upload failures are retried inside; only an owner conflict or a damaged spool end it. */
+    void run() throws IOException, InterruptedException {
+        while (!stopping) {
+            shipAvailable();
+            if (!stopping) {
+                spool.awaitDurableBeyond(shippedTxid, 1000);
+            }
+        }
+    }
+
+    /** Ships everything durable in the spool now, trying each upload once; used for the final sync at shutdown. */
+    void drain() throws IOException, InterruptedException {
+        shipAvailable();
+    }
+
+    void close() throws IOException {
+        reader.close();
+    }
+
+    private void shipAvailable() throws IOException, InterruptedException {
+        if (!positioned && !position()) {
+            return;
+        }
+        long wait = Duration.between(clock.instant(), lastUpload.plus(settings.syncInterval())).toMillis();
+        if (wait > 0 && !stopping) {
+            Thread.sleep(wait);
+        }
+        List<Tx> batch = new ArrayList<>();
+        long batchBytes = 0;
+        TreeMap<Long, SpoolRecord.Page> pages = new TreeMap<>();
+        while (true) {
+            SpoolRecord rec = pending != null ? pending : reader.next();
+            pending = null;
+            if (rec == null) {
+                break;
+            }
+            if (rec instanceof SpoolRecord.Page p) {
+                pages.put(p.pgno(), p);
+            } else if (rec instanceof SpoolRecord.Commit c) {
+                batch.add(new Tx(c.point(), pages));
+                batchBytes += (long) pages.size() * c.point().pageSize();
+                pages = new TreeMap<>();
+                if (batchBytes >= settings.maxSegmentSize().bytes()) {
+                    shipSegment(batch);
+                    batch.clear();
+                    batchBytes = 0;
+                }
+            } else if (rec instanceof SpoolRecord.Snapshot s) {
+                shipSegment(batch);
+                batch.clear();
+                batchBytes = 0;
+                shipSnapshot(s.point());
+            }
+        }
+        shipSegment(batch);
+    }
+
+    /**
+     * Finds where shipping continues: the record of txid {@code shipped + 1}, or else the next snapshot (the replica
+     * then misses some txids, which is said at WARN). Without either, asks the capturer for a snapshot.
+     */
+    private boolean position() throws IOException {
+        long shipped = shippedTxid;
+        while (true) {
+            SpoolRecord rec = reader.next();
+            if (rec == null) {
+                if (skippedUnusable) {
+                    // The spool has transactions but none that continue the replica: it needs a snapshot to start from.
+                    snapshotRequest.run();
+                }
+                return false;
+            }
+            if (rec.txid() <= shipped) {
+                continue;
+            }
+            boolean continues = rec.txid() == shipped + 1 && (shipped > 0 || rec instanceof SpoolRecord.Snapshot);
+            if (continues || rec instanceof SpoolRecord.Snapshot) {
+                if (!continues) {
+                    log.warn("{}: the spool no longer holds txids {}..{} that replica {} lacks; continuing from snapshot {}",
+                            name, shipped + 1, rec.txid() - 1, storage.describe(), rec.txid());
+                }
+                pending = rec;
+                positioned = true;
+                return true;
+            }
+            skippedUnusable = true;
+        }
+    }
+
+    private void shipSegment(List<Tx> batch) throws IOException, InterruptedException {
+        if (batch.isEmpty()) {
+            return;
+        }
+        CapturePoint first = batch.get(0).point();
+        CapturePoint last = batch.get(batch.size() - 1).point();
+        String key = ObjectKeys.segment(first.txid(), last.txid());
+        Path file = outbox.resolve(key.substring(ObjectKeys.SEGMENTS.length()));
+        writeSegment(batch, file);
+        upload(key, file);
+        Files.deleteIfExists(file);
+        shipped(last.txid());
+    }
+
+    private void writeSegment(List<Tx> batch, Path file) throws IOException {
+        CapturePoint first = batch.get(0).point();
+        CapturePoint last = batch.get(batch.size() - 1).point();
+        int pageSize = first.pageSize();
+        ObjectHeader header = new ObjectHeader(ObjectKind.SEGMENT, pageSize, last.databasePages(), first.txid(), last.txid(),
+                first.time(), last.time(), batch.size());
+        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+        byte[] page = new byte[pageSize];
+        long lockPage = DatabasePages.lockPage(pageSize);
+        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+            SegmentWriter w = new SegmentWriter(out, header);
+            Map<Path, FileChannel> open = new java.util.HashMap<>();
+            try {
+                for (Tx tx : batch) {
+                    if (tx.point().pageSize() != pageSize) {
+                        throw new IllegalStateException("page size changed inside a batch without a snapshot");
+                    }
+                    long size = tx.point().databasePages();
+                    List<SpoolRecord.Page> kept = tx.pages().values().stream()
+                            .filter(p -> p.pgno() <= size && p.pgno() != lockPage).toList();
+                    w.beginTransaction(tx.point().txid(), tx.point().time().toEpochMilli(), size, kept.size());
+                    for (SpoolRecord.Page p : kept) {
+                        FileChannel src = open.get(p.file());
+                        if (src == null) {
+                            src = FileChannel.open(p.file(), StandardOpenOption.READ);
+                            open.put(p.file(), src);
+                        }
+                        readPage(src, p, page);
+                        w.page(p.pgno(), page, 0);
+                    }
+                }
+            } finally {
+                for (FileChannel c : open.values()) {
+                    c.close();
+                }
+            }
+            w.finish();
+            out.flush();
+            ch.force(true);
+        }
+        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
+        FileReplicaStorage.fsyncDirectory(outbox);
+    }
+
+    private static void readPage(FileChannel src, SpoolRecord.Page p, byte[] into) throws IOException {
+        SpoolReader.readPage(src, p, into);
+    }
+
+    private void shipSnapshot(CapturePoint point) throws IOException, InterruptedException {
+        upload(ObjectKeys.snapshot(point.txid()), spool.snapshotPath(point.txid()));
+        shipped(point.txid());
+    }
+
+    private void shipped(long txid) throws IOException {
+        shippedTxid = Math.max(shippedTxid, txid);
+        lastUpload = clock.instant();
+        spool.release(shippedTxid);
+    }
+
+    /** Uploads until it succeeds; backoff doubles from 1 s to 30 s with jitter. An owner conflict is final. */
+    private void upload(String key, Path file) throws IOException, InterruptedException {
+        long backoff = 1000;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                storage.put(key, file);
+                if (lastError != null) {
+                    log.info("{}: replica {} reachable again", name, storage.describe());
+                }
+                lastError = null;
+                return;
+            } catch (ObjectExistsException e) {
+                lastError = e.getMessage();
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                lastError = e.getMessage();
+                log.warn("{}: upload of {} to {} failed (attempt {}): {}; retrying in {} ms", name, key, storage.describe(),
+                        attempt, e.toString(), backoff);
+                if (stopping) {
+                    throw new IOException("stopped while " + key + " was not uploaded; it stays in the spool", e);
+                }
+                Thread.sleep(backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1));
+                backoff = Math.min(backoff * 2, 30_000);
+            }
+        }
+    }
+}

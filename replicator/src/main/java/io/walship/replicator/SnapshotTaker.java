@@ -1,0 +1,73 @@
+package io.walship.replicator;
+
+import io.walship.replica.DatabasePages;
+import io.walship.replica.ObjectHeader;
+import io.walship.replica.ObjectKind;
+import io.walship.replica.SnapshotWriter;
+import io.walship.replicator.wal.WalHeader;
+import io.walship.replicator.wal.WalScanner;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+
+/**
+ * Writes a snapshot object of the database as walship's pinned read transaction sees it: each page comes from the
+ * newest committed WAL frame that holds it (per the {@link PageOverlay}), or from the database file.
+ *
+ * <p>Why this is consistent while the app keeps writing: the reader's read mark stops checkpoints from copying
+ * frames past the pinned state into the database file, and stops the WAL from restarting. The one exception is a
+ * reader that SQLite placed on "read mark 0" because every frame was already checkpointed; then a restart may
+ * rewrite frames, but the database file alone already holds the pinned state and no checkpoint can change it. So a
+ * frame that no longer carries the salts and checksum it had when captured is read from the database file instead.
+ */
+final class SnapshotTaker {
+    private SnapshotTaker() {
+    }
+
+    static void write(Path target, long txid, Instant time, int pageSize, long databasePages, DatabaseFile db,
+                      WalHeader generation, PageOverlay overlay, Path walPath) throws IOException {
+        long stored = SnapshotWriter.storedPages(databasePages, pageSize);
+        ObjectHeader header = new ObjectHeader(ObjectKind.SNAPSHOT, pageSize, databasePages, txid, txid, time, time, stored);
+        byte[] page = new byte[pageSize];
+        long lockPage = DatabasePages.lockPage(pageSize);
+        try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE);
+             FileChannel wal = openWal(walPath, generation, overlay)) {
+            OutputStream stream = new BufferedOutputStream(Channels.newOutputStream(out), 1 << 16);
+            SnapshotWriter writer = new SnapshotWriter(stream, header);
+            for (long pgno = 1; pgno <= databasePages; pgno++) {
+                if (pgno == lockPage) {
+                    continue;
+                }
+                PageOverlay.FrameRef ref = overlay.get(pgno);
+                boolean fromWal = ref != null && wal != null
+                        && WalScanner.readFramePage(wal, generation, ref.frame(), ref.checksum(), page);
+                if (!fromWal && !db.readPage(pgno, pageSize, page)) {
+                    throw new IOException("page " + pgno + " of " + db.path() + " is neither in the WAL nor in the database file;"
+                            + " the database changed under the snapshot");
+                }
+                writer.page(page, 0);
+            }
+            writer.finish();
+            stream.flush();
+            out.force(true);
+        }
+    }
+
+    private static FileChannel openWal(Path walPath, WalHeader generation, PageOverlay overlay) throws IOException {
+        if (generation == null || overlay.size() == 0) {
+            return null;
+        }
+        try {
+            return FileChannel.open(walPath, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+}

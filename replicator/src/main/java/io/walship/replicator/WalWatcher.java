@@ -1,0 +1,66 @@
+package io.walship.replicator;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wakes the capture loop within milliseconds of a change to the database's folder (inotify on Linux), with a
+ * polling fallback: when no event arrives, or the platform has no native watch, it returns after the monitor
+ * interval anyway.
+ */
+final class WalWatcher implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(WalWatcher.class);
+
+    private final WatchService service;
+
+    WalWatcher(Path dbPath) {
+        WatchService ws = null;
+        try {
+            ws = FileSystems.getDefault().newWatchService();
+            Path dir = dbPath.toAbsolutePath().getParent();
+            dir.register(ws, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
+                    StandardWatchEventKinds.ENTRY_DELETE);
+        } catch (IOException | UnsupportedOperationException e) {
+            log.info("no file-system watch for {} ({}); polling only", dbPath, e.toString());
+            if (ws != null) {
+                try {
+                    ws.close();
+                } catch (IOException ignored) {
+                    // Nothing to release beyond what close attempted.
+                }
+            }
+            ws = null;
+        }
+        this.service = ws;
+    }
+
+    /** Waits until something in the folder changes or {@code timeout} passes. */
+    void await(Duration timeout) throws InterruptedException {
+        if (service == null) {
+            Thread.sleep(timeout.toMillis());
+            return;
+        }
+        WatchKey key = service.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        while (key != null) {
+            key.pollEvents();
+            key.reset();
+            key = service.poll();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (service != null) {
+            service.close();
+        }
+    }
+}
