@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /** {@code walship replicate DB REPLICA}: runs the daemon in the foreground until SIGINT or SIGTERM. */
 @Command(name = "replicate", mixinStandardHelpOptions = true,
@@ -74,7 +75,7 @@ public final class ReplicateCommand implements Callable<Integer> {
             return usage(e.getMessage());
         }
         CountDownLatch signalled = new CountDownLatch(1);
-        Signal.Handler handler = sig -> {
+        SignalHandler handler = sig -> {
             if (signalled.getCount() == 0) {
                 log.warn("second signal: exiting at once; the spool keeps what was not shipped");
                 Runtime.getRuntime().halt(128 + sig.getNumber());

@@ -174,9 +174,13 @@ final class Capturer {
                 dropOpenTransaction();
             }
         } else if (session.pinned() && pinnedFrames >= 0 && committed.frames() == pinnedFrames
-                && (generation == null || generation.isFollowedBy(header))) {
+                && (generation == null || header.pageSize() == generation.pageSize())) {
+            // Proven by the pin, not by the header: SQLite writes checkpoint sequence + 1 and salt-1 + 1 only when the
+            // connection that restarted the WAL also writes its first frame; another connection may start it with its
+            // own sequence number and random salts.
             dropOpenTransaction();
-            log.debug("{}: WAL restarted, now {}", dbPath, header);
+            log.debug("{}: WAL restarted{}, now {}", dbPath,
+                    generation != null && generation.isFollowedBy(header) ? "" : " by another connection", header);
             generation = header;
             committed = WalCursor.start(header);
             scanned = committed;
@@ -197,11 +201,12 @@ final class Capturer {
         if (header.pageSize() != generation.pageSize()) {
             return "the page size changed from " + generation.pageSize() + " to " + header.pageSize();
         }
-        if (generation.isFollowedBy(header)) {
-            return "the WAL restarted while walship could not prove it had copied every frame (" + generation + " -> " + header + ")";
+        if (pinnedFrames >= 0 && committed.frames() != pinnedFrames) {
+            return "the WAL restarted although walship had not copied all of it since its last pin (" + generation + " -> "
+                    + header + "); SQLite should not allow this";
         }
-        return "the WAL header does not follow the captured one (" + generation + " -> " + header
-                + "): the WAL was replaced, or restarted more than once";
+        return "the WAL was restarted more than once, or replaced, since walship last proved its position (" + generation
+                + " -> " + header + ")";
     }
 
     /** A rolled-back transaction's frames can be overwritten by the next one; check the open one is still there. */
@@ -321,19 +326,18 @@ final class Capturer {
             return;
         }
         SqliteSession.CheckpointResult r = session.checkpoint("TRUNCATE");
-        boolean quiet = session.dataVersion() == version;
         log.warn("{}: WAL grew past {}; TRUNCATE checkpoint {}", dbPath, settings.emergencyWalSize(),
                 r.busy() ? "could not finish (readers are active)" : "done");
-        pinnedFrames = quiet ? committed.frames() : -1;
-        if (!r.busy() && !quiet) {
-            breakSnapshot("the app committed while walship ran an emergency TRUNCATE checkpoint without its read transaction");
-            return;
-        }
+        // walship held no read transaction during the checkpoint. If no other connection committed since the barrier
+        // (SQLite's data_version did not move), the WAL held exactly what was captured and the pin can be taken again
+        // as if it had never been released; otherwise the checkpoint may have swept away frames walship never saw.
         try (AutoCloseable barrier = session.barrier()) {
-            reason = captureAvailable();
-            if (reason == null) {
-                spool.sync();
+            if (session.dataVersion() == version) {
                 pin();
+                pinnedFrames = committed.frames();
+                reason = null;
+            } else {
+                reason = "the app committed while walship ran an emergency TRUNCATE checkpoint without its read transaction";
             }
         } catch (IOException | SQLException | RuntimeException e) {
             throw e;

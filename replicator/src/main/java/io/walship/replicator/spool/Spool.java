@@ -171,7 +171,8 @@ public final class Spool implements Closeable {
         if (pendingTxid != 0) {
             throw new IllegalStateException("snapshot while transaction " + pendingTxid + " is open");
         }
-        long lastTxid = last == null ? 0 : last.txid();
+        // The first record of a new spool may start anywhere: after a lost spool the sequence continues the replica's.
+        long lastTxid = last == null ? point.txid() - 1 : last.txid();
         if (point.txid() != lastTxid && point.txid() != lastTxid + 1) {
             throw new IllegalStateException("snapshot txid " + point.txid() + " after " + lastTxid);
         }

@@ -1,0 +1,306 @@
+package io.walship.it.inprocess;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.walship.config.ByteSize;
+import io.walship.config.ReplicationSettings;
+import io.walship.replica.FileReplicaStorage;
+import io.walship.replica.ObjectKeys;
+import io.walship.replica.ObjectKind;
+import io.walship.replicator.DatabaseReplicator;
+import io.walship.restore.RestoreOutcome;
+import io.walship.restore.RestoreRequest;
+import io.walship.restore.RestoreTarget;
+import io.walship.restore.Restorer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Continuity rules of the capture, in process: when walship can prove it saw every transaction it continues the
+ * txid sequence without a snapshot; when it cannot, it takes one. Every restore is compared with the app's own
+ * state after the matching transaction.
+ */
+@Timeout(180)
+class ContinuityTest {
+    @TempDir
+    Path dir;
+    private Path db;
+    private FileReplicaStorage storage;
+    private InteractiveApp app;
+    private DatabaseReplicator replicator;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        db = dir.resolve("app.db");
+        storage = new FileReplicaStorage(dir.resolve("replica"));
+        app = new InteractiveApp(db, dir, 7);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (replicator != null) {
+            replicator.stop(Duration.ofSeconds(5));
+        }
+        app.close();
+    }
+
+    private static ReplicationSettings settings() {
+        return ReplicationSettings.defaults().withSyncInterval(Duration.ZERO).withMonitorInterval(Duration.ofMillis(50))
+                .withCheckpointPages(200);
+    }
+
+    private void startReplicator(ReplicationSettings settings) {
+        replicator = new DatabaseReplicator(db, storage, settings, Clock.systemUTC());
+        replicator.start();
+    }
+
+    private void stopReplicator() throws InterruptedException {
+        replicator.stop(Duration.ofSeconds(10));
+        replicator = null;
+    }
+
+    @Test
+    void restartWithTheWalIntactResumesWithoutASnapshot() throws Exception {
+        app.send("tx 20");
+        startReplicator(settings());
+        awaitReplicated();
+        app.send("tx 20");
+        awaitReplicated();
+        stopReplicator();
+        app.send("tx 15");
+        startReplicator(settings());
+        app.send("tx 10");
+        awaitReplicated();
+        assertEquals(1, snapshots().size(), "continuity was provable: no second snapshot " + snapshots());
+        verifyRestores();
+    }
+
+    @Test
+    void appCheckpointsOfEveryModeWhileReplicatingNeedNoSnapshot() throws Exception {
+        app.send("tx 5");
+        startReplicator(settings());
+        for (int round = 0; round < 3; round++) {
+            app.send("tx 8");
+            app.send("checkpoint PASSIVE");
+            app.send("tx 8");
+            awaitReplicated();
+            app.send("checkpoint RESTART");
+            app.send("tx 8");
+            awaitReplicated();
+            app.send("checkpoint TRUNCATE");
+            app.send("tx 8");
+        }
+        awaitReplicated();
+        assertEquals(1, snapshots().size(), "the app's checkpoints must not break continuity " + snapshots());
+        verifyRestores();
+    }
+
+    @Test
+    void walshipStoppedWhileTheAppTruncatesTakesASnapshot() throws Exception {
+        app.send("tx 10");
+        startReplicator(settings());
+        awaitReplicated();
+        long before = replicator.capturedTxid();
+        stopReplicator();
+        app.send("tx 10");
+        app.send("checkpoint TRUNCATE");
+        app.send("tx 5");
+        startReplicator(settings());
+        awaitReplicated();
+        List<Long> snaps = snapshots();
+        assertEquals(2, snaps.size(), "continuity could not be proven: a new snapshot " + snaps);
+        assertEquals(before + 1, snaps.get(1), "the new snapshot continues the txid sequence");
+        verifyRestores();
+    }
+
+    @Test
+    void aLostSpoolContinuesTheSequenceFromTheReplica() throws Exception {
+        app.send("tx 10");
+        startReplicator(settings());
+        awaitReplicated();
+        long before = replicator.shippedTxid();
+        stopReplicator();
+        deleteRecursively(DatabaseReplicator.defaultSpoolDir(db));
+        app.send("tx 5");
+        startReplicator(settings());
+        awaitReplicated();
+        List<Long> snaps = snapshots();
+        assertEquals(List.of(1L, before + 1), snaps);
+        verifyRestores();
+    }
+
+    @Test
+    void aRolledBackTransactionThatSpilledIntoTheWalIsNeverCaptured() throws Exception {
+        app.send("tx 5");
+        startReplicator(settings().withCheckpointPages(100_000));
+        awaitReplicated();
+        app.send("rollback-spill 3000");
+        app.send("tx 3");
+        awaitReplicated();
+        app.send("rollback-spill 500");
+        app.send("tx 2");
+        awaitReplicated();
+        assertEquals(1, snapshots().size());
+        verifyRestores();
+    }
+
+    @Test
+    void theEmergencyTruncateKeepsEveryTransaction() throws Exception {
+        app.send("tx 3");
+        startReplicator(settings().withCheckpointPages(100_000).withEmergencyWalSize(ByteSize.parse("64KiB")));
+        for (int i = 0; i < 6; i++) {
+            app.send("tx 10 12");
+            awaitReplicated();
+        }
+        verifyRestores();
+        // After the app goes quiet the WAL is small again: walship truncated it.
+        long deadline = System.currentTimeMillis() + 10_000;
+        Path wal = Path.of(db + "-wal");
+        while (Files.size(wal) > 64 * 1024 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(Files.size(wal) <= 64 * 1024, "WAL size " + Files.size(wal));
+    }
+
+    @Test
+    void aTransactionLargerThanTheCheckpointThresholdIsCapturedWhole() throws Exception {
+        app.send("tx 3");
+        startReplicator(settings().withCheckpointPages(50));
+        app.send("bigtx 3000");
+        app.send("tx 3");
+        app.send("vacuum");
+        app.send("tx 2");
+        awaitReplicated();
+        assertEquals(1, snapshots().size());
+        verifyRestores();
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------------
+
+    private List<Long> snapshots() throws Exception {
+        return storage.list(ObjectKeys.SNAPSHOTS).stream().map(i -> ObjectKeys.parse(i.key()))
+                .filter(o -> o.isPresent() && o.get().kind() == ObjectKind.SNAPSHOT).map(o -> o.get().firstTxid()).sorted().toList();
+    }
+
+    private long latestTxid() throws Exception {
+        return storage.list("").stream().map(i -> ObjectKeys.parse(i.key())).filter(java.util.Optional::isPresent)
+                .mapToLong(o -> o.get().lastTxid()).max().orElse(0);
+    }
+
+    /** Waits until the replica's latest state is the app's latest transaction. */
+    private void awaitReplicated() throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        long checked = -1;
+        while (System.currentTimeMillis() < deadline) {
+            long captured = replicator.capturedTxid();
+            if (replicator.failure() != null) {
+                fail("replicator failed: " + replicator.failure());
+            }
+            if (captured > 0 && replicator.shippedTxid() == captured && captured != checked) {
+                checked = captured;
+                State s = restore(new RestoreTarget.Latest(), "await");
+                if (s.seq == app.seq()) {
+                    return;
+                }
+            }
+            Thread.sleep(50);
+        }
+        fail("replica did not reach app transaction " + app.seq() + " (captured " + replicator.capturedTxid() + ", shipped "
+                + replicator.shippedTxid() + ")");
+    }
+
+    /** Restores the latest state and up to 25 txids and compares each with the app's state after that transaction. */
+    private void verifyRestores() throws Exception {
+        long first = snapshots().get(0);
+        long latest = latestTxid();
+        List<Long> txids = new ArrayList<>();
+        Random rnd = new Random(latest);
+        if (latest - first <= 25) {
+            for (long t = first; t <= latest; t++) {
+                txids.add(t);
+            }
+        } else {
+            for (int i = 0; i < 25; i++) {
+                txids.add(first + (long) (rnd.nextDouble() * (latest - first + 1)));
+            }
+            txids.add(first);
+            txids.add(latest);
+        }
+        txids = txids.stream().distinct().sorted().toList();
+        long prevSeq = -1;
+        for (long t : txids) {
+            State s = restore(new RestoreTarget.AtTxid(t), "t" + t);
+            assertTrue(s.seq >= prevSeq, "app sequence must not go back as txids grow: txid " + t + " -> " + s.seq);
+            prevSeq = s.seq;
+        }
+        State last = restore(new RestoreTarget.Latest(), "latest");
+        assertEquals(app.seq(), last.seq, "latest restore is the app's last transaction");
+    }
+
+    private record State(long seq, String digest) {
+    }
+
+    private State restore(RestoreTarget target, String name) throws Exception {
+        Path out = dir.resolve("restore-" + name + ".db");
+        Files.deleteIfExists(out);
+        RestoreOutcome outcome = new Restorer(storage, Clock.systemUTC()).restore(RestoreRequest.to(out).withTarget(target));
+        assertTrue(outcome instanceof RestoreOutcome.Restored, "restored: " + outcome);
+        State s;
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + out); Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("PRAGMA integrity_check")) {
+                rs.next();
+                assertEquals("ok", rs.getString(1), "integrity of " + name);
+            }
+            long seq = 0;
+            try (ResultSet rs = st.executeQuery("SELECT tx FROM progress WHERE k = 0")) {
+                if (rs.next()) {
+                    seq = rs.getLong(1);
+                }
+            }
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            try (ResultSet rs = st.executeQuery("SELECT id, v, n FROM items ORDER BY id")) {
+                while (rs.next()) {
+                    md.update((rs.getLong(1) + "|" + rs.getString(2) + "|" + rs.getLong(3) + "\n").getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            s = new State(seq, HexFormat.of().formatHex(md.digest()));
+        }
+        String expected = app.digest(s.seq);
+        assertNotNull(expected, "the app never reported state " + s.seq);
+        assertEquals(expected, s.digest, "restored " + name + " equals the app's state after its transaction " + s.seq);
+        Files.deleteIfExists(out);
+        return s;
+    }
+
+    private static void deleteRecursively(Path p) throws Exception {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(x);
+            }
+        }
+    }
+}
