@@ -54,6 +54,7 @@ final class Capturer {
     private int pageSize;
     private long framesSinceCheckpoint;
     private long snapshotsTaken;
+    private Instant lastSnapshotTaken;
 
     Capturer(Path dbPath, DatabaseFile db, SqliteSession session, Spool spool, ReplicationSettings settings, Clock clock) {
         this.dbPath = dbPath;
@@ -71,6 +72,15 @@ final class Capturer {
 
     long snapshotsTaken() {
         return snapshotsTaken;
+    }
+
+    Instant lastTime() {
+        return lastTxid == 0 ? null : lastTime;
+    }
+
+    /** When this capturer last wrote a snapshot (by the injected clock), null if it has not. */
+    Instant lastSnapshotTaken() {
+        return lastSnapshotTaken;
     }
 
     /**
@@ -433,6 +443,7 @@ final class Capturer {
         lastTxid = txid;
         lastTime = time;
         snapshotsTaken++;
+        lastSnapshotTaken = clock.instant();
         log.info("{}: snapshot at txid {} written ({} pages of {} bytes) in {} ms", dbPath, txid, databasePages, pageSize,
                 (System.nanoTime() - start) / 1_000_000);
     }

@@ -1,7 +1,6 @@
 package io.walship.replicator;
 
 import io.walship.config.ReplicationSettings;
-import io.walship.replica.ObjectExistsException;
 import io.walship.replica.ReplicaStorage;
 import io.walship.replicator.spool.Spool;
 import io.walship.replicator.spool.SpoolCorruptException;
@@ -10,24 +9,30 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Replicates one database to one replica with two threads: capture (WAL to spool) and shipping (spool to replica).
- * Either can fail and retry without stopping the other; a slow replica only grows the spool.
+ * Replicates one database to its replicas: one capture thread (WAL to spool) and one shipping thread per replica
+ * (spool to replica), each with its own position and backlog. A failing replica is retried without slowing the
+ * others; a slow one only makes the spool keep more.
  *
  * <p>Capture failures (the app holding a lock past the busy timeout, a vanished file) are retried with backoff after
- * reopening the database. Two failures stop this database for good, each with one ERROR line: a damaged spool
- * (its history cannot be trusted) and an object already present in the replica with other bytes (another writer
- * owns the path).
+ * reopening the database. What stops the database for good, with one ERROR line: a damaged spool (its history cannot
+ * be trusted). A replica stops for good when another writer owns its path or its history diverged from the spool;
+ * the database goes on with its other replicas.
  */
 public final class DatabaseReplicator {
     private static final Logger log = LoggerFactory.getLogger(DatabaseReplicator.class);
+    private static final long INIT_WAIT_LOG_MILLIS = 10_000;
 
     private final Path dbPath;
-    private final ReplicaStorage storage;
+    private final List<ReplicaTarget> targets;
     private final ReplicationSettings settings;
     private final Clock clock;
     private final Path spoolDir;
@@ -36,17 +41,38 @@ public final class DatabaseReplicator {
     private volatile boolean stopping;
     private volatile String failure;
     private volatile long capturedTxid;
+    private volatile Instant capturedTime;
+    private volatile Instant lastSnapshotTaken = Instant.EPOCH;
+    private volatile String lastCaptureError;
     private Thread captureThread;
-    private Thread shipThread;
     private Spool spool;
-    private Shipper shipper;
+    private final List<Shipper> shippers = new ArrayList<>();
 
-    public DatabaseReplicator(Path dbPath, ReplicaStorage storage, ReplicationSettings settings, Clock clock) {
+    /** The state of one replica of this database, for status output and metrics. */
+    public record ReplicaState(String name, String replica, long shippedTxid, Instant lastShipped, String lastError,
+                               String failure) {
+    }
+
+    public DatabaseReplicator(Path dbPath, List<ReplicaTarget> targets, ReplicationSettings settings, Clock clock) {
         this.dbPath = dbPath.toAbsolutePath().normalize();
-        this.storage = storage;
+        this.targets = List.copyOf(targets);
         this.settings = settings;
         this.clock = clock;
         this.spoolDir = defaultSpoolDir(this.dbPath);
+        if (targets.isEmpty()) {
+            throw new IllegalArgumentException(dbPath + ": at least one replica is needed");
+        }
+        var names = new HashSet<String>();
+        for (ReplicaTarget t : targets) {
+            if (!names.add(t.name())) {
+                throw new IllegalArgumentException(dbPath + ": two replicas are named '" + t.name() + "'");
+            }
+        }
+    }
+
+    /** One replica with the settings' sync interval and the default snapshot interval and retention. */
+    public DatabaseReplicator(Path dbPath, ReplicaStorage storage, ReplicationSettings settings, Clock clock) {
+        this(dbPath, List.of(ReplicaTarget.of("replica", storage, settings.syncInterval())), settings, clock);
     }
 
     /** The spool folder beside the database: {@code .NAME-walship/}. */
@@ -64,15 +90,55 @@ public final class DatabaseReplicator {
         return capturedTxid;
     }
 
-    /** The highest txid the replica holds, as far as this daemon knows. */
-    public long shippedTxid() {
-        Shipper s = shipper;
-        return s == null ? 0 : s.shippedTxid();
+    /** When the newest captured transaction was observed; null before the first. */
+    public Instant capturedTime() {
+        return capturedTime;
     }
 
-    /** Why this database stopped for good, or null while it runs. */
+    /** The lowest txid that every working replica holds, as far as this daemon knows. */
+    public long shippedTxid() {
+        synchronized (lifecycle) {
+            return shippers.stream().filter(s -> s.failure() == null).mapToLong(Shipper::shippedTxid).min()
+                    .orElse(shippers.stream().mapToLong(Shipper::shippedTxid).min().orElse(0));
+        }
+    }
+
+    public List<ReplicaState> replicas() {
+        synchronized (lifecycle) {
+            return shippers.stream().map(s -> new ReplicaState(s.target().name(), s.target().storage().describe(), s.shippedTxid(),
+                    s.lastShippedTime(), s.lastError(), s.failure())).toList();
+        }
+    }
+
+    /** Bytes the spool holds on disk; 0 before it is open. */
+    public long spoolBytes() {
+        Spool s;
+        synchronized (lifecycle) {
+            s = spool;
+        }
+        try {
+            return s == null ? 0 : s.bytes();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** The last capture problem being retried, or null while capture works. */
+    public String lastCaptureError() {
+        return lastCaptureError;
+    }
+
+    /** Why this database stopped for good (damaged spool, or every replica failed), or null while it runs. */
     public String failure() {
-        return failure;
+        if (failure != null) {
+            return failure;
+        }
+        synchronized (lifecycle) {
+            if (!shippers.isEmpty() && shippers.stream().allMatch(s -> s.failure() != null)) {
+                return "every replica failed: " + shippers.get(0).failure();
+            }
+        }
+        return null;
     }
 
     /** Starts replicating in the background; returns at once. */
@@ -82,7 +148,7 @@ public final class DatabaseReplicator {
     }
 
     /**
-     * Stops capturing, ships what the spool holds (each upload tried once, within {@code finalSync}), and stops.
+     * Stops capturing, ships what the spool holds (each upload tried once, all within {@code finalSync}), and stops.
      * Whatever is not shipped stays in the spool for the next start.
      */
     public void stop(Duration finalSync) throws InterruptedException {
@@ -92,41 +158,48 @@ public final class DatabaseReplicator {
             c.interrupt();
             c.join(10_000);
         }
-        Shipper s;
-        Thread t;
+        List<Shipper> all;
         synchronized (lifecycle) {
-            s = shipper;
-            t = shipThread;
+            all = List.copyOf(shippers);
         }
-        if (s != null) {
-            s.stop();
-            if (t != null) {
-                t.interrupt();
-                t.join(10_000);
-            }
-            if (failure == null) {
+        for (Shipper s : all) {
+            s.stopAndJoin();
+        }
+        if (failure == null && !finalSync.isZero()) {
+            List<Thread> drains = new ArrayList<>();
+            for (Shipper s : all) {
+                if (s.failure() != null || !s.isInitialized()) {
+                    continue;
+                }
                 Thread drain = new Thread(() -> {
                     try {
                         s.drain();
-                        log.info("{}: final sync done, replica at txid {}", dbPath, s.shippedTxid());
+                        log.info("{} -> {}: final sync done, replica at txid {}", dbPath, s.target().name(), s.shippedTxid());
                     } catch (IOException e) {
-                        log.warn("{}: final sync incomplete ({}); the spool keeps the rest for the next start", dbPath, e.getMessage());
+                        log.warn("{} -> {}: final sync incomplete ({}); the spool keeps the rest for the next start", dbPath,
+                                s.target().name(), e.getMessage());
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
-                }, "final-sync-" + dbPath.getFileName());
+                }, "final-sync-" + dbPath.getFileName() + "-" + s.target().name());
                 drain.start();
-                drain.join(finalSync.toMillis());
-                if (drain.isAlive()) {
+                drains.add(drain);
+            }
+            long deadline = System.currentTimeMillis() + finalSync.toMillis();
+            for (Thread d : drains) {
+                d.join(Math.max(1, deadline - System.currentTimeMillis()));
+                if (d.isAlive()) {
                     log.warn("{}: final sync did not finish within {}; the spool keeps the rest for the next start", dbPath, finalSync);
-                    drain.interrupt();
-                    drain.join(5_000);
+                    d.interrupt();
+                    d.join(5_000);
                 }
             }
+        }
+        for (Shipper s : all) {
             try {
                 s.close();
             } catch (IOException e) {
-                log.debug("closing the spool reader failed", e);
+                log.debug("closing a spool reader failed", e);
             }
         }
         synchronized (lifecycle) {
@@ -159,19 +232,20 @@ public final class DatabaseReplicator {
                 if (session.ensureWalMode()) {
                     log.info("{} was not in WAL mode; switched it to WAL so that walship can follow its transactions", dbPath);
                 }
-                ensureShipping();
+                startShipping();
                 Capturer capturer = new Capturer(dbPath, db, session, spool, settings, clock);
-                capturer.start(shipper.shippedTxid(), reopenReason);
+                capturer.start(replicaLastTxidForStart(), reopenReason);
                 reopenReason = null;
                 backoff = 500;
-                capturedTxid = capturer.lastTxid();
+                lastCaptureError = null;
+                published(capturer);
                 while (!stopping) {
-                    if (snapshotRequested.getAndSet(false)) {
+                    if (snapshotRequested.getAndSet(false) || periodicSnapshotDue()) {
                         capturer.snapshotCurrent();
                     }
                     capturer.poll();
                     capturer.maybeCheckpoint();
-                    capturedTxid = capturer.lastTxid();
+                    published(capturer);
                     watcher.await(settings.monitorInterval());
                 }
             } catch (InterruptedException e) {
@@ -186,6 +260,7 @@ public final class DatabaseReplicator {
                 if (stopping) {
                     return;
                 }
+                lastCaptureError = e.toString();
                 log.warn("{}: capture failed: {}; retrying in {} ms", dbPath, e.toString(), backoff);
                 log.debug("capture failure", e);
                 sleep(Duration.ofMillis(backoff));
@@ -194,43 +269,91 @@ public final class DatabaseReplicator {
         }
     }
 
-    /** Opens the spool and starts the shipping thread once; both outlive reopenings of the database. */
-    private void ensureShipping() throws IOException, InterruptedException {
-        synchronized (lifecycle) {
-            if (shipper != null) {
-                return;
-            }
-            spool = Spool.open(spoolDir, settings.spoolSegmentSize().bytes());
-            Shipper s = new Shipper(dbPath.getFileName().toString(), spool, storage, spoolDir.resolve("outbox"), settings, clock,
-                    () -> snapshotRequested.set(true));
-            s.init();
-            shipper = s;
-            shipThread = new Thread(this::shipLoop, "ship-" + dbPath.getFileName());
-            shipThread.start();
+    private void published(Capturer capturer) {
+        capturedTxid = capturer.lastTxid();
+        capturedTime = capturer.lastTime();
+        if (capturer.lastSnapshotTaken() != null) {
+            lastSnapshotTaken = capturer.lastSnapshotTaken();
         }
     }
 
-    private void shipLoop() {
-        long backoff = 1000;
-        while (!stopping) {
-            try {
-                shipper.run();
-            } catch (InterruptedException e) {
-                return;
-            } catch (ObjectExistsException e) {
-                fail("replica " + storage.describe() + ": " + e.getMessage() + "; stopping replication of this database");
-                return;
-            } catch (SpoolCorruptException e) {
-                fail(e.getMessage());
-                return;
-            } catch (IOException | RuntimeException e) {
-                if (stopping) {
-                    return;
+    /**
+     * A periodic snapshot is due when some replica's newest snapshot is older than its snapshot interval, and no
+     * snapshot was taken within that interval (one taken but not shipped yet must not trigger another).
+     */
+    private boolean periodicSnapshotDue() {
+        Instant now = clock.instant();
+        synchronized (lifecycle) {
+            for (Shipper s : shippers) {
+                Instant newest = s.newestSnapshotTime();
+                Duration interval = s.target().snapshotInterval();
+                if (newest != null && s.failure() == null && !interval.isZero() && !now.isBefore(newest.plus(interval))
+                        && !now.isBefore(lastSnapshotTaken.plus(interval))) {
+                    log.info("{}: replica {}'s newest snapshot is older than {}; taking a new one", dbPath, s.target().name(), interval);
+                    return true;
                 }
-                log.warn("{}: shipping failed: {}; retrying in {} ms", dbPath, e.toString(), backoff);
-                sleep(Duration.ofMillis(backoff));
-                backoff = Math.min(backoff * 2, 30_000);
             }
+        }
+        return false;
+    }
+
+    /**
+     * With a spool, capture continues from it and needs no replica. Without one (first run, or the spool was lost)
+     * the txid sequence must continue after the highest txid any replica holds, so capture waits until every replica
+     * told its position.
+     */
+    private long replicaLastTxidForStart() throws InterruptedException {
+        if (spool.last().isPresent()) {
+            return 0;
+        }
+        List<Shipper> all;
+        synchronized (lifecycle) {
+            all = List.copyOf(shippers);
+        }
+        long last = 0;
+        for (Shipper s : all) {
+            while (!s.awaitInitialized(INIT_WAIT_LOG_MILLIS)) {
+                if (s.failure() != null) {
+                    break;
+                }
+                log.warn("{}: waiting for replica {} to answer before the first snapshot ({})", dbPath, s.target().name(),
+                        s.lastError());
+            }
+            last = Math.max(last, s.shippedTxid());
+        }
+        return last;
+    }
+
+    /** Opens the spool and starts one shipping thread per replica, once; they outlive reopenings of the database. */
+    private void startShipping() throws IOException {
+        synchronized (lifecycle) {
+            if (spool != null) {
+                return;
+            }
+            spool = Spool.open(spoolDir, settings.spoolSegmentSize().bytes());
+            for (ReplicaTarget t : targets) {
+                Shipper s = new Shipper(dbPath.getFileName().toString(), spool, t, spoolDir.resolve("outbox").resolve(t.name()), settings,
+                        clock, () -> snapshotRequested.set(true), this::releaseSpool);
+                shippers.add(s);
+            }
+            for (Shipper s : shippers) {
+                s.start(this::fail);
+            }
+        }
+    }
+
+    /** Deletes spool files every working replica has; a replica that failed for good no longer holds them back. */
+    private void releaseSpool() {
+        long min;
+        Spool s;
+        synchronized (lifecycle) {
+            s = spool;
+            min = shippers.stream().filter(x -> x.failure() == null).mapToLong(Shipper::shippedTxid).min().orElse(0);
+        }
+        try {
+            s.release(min);
+        } catch (IOException e) {
+            log.warn("{}: could not delete shipped spool files: {}", dbPath, e.toString());
         }
     }
 

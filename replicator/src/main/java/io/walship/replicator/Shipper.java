@@ -25,6 +25,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CountDownLatch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -47,14 +48,23 @@ final class Shipper {
 
     private final String name;
     private final Spool spool;
+    private final ReplicaTarget target;
     private final ReplicaStorage storage;
     private final Path outbox;
     private final ReplicationSettings settings;
     private final Clock clock;
     private final Runnable snapshotRequest;
+    private final Runnable shippedListener;
+    private final Retention retention;
+    private final CountDownLatch initialized = new CountDownLatch(1);
     private volatile long shippedTxid;
     private volatile boolean stopping;
     private volatile String lastError;
+    private volatile String failure;
+    private volatile Instant newestSnapshotTime;
+    private volatile Instant lastShippedTime;
+    private Instant nextRetention = Instant.EPOCH;
+    private Thread thread;
     private SpoolReader reader;
     private SpoolRecord pending;
     private boolean positioned;
@@ -65,15 +75,110 @@ final class Shipper {
     private record Tx(CapturePoint point, TreeMap<Long, SpoolRecord.Page> pages) {
     }
 
-    Shipper(String name, Spool spool, ReplicaStorage storage, Path outbox, ReplicationSettings settings, Clock clock,
-            Runnable snapshotRequest) {
-        this.name = name;
+    Shipper(String dbName, Spool spool, ReplicaTarget target, Path outbox, ReplicationSettings settings, Clock clock,
+            Runnable snapshotRequest, Runnable shippedListener) {
+        this.name = dbName + " -> " + target.name();
         this.spool = spool;
-        this.storage = storage;
+        this.target = target;
+        this.storage = target.storage();
         this.outbox = outbox;
         this.settings = settings;
         this.clock = clock;
         this.snapshotRequest = snapshotRequest;
+        this.shippedListener = shippedListener;
+        this.retention = new Retention(storage, target.retention());
+    }
+
+    ReplicaTarget target() {
+        return target;
+    }
+
+    /** Why this replica stopped for good, or null. */
+    String failure() {
+        return failure;
+    }
+
+    boolean isInitialized() {
+        return initialized.getCount() == 0;
+    }
+
+    /** Waits until the replica's position is known; false on timeout. */
+    boolean awaitInitialized(long millis) throws InterruptedException {
+        return initialized.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** The time of the replica's newest snapshot, null before init or when it has none. */
+    Instant newestSnapshotTime() {
+        return newestSnapshotTime;
+    }
+
+    /** When the last object reached the replica, null if none this run. */
+    Instant lastShippedTime() {
+        return lastShippedTime;
+    }
+
+    /**
+     * Starts the replica's thread: learn its position (retrying while it is unreachable), then ship until stopped.
+     * Failures are retried with backoff; only an owner conflict or a diverged history stop this replica, and a
+     * damaged spool is reported to {@code spoolFailure}.
+     */
+    void start(java.util.function.Consumer<String> spoolFailure) {
+        thread = new Thread(() -> loop(spoolFailure), "ship-" + name.replace(" -> ", "-"));
+        thread.start();
+    }
+
+    private void loop(java.util.function.Consumer<String> spoolFailure) {
+        long backoff = 1000;
+        while (!stopping) {
+            try {
+                if (!isInitialized()) {
+                    init();
+                    initialized.countDown();
+                    backoff = 1000;
+                }
+                run();
+            } catch (InterruptedException e) {
+                return;
+            } catch (ObjectExistsException | DivergedException e) {
+                failure = e.getMessage();
+                lastError = e.getMessage();
+                log.error("{}: {}; this replica stops, the others go on", name, e.getMessage());
+                shippedListener.run();
+                return;
+            } catch (io.walship.replicator.spool.SpoolCorruptException e) {
+                spoolFailure.accept(e.getMessage());
+                return;
+            } catch (IOException | RuntimeException e) {
+                if (stopping) {
+                    return;
+                }
+                lastError = e.getMessage();
+                log.warn("{}: {} failed: {}; retrying in {} ms", name, isInitialized() ? "shipping" : "reading the replica",
+                        e.toString(), backoff);
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+                backoff = Math.min(backoff * 2, 30_000);
+            }
+        }
+    }
+
+    /** Stops the thread (waiting up to 10 s); the spool keeps what was not shipped. */
+    void stopAndJoin() throws InterruptedException {
+        stop();
+        if (thread != null) {
+            thread.interrupt();
+            thread.join(10_000);
+        }
+    }
+
+    /** The replica's history does not match this spool's: another walship writes there, or the spool is older. */
+    static final class DivergedException extends IOException {
+        DivergedException(String message) {
+            super(message);
+        }
     }
 
     long shippedTxid() {
@@ -87,13 +192,29 @@ final class Shipper {
     /** Learns the replica's position from its listing and finishes an upload a crash interrupted. */
     long init() throws IOException, InterruptedException {
         long last = 0;
+        String newestSnapshot = null;
+        long newestSnapshotTxid = 0;
         for (var info : storage.list("")) {
             var parsed = ObjectKeys.parse(info.key());
             if (parsed.isPresent()) {
                 last = Math.max(last, parsed.get().lastTxid());
+                if (parsed.get().kind() == ObjectKind.SNAPSHOT && parsed.get().firstTxid() >= newestSnapshotTxid) {
+                    newestSnapshotTxid = parsed.get().firstTxid();
+                    newestSnapshot = parsed.get().key();
+                }
             }
         }
+        newestSnapshotTime = newestSnapshot == null ? Instant.EPOCH
+                : ObjectHeader.decode(newestSnapshot, storage.getRange(newestSnapshot, 0, ObjectHeader.SIZE)).lastTime();
+        var spoolLast = spool.last();
+        if (spoolLast.isPresent() && last > spoolLast.get().txid()) {
+            throw new DivergedException("replica " + storage.describe() + " holds txid " + last + ", beyond this spool's last txid "
+                    + spoolLast.get().txid() + ": another walship may write to it, or this spool is older than the replica");
+        }
         shippedTxid = last;
+        if (reader != null) {
+            reader.close();
+        }
         reader = spool.reader();
         Files.createDirectories(outbox);
         List<Path> leftovers = new ArrayList<>();
@@ -123,10 +244,20 @@ final class Shipper {
     void run() throws IOException, InterruptedException {
         while (!stopping) {
             shipAvailable();
+            enforceRetention();
             if (!stopping) {
                 spool.awaitDurableBeyond(shippedTxid, 1000);
             }
         }
+    }
+
+    private void enforceRetention() throws IOException {
+        Instant now = clock.instant();
+        if (target.retention().isZero() || now.isBefore(nextRetention)) {
+            return;
+        }
+        retention.enforce(now);
+        nextRetention = now.plus(target.retentionCheckInterval());
     }
 
     /** Ships everything durable in the spool now, trying each upload once; used for the final sync at shutdown. */
@@ -135,14 +266,16 @@ final class Shipper {
     }
 
     void close() throws IOException {
-        reader.close();
+        if (reader != null) {
+            reader.close();
+        }
     }
 
     private void shipAvailable() throws IOException, InterruptedException {
         if (!positioned && !position()) {
             return;
         }
-        long wait = Duration.between(clock.instant(), lastUpload.plus(settings.syncInterval())).toMillis();
+        long wait = Duration.between(clock.instant(), lastUpload.plus(target.syncInterval())).toMillis();
         if (wait > 0 && !stopping) {
             Thread.sleep(wait);
         }
@@ -274,13 +407,15 @@ final class Shipper {
 
     private void shipSnapshot(CapturePoint point) throws IOException, InterruptedException {
         upload(ObjectKeys.snapshot(point.txid()), spool.snapshotPath(point.txid()));
+        newestSnapshotTime = point.time();
         shipped(point.txid());
     }
 
-    private void shipped(long txid) throws IOException {
+    private void shipped(long txid) {
         shippedTxid = Math.max(shippedTxid, txid);
         lastUpload = clock.instant();
-        spool.release(shippedTxid);
+        lastShippedTime = lastUpload;
+        shippedListener.run();
     }
 
     /** Uploads until it succeeds; backoff doubles from 1 s to 30 s with jitter. An owner conflict is final. */
