@@ -3,9 +3,12 @@ package io.walship.cli;
 import io.walship.config.ByteSize;
 import io.walship.config.Durations;
 import io.walship.config.ReplicationSettings;
+import io.walship.replica.ObjectKeys;
 import io.walship.replica.ReplicaStorage;
+import io.walship.replica.StorageException;
 import io.walship.replica.ReplicaUrl;
 import io.walship.replicator.DatabaseReplicator;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -73,6 +76,18 @@ public final class ReplicateCommand implements Callable<Integer> {
             storage = ReplicaUrl.open(replica);
         } catch (IllegalArgumentException e) {
             return usage(e.getMessage());
+        }
+        try {
+            // Fail fast on a replica that cannot work (no bucket, refused credentials, unreachable), before capturing.
+            storage.list(ObjectKeys.SNAPSHOTS);
+        } catch (StorageException e) {
+            System.err.println("walship: " + e.getMessage());
+            storage.close();
+            return ExitCodes.of(e.problem());
+        } catch (IOException e) {
+            System.err.println("walship: cannot read replica " + storage.describe() + ": " + e.getMessage());
+            storage.close();
+            return ExitCodes.IO_ERROR;
         }
         CountDownLatch signalled = new CountDownLatch(1);
         SignalHandler handler = sig -> {

@@ -57,4 +57,9 @@ public record ReplicationSettings(Duration syncInterval, Duration monitorInterva
     public ReplicationSettings withSpoolSegmentSize(ByteSize s) {
         return new ReplicationSettings(syncInterval, monitorInterval, checkpointPages, emergencyWalSize, busyTimeout, s, maxSegmentSize);
     }
+
+    /** Returns these settings with another busy timeout; the configuration file's {@code busy-timeout} sets it. */
+    public ReplicationSettings withBusyTimeout(Duration d) {
+        return new ReplicationSettings(syncInterval, monitorInterval, checkpointPages, emergencyWalSize, d, spoolSegmentSize, maxSegmentSize);
+    }
 }

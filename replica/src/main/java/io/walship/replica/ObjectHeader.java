@@ -38,6 +38,9 @@ public record ObjectHeader(ObjectKind kind, int pageSize, long databasePages, lo
         if (firstTxid < 1 || lastTxid < firstTxid) {
             throw new IllegalArgumentException("invalid txid range " + firstTxid + ".." + lastTxid);
         }
+        if (kind == ObjectKind.SNAPSHOT && firstTxid != lastTxid) {
+            throw new IllegalArgumentException("a snapshot names one txid, not " + firstTxid + ".." + lastTxid);
+        }
     }
 
     public byte[] encode() {

@@ -43,7 +43,7 @@ public final class ObjectKeys {
         Matcher m = SNAPSHOT.matcher(key);
         if (m.matches()) {
             long txid = Long.parseUnsignedLong(m.group(1), 16);
-            return Optional.of(new ObjectName(ObjectKind.SNAPSHOT, txid, txid, key));
+            return txid >= 1 ? Optional.of(new ObjectName(ObjectKind.SNAPSHOT, txid, txid, key)) : Optional.empty();
         }
         m = SEGMENT.matcher(key);
         if (m.matches()) {

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;
-import net.jpountz.lz4.LZ4Exception;
 import net.jpountz.lz4.LZ4Factory;
 import net.jpountz.lz4.LZ4FrameInputStream;
 import net.jpountz.xxhash.XXHashFactory;
@@ -25,13 +24,20 @@ final class ObjectReader implements AutoCloseable {
 
     ObjectReader(String key, InputStream in) throws IOException {
         this.key = key;
-        this.raw = in;
-        this.header = ObjectHeader.decode(key, in.readNBytes(ObjectHeader.SIZE));
+        this.raw = new TransportMarking(in);
+        in = this.raw;
+        byte[] head;
+        try {
+            head = in.readNBytes(ObjectHeader.SIZE);
+        } catch (TransportException e) {
+            throw (IOException) e.getCause();
+        }
+        this.header = ObjectHeader.decode(key, head);
         try {
             this.lz4 = new LZ4FrameInputStream(in, LZ4Factory.fastestJavaInstance().safeDecompressor(),
                     XXHashFactory.fastestJavaInstance().hash32(), true);
-        } catch (IOException | LZ4Exception e) {
-            throw corrupt("bad LZ4 frame: " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            throw classify(e);
         }
     }
 
@@ -50,11 +56,8 @@ final class ObjectReader implements AutoCloseable {
             int n;
             try {
                 n = lz4.read(b, off + done, len - done);
-            } catch (LZ4Exception | IOException e) {
-                if (e instanceof CorruptObjectException c) {
-                    throw c;
-                }
-                throw corrupt("bad LZ4 data: " + e.getMessage());
+            } catch (IOException | RuntimeException e) {
+                throw classify(e);
             }
             if (n < 0) {
                 throw corrupt("content ends early after " + (length + done) + " bytes");
@@ -83,19 +86,16 @@ final class ObjectReader implements AutoCloseable {
             if (lz4.read() != -1) {
                 throw corrupt("content is longer than its records");
             }
-        } catch (LZ4Exception e) {
-            throw corrupt("bad LZ4 data: " + e.getMessage());
-        } catch (IOException e) {
-            if (e instanceof CorruptObjectException c) {
-                throw c;
-            }
-            throw corrupt("bad LZ4 data: " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            throw classify(e);
         }
         byte[] t = new byte[ObjectWriter.TRAILER_SIZE];
         try {
             new DataInputStream(raw).readFully(t);
         } catch (EOFException e) {
             throw corrupt("object is truncated (trailer missing)");
+        } catch (TransportException e) {
+            throw (IOException) e.getCause();
         }
         ByteBuffer b = ByteBuffer.wrap(t);
         long expectedLength = b.getLong();
@@ -109,8 +109,70 @@ final class ObjectReader implements AutoCloseable {
         if (expectedCrc != (int) crc.getValue()) {
             throw corrupt("content CRC32C mismatch");
         }
-        if (raw.read() != -1) {
+        int after;
+        try {
+            after = raw.read();
+        } catch (TransportException e) {
+            throw (IOException) e.getCause();
+        }
+        if (after != -1) {
             throw corrupt("unexpected bytes after the trailer");
+        }
+    }
+
+    /**
+     * A failure of the stream underneath (a dropped connection, a disk error) is not corruption: it passes through
+     * as the I/O error it is. Everything else the LZ4 decoder says is about the bytes, so the object is corrupt.
+     */
+    private IOException classify(Exception e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof TransportException transport) {
+                return (IOException) transport.getCause();
+            }
+        }
+        if (e instanceof CorruptObjectException c) {
+            return c;
+        }
+        return corrupt("bad LZ4 data: " + e.getMessage());
+    }
+
+    /** Wraps the underlying stream's own I/O errors so that they can be told apart from decoding errors. */
+    private static final class TransportException extends IOException {
+        TransportException(IOException cause) {
+            super(cause);
+        }
+    }
+
+    private static final class TransportMarking extends java.io.FilterInputStream {
+        TransportMarking(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException e) {
+                throw new TransportException(e);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException e) {
+                throw new TransportException(e);
+            }
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            try {
+                return super.skip(n);
+            } catch (IOException e) {
+                throw new TransportException(e);
+            }
         }
     }
 

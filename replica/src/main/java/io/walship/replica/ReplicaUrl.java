@@ -116,7 +116,7 @@ public final class ReplicaUrl {
             throw new InvalidReplicaUrlException("replica URL " + shown + ": endpoint is not a valid URL: " + e.getMessage());
         } catch (InvalidReplicaUrlException e) {
             throw e;
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | ArithmeticException e) {
             throw new InvalidReplicaUrlException("replica URL " + shown + ": " + e.getMessage());
         }
     }

@@ -14,7 +14,9 @@ public final class SegmentReader implements AutoCloseable {
     private long txRead;
     private long lastTxid;
     private int pagesLeft;
+    private long lastPgno;
     private TransactionHeader current;
+    private byte[] skip;
 
     /** One transaction's header inside a segment. */
     public record TransactionHeader(long txid, Instant time, long commitSize, int pageCount) {
@@ -35,13 +37,19 @@ public final class SegmentReader implements AutoCloseable {
 
     /** The next transaction, or null after the last one once the whole object verified. */
     public TransactionHeader nextTransaction() throws IOException {
-        byte[] skip = new byte[in.header().pageSize()];
+        if (pagesLeft > 0 && skip == null) {
+            skip = new byte[in.header().pageSize()];
+        }
         while (pagesLeft > 0) {
             nextPage(skip);
         }
         if (txRead == in.header().count()) {
             if (lastTxid != in.header().lastTxid()) {
                 throw in.corrupt("last transaction " + lastTxid + " does not match header " + in.header().lastTxid());
+            }
+            if (current.commitSize() != in.header().databasePages() || !current.time().equals(in.header().lastTime())) {
+                throw in.corrupt("last transaction (database size " + current.commitSize() + ", time " + current.time()
+                        + ") does not match the header");
             }
             in.verifyEnd();
             return null;
@@ -56,6 +64,10 @@ public final class SegmentReader implements AutoCloseable {
         if (pageCount < 0 || commitSize < 1) {
             throw in.corrupt("transaction " + txid + " has an invalid page count or commit size");
         }
+        if (txRead == 0 && !Instant.ofEpochMilli(time).equals(in.header().firstTime())) {
+            throw in.corrupt("first transaction time " + Instant.ofEpochMilli(time) + " does not match the header");
+        }
+        lastPgno = 0;
         lastTxid = txid;
         txRead++;
         pagesLeft = pageCount;
@@ -74,6 +86,11 @@ public final class SegmentReader implements AutoCloseable {
         if (pgno < 1 || pgno > current.commitSize() || pgno == DatabasePages.lockPage(in.header().pageSize())) {
             throw in.corrupt("transaction " + current.txid() + " holds invalid page number " + pgno);
         }
+        if (pgno <= lastPgno) {
+            throw in.corrupt("transaction " + current.txid() + " holds page " + pgno + " after page " + lastPgno
+                    + "; pages must ascend");
+        }
+        lastPgno = pgno;
         return pgno;
     }
 

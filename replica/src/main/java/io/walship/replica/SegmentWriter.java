@@ -27,6 +27,10 @@ public final class SegmentWriter {
     private long written;
     private long lastTxid;
     private int pagesLeft;
+    private long commitSize;
+    private long lastPgno;
+    private long firstTime;
+    private long lastTime;
 
     public SegmentWriter(OutputStream out, ObjectHeader header) throws IOException {
         if (header.kind() != ObjectKind.SEGMENT) {
@@ -44,19 +48,36 @@ public final class SegmentWriter {
         if (txid != lastTxid + 1) {
             throw new IllegalStateException("transaction " + txid + " does not follow " + lastTxid);
         }
+        if (commitSize < 1 || commitSize > 0xFFFF_FFFFL || pageCount < 0) {
+            throw new IllegalArgumentException("transaction " + txid + ": invalid commit size " + commitSize
+                    + " or page count " + pageCount);
+        }
         out.content().writeLong(txid);
         out.content().writeLong(timeMillis);
         out.content().writeInt((int) commitSize);
         out.content().writeInt(pageCount);
         lastTxid = txid;
         pagesLeft = pageCount;
+        this.commitSize = commitSize;
+        lastPgno = 0;
+        if (written == 0) {
+            firstTime = timeMillis;
+        }
+        lastTime = timeMillis;
         written++;
     }
 
     public void page(long pgno, byte[] image, int offset) throws IOException {
-        if (pagesLeft-- <= 0) {
+        if (pagesLeft <= 0) {
             throw new IllegalStateException("more pages than declared in transaction " + lastTxid);
         }
+        if (pgno <= lastPgno || pgno > commitSize || pgno == DatabasePages.lockPage(header.pageSize())) {
+            throw new IllegalArgumentException("transaction " + lastTxid + " cannot hold page " + pgno + " after page "
+                    + lastPgno + " (commit size " + commitSize + "); pages ascend, stay within the commit size and"
+                    + " skip the lock page");
+        }
+        pagesLeft--;
+        lastPgno = pgno;
         out.content().writeInt((int) pgno);
         out.content().write(image, offset, header.pageSize());
     }
@@ -64,6 +85,11 @@ public final class SegmentWriter {
     public void finish() throws IOException {
         if (pagesLeft != 0 || lastTxid != header.lastTxid() || written != header.count()) {
             throw new IllegalStateException("segment content does not match its header: wrote up to txid " + lastTxid);
+        }
+        if (commitSize != header.databasePages() || firstTime != header.firstTime().toEpochMilli()
+                || lastTime != header.lastTime().toEpochMilli()) {
+            throw new IllegalStateException("segment header (database size " + header.databasePages() + ", times "
+                    + header.firstTime() + ".." + header.lastTime() + ") does not match its transactions");
         }
         out.finish();
     }

@@ -35,7 +35,7 @@ public final class SnapshotWriter {
 
     /** The page number the next {@link #page} call writes. */
     public long nextPageNumber() {
-        return nextPage;
+        return nextPage == DatabasePages.lockPage(header.pageSize()) ? nextPage + 1 : nextPage;
     }
 
     public void page(byte[] image, int offset) throws IOException {

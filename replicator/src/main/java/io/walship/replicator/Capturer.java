@@ -144,7 +144,10 @@ final class Capturer {
     private String resumeReason() throws IOException {
         Optional<WalHeader> header = scanner.readHeader();
         if (generation == null) {
-            return header.isPresent() ? "walship was not running when the app started a new WAL" : null;
+            // There was no WAL to follow when walship stopped: the app may since have written, checkpointed and removed
+            // a whole WAL, changing the database file with no trace walship could check.
+            return header.isPresent() ? "walship was not running when the app started a new WAL"
+                    : "walship cannot prove the database file is unchanged since it stopped (there was no WAL to follow)";
         }
         if (header.isEmpty()) {
             return "the WAL was checkpointed and removed or truncated while walship was not running";

@@ -51,7 +51,7 @@ public record WalHeader(boolean bigEndianChecksum, int pageSize, int checkpointS
 
     /** Whether {@code next} is the header SQLite writes at the very next restart of this WAL. */
     public boolean isFollowedBy(WalHeader next) {
-        return next.checkpointSequence == checkpointSequence + 1 && next.salt1 == salt1 + 1 && next.pageSize == pageSize;
+        return next.salt1 == salt1 + 1 && next.pageSize == pageSize && next.bigEndianChecksum == bigEndianChecksum;
     }
 
     /** Whether both headers describe the same WAL generation. */

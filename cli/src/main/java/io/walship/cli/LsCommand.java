@@ -1,0 +1,194 @@
+package io.walship.cli;
+
+import io.walship.replica.ObjectHeader;
+import io.walship.replica.ReplicaStorage;
+import io.walship.replica.ReplicaUrl;
+import io.walship.restore.ReplicaCatalog;
+import io.walship.restore.ReplicaListing;
+import io.walship.restore.ReplicaObject;
+import io.walship.restore.RestoreException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code walship ls}: shows a replica's snapshots and segments with what their headers say, as a table or as one
+ * JSON object for scripts. Objects whose header cannot be read are named on stderr and make the exit code
+ * {@value ExitCodes#CORRUPT_OBJECT}, after everything readable has been shown.
+ */
+@Command(name = "ls", sortOptions = false,
+        description = {
+            "List a replica's snapshots and segments in txid order: kind, txids, time range, transactions, database"
+                    + " pages, size in bytes and key.",
+            "",
+            "With --json, print exactly one JSON object: {\"replica\":..., \"snapshots\":[{\"key\", \"txid\","
+                    + " \"time\", \"databasePages\", \"pageSize\", \"size\"}], \"segments\":[{\"key\", \"firstTxid\","
+                    + " \"lastTxid\", \"firstTime\", \"lastTime\", \"transactions\", \"databasePages\", \"size\"}],"
+                    + " \"latestTxid\":...}. Objects with an unreadable header are left out of it, named on stderr,"
+                    + " and make the exit code 4."
+        })
+public final class LsCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--json", description = "Print one JSON object instead of a table.")
+    boolean json;
+
+    @Parameters(index = "0", paramLabel = "REPLICA",
+            description = "The replica: a folder path, file:///absolute/path, file://./relative/path or"
+                    + " s3://BUCKET/PATH?endpoint=...&region=...")
+    String replica;
+
+    @Override
+    public Integer call() throws Exception {
+        ReplicaListing listing;
+        try (ReplicaStorage storage = ReplicaUrl.open(replica)) {
+            try {
+                listing = ReplicaCatalog.load(storage).listing();
+            } catch (IOException e) {
+                throw RestoreException.fromReplica(e, storage.describe());
+            }
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.print(json ? json(listing) + "\n" : table(listing));
+        out.flush();
+        if (!listing.unreadable().isEmpty()) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("walship: " + listing.unreadable().size() + " object(s) in " + listing.replica()
+                    + " have an unreadable header and are not usable for restores: "
+                    + listing.unreadable().stream().map(u -> Walship.oneLine(u.problem())).collect(Collectors.joining("; ")));
+            err.flush();
+            return ExitCodes.CORRUPT_OBJECT;
+        }
+        return ExitCodes.OK;
+    }
+
+    /** The listing as one JSON object, written by hand to keep the CLI free of a JSON library. */
+    static String json(ReplicaListing listing) {
+        StringBuilder b = new StringBuilder();
+        b.append("{\"replica\":").append(string(listing.replica())).append(",\"snapshots\":[");
+        for (int i = 0; i < listing.snapshots().size(); i++) {
+            ReplicaListing.Entry e = listing.snapshots().get(i);
+            ObjectHeader h = e.header();
+            b.append(i == 0 ? "" : ",")
+                    .append("{\"key\":").append(string(e.object().key()))
+                    .append(",\"txid\":").append(h.lastTxid())
+                    .append(",\"time\":").append(string(time(h.lastTime())))
+                    .append(",\"databasePages\":").append(h.databasePages())
+                    .append(",\"pageSize\":").append(h.pageSize())
+                    .append(",\"size\":").append(e.object().size())
+                    .append('}');
+        }
+        b.append("],\"segments\":[");
+        for (int i = 0; i < listing.segments().size(); i++) {
+            ReplicaListing.Entry e = listing.segments().get(i);
+            ObjectHeader h = e.header();
+            b.append(i == 0 ? "" : ",")
+                    .append("{\"key\":").append(string(e.object().key()))
+                    .append(",\"firstTxid\":").append(h.firstTxid())
+                    .append(",\"lastTxid\":").append(h.lastTxid())
+                    .append(",\"firstTime\":").append(string(time(h.firstTime())))
+                    .append(",\"lastTime\":").append(string(time(h.lastTime())))
+                    .append(",\"transactions\":").append(h.count())
+                    .append(",\"databasePages\":").append(h.databasePages())
+                    .append(",\"size\":").append(e.object().size())
+                    .append('}');
+        }
+        b.append("],\"latestTxid\":").append(listing.latestTxid()).append('}');
+        return b.toString();
+    }
+
+    /**
+     * A JSON string literal. Control characters and everything outside ASCII are escaped, so the output is valid
+     * whatever the console's encoding.
+     */
+    static String string(String s) {
+        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                case '\b' -> b.append("\\b");
+                case '\f' -> b.append("\\f");
+                default -> {
+                    if (c < 0x20 || c > 0x7e) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+
+    /** The listing as an aligned table, every object in txid order whatever its kind. */
+    static String table(ReplicaListing listing) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"KIND", "TXIDS", "FIRST TIME", "LAST TIME", "TXNS", "PAGES", "SIZE", "KEY"});
+        List<Row> sorted = new ArrayList<>();
+        listing.snapshots().forEach(e -> sorted.add(new Row(e.object(), e.header(), null)));
+        listing.segments().forEach(e -> sorted.add(new Row(e.object(), e.header(), null)));
+        listing.unreadable().forEach(u -> sorted.add(new Row(u.object(), null, u.problem())));
+        sorted.sort(Comparator.comparingLong((Row r) -> r.object.firstTxid())
+                .thenComparingLong(r -> r.object.lastTxid())
+                .thenComparing(r -> r.object.isSnapshot() ? 0 : 1));
+        for (Row r : sorted) {
+            ReplicaObject o = r.object;
+            String txids = o.isSnapshot() ? Long.toString(o.lastTxid()) : o.firstTxid() + "-" + o.lastTxid();
+            String kind = o.isSnapshot() ? "snapshot" : "segment";
+            if (r.header == null) {
+                rows.add(new String[] {kind, txids, "-", "-", "-", "-", Long.toString(o.size()),
+                        o.key() + "  UNREADABLE: " + Walship.oneLine(r.problem)});
+            } else {
+                rows.add(new String[] {kind, txids, time(r.header.firstTime()), time(r.header.lastTime()),
+                        o.isSnapshot() ? "-" : Long.toString(r.header.count()), Long.toString(r.header.databasePages()),
+                        Long.toString(o.size()), o.key()});
+            }
+        }
+        StringBuilder b = new StringBuilder("replica ").append(listing.replica()).append('\n');
+        if (sorted.isEmpty()) {
+            return b.append("no snapshots or segments\n").toString();
+        }
+        int[] width = new int[rows.get(0).length];
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                width[i] = Math.max(width[i], row[i].length());
+            }
+        }
+        boolean[] numeric = {false, false, false, false, true, true, true, false};
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < row.length; i++) {
+                String pad = " ".repeat(width[i] - row[i].length());
+                line.append(i == 0 ? "" : "  ");
+                line.append(numeric[i] ? pad + row[i] : i == row.length - 1 ? row[i] : row[i] + pad);
+            }
+            b.append(line.toString().stripTrailing()).append('\n');
+        }
+        return b.append("latest txid ").append(listing.latestTxid()).append('\n').toString();
+    }
+
+    private record Row(ReplicaObject object, ObjectHeader header, String problem) {
+    }
+
+    private static String time(Instant t) {
+        return DateTimeFormatter.ISO_INSTANT.format(t);
+    }
+}

@@ -1,0 +1,165 @@
+package io.walship.cli;
+
+import io.walship.replica.ReplicaStorage;
+import io.walship.replica.ReplicaUrl;
+import io.walship.restore.RestoreException;
+import io.walship.restore.RestoreOutcome;
+import io.walship.restore.RestoreRequest;
+import io.walship.restore.RestoreResult;
+import io.walship.restore.RestoreTarget;
+import io.walship.restore.Restorer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * {@code walship restore}: parses the options into a {@link RestoreRequest}, runs the {@link Restorer} and prints the
+ * result. All restore logic lives in the restore module.
+ */
+@Command(name = "restore", sortOptions = false,
+        description = {
+            "Restore a SQLite database from a replica: the latest state, the state right after a txid, or the state"
+                    + " at a point in time.",
+            "",
+            "The database is built in a temporary file beside OUT (.OUT.walship-restore-XXXXXXXX) and renamed to OUT"
+                    + " only once complete, fsynced and checked; on any failure the temporary file is deleted and OUT"
+                    + " is left as it was. Every replica object read is verified to its last byte; a corrupt or"
+                    + " missing object, or a gap in the txids, is an error, never a shorter history.",
+            "",
+            "Unless --no-verify is given, PRAGMA integrity_check must return ok before OUT is written. A restored"
+                    + " database that fails it is kept as OUT.corrupt for inspection (it holds exactly what the"
+                    + " replica holds, possibly the only copy) and OUT is left untouched.",
+            "",
+            "The restored database keeps the WAL journal mode of its source; no -wal or -shm file is left beside it."
+        })
+public final class RestoreCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT",
+            description = "Path of the database to write. Its folder is created if missing.")
+    Path output;
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    Target target;
+
+    /** At most one of --txid and --timestamp; neither means the latest state. */
+    static final class Target {
+        @Option(names = "--txid", paramLabel = "N",
+                description = "Restore the state right after transaction N.")
+        Long txid;
+
+        @Option(names = "--timestamp", paramLabel = "T", converter = Rfc3339.class,
+                description = "Restore the last transaction committed at or before T, an RFC 3339 time such as"
+                        + " 2026-11-26T04:00:00Z or 2026-11-26T05:00:00+01:00.")
+        Instant timestamp;
+    }
+
+    @Option(names = "--force",
+            description = "Replace OUT if it exists, deleting its stale -wal, -shm and -journal files (which SQLite"
+                    + " would otherwise apply to the restored database). Stop every process using OUT first.")
+    boolean force;
+
+    @Option(names = "--if-db-not-exists",
+            description = "If OUT exists, print a note and exit 0 without restoring (takes precedence over --force).")
+    boolean ifDbNotExists;
+
+    @Option(names = "--if-replica-exists",
+            description = "If the replica holds no snapshot, print a note and exit 0 without restoring.")
+    boolean ifReplicaExists;
+
+    @Option(names = "--no-verify", description = "Skip PRAGMA integrity_check of the restored database.")
+    boolean noVerify;
+
+    @Parameters(index = "0", paramLabel = "REPLICA",
+            description = "The replica: a folder path, file:///absolute/path, file://./relative/path or"
+                    + " s3://BUCKET/PATH?endpoint=...&region=...")
+    String replica;
+
+    /** Time for progress reports and durations; a field so that nothing reads the system clock behind our back. */
+    Clock clock = Clock.systemUTC();
+
+    @Override
+    public Integer call() throws Exception {
+        RestoreRequest request = RestoreRequest.to(output)
+                .withTarget(target())
+                .withOverwrite(force)
+                .withSkipIfOutputExists(ifDbNotExists)
+                .withSkipIfReplicaEmpty(ifReplicaExists)
+                .withVerify(!noVerify);
+        RestoreOutcome outcome;
+        try (ReplicaStorage storage = ReplicaUrl.open(replica)) {
+            outcome = new Restorer(storage, clock).restore(request);
+        } catch (RestoreException e) {
+            throw withHint(e);
+        }
+        if (outcome instanceof RestoreOutcome.Skipped skipped) {
+            String flag = skipped.why() == RestoreOutcome.Why.OUTPUT_EXISTS ? "--if-db-not-exists" : "--if-replica-exists";
+            spec.commandLine().getOut().println(skipped.note() + " (" + flag + ")");
+        } else {
+            spec.commandLine().getOut().println(summary(((RestoreOutcome.Restored) outcome).result()));
+        }
+        spec.commandLine().getOut().flush();
+        return ExitCodes.OK;
+    }
+
+    private RestoreTarget target() {
+        if (target == null) {
+            return RestoreTarget.latest();
+        }
+        if (target.txid != null) {
+            if (target.txid < 1) {
+                throw new ParameterException(spec.commandLine(), "--txid must be 1 or more, not " + target.txid);
+            }
+            return RestoreTarget.txid(target.txid);
+        }
+        return RestoreTarget.timestamp(target.timestamp);
+    }
+
+    /** Adds the option that resolves the failure, where there is one. */
+    private static RestoreException withHint(RestoreException e) {
+        if (e.reason() == RestoreException.Reason.OUTPUT_EXISTS) {
+            return new RestoreException(e.reason(), e.getMessage() + " (--force replaces it, --if-db-not-exists"
+                    + " leaves it and exits 0)", e.objectKey().orElse(null), e);
+        }
+        return e;
+    }
+
+    /** The one line printed on success, for the operator and for scripts that log it. */
+    static String summary(RestoreResult r) {
+        return "restored " + r.output() + " to txid " + r.txid() + " (" + DateTimeFormatter.ISO_INSTANT.format(r.time())
+                + "), " + r.pages() + " pages, " + (r.integrityChecked() ? "integrity ok" : "integrity not checked");
+    }
+
+    /** Parses RFC 3339 times; an offset is required, because a local time is ambiguous in a disaster recovery. */
+    static final class Rfc3339 implements ITypeConverter<Instant> {
+        @Override
+        public Instant convert(String value) {
+            String normalized = value.trim().toUpperCase(Locale.ROOT);
+            if (normalized.length() > 10 && normalized.charAt(10) == ' ') {
+                normalized = normalized.substring(0, 10) + "T" + normalized.substring(11);
+            }
+            try {
+                return OffsetDateTime.parse(normalized, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+            } catch (DateTimeParseException e) {
+                throw new TypeConversionException("'" + value + "' is not an RFC 3339 time with an offset, such as"
+                        + " 2026-11-26T04:00:00Z or 2026-11-26T05:00:00+01:00");
+            }
+        }
+    }
+}

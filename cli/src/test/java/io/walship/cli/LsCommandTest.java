@@ -1,0 +1,121 @@
+package io.walship.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.walship.replica.FileReplicaStorage;
+import io.walship.replica.ObjectKeys;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code walship ls}: the table, the JSON contract and how unreadable objects are reported. */
+class LsCommandTest {
+    @TempDir
+    Path dir;
+
+    private SourceDatabase source;
+    private FileReplicaStorage storage;
+
+    /** Snapshot 1, snapshot 4, segments 2-4 and 4-6, written out of order, and a junk key. */
+    @BeforeEach
+    void setUp() throws Exception {
+        source = new SourceDatabase(dir.resolve("source.db"));
+        storage = new FileReplicaStorage(dir.resolve("replica"));
+        source.writeSegment(storage, 4, 6);
+        source.writeSnapshot(storage, 4);
+        source.writeSegment(storage, 2, 4);
+        source.writeSnapshot(storage, 1);
+        Files.writeString(storage.root().resolve("segments/README"), "junk");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        source.close();
+    }
+
+    private long size(String key) throws Exception {
+        return Files.size(storage.root().resolve(key));
+    }
+
+    private long pages(long txid) {
+        return source.stateAt(txid).length / SourceDatabase.PAGE_SIZE;
+    }
+
+    @Test
+    void jsonIsExactlyTheDocumentedObject() throws Exception {
+        CliRun run = CliRun.of("ls", "--json", "file://" + storage.root()).succeeds();
+
+        String expected = "{\"replica\":\"file://" + storage.root() + "\",\"snapshots\":["
+                + "{\"key\":\"" + ObjectKeys.snapshot(1) + "\",\"txid\":1,\"time\":\"2026-11-26T04:00:10Z\","
+                + "\"databasePages\":" + pages(1) + ",\"pageSize\":4096,\"size\":" + size(ObjectKeys.snapshot(1)) + "},"
+                + "{\"key\":\"" + ObjectKeys.snapshot(4) + "\",\"txid\":4,\"time\":\"2026-11-26T04:00:40Z\","
+                + "\"databasePages\":" + pages(4) + ",\"pageSize\":4096,\"size\":" + size(ObjectKeys.snapshot(4)) + "}],"
+                + "\"segments\":["
+                + "{\"key\":\"" + ObjectKeys.segment(2, 4) + "\",\"firstTxid\":2,\"lastTxid\":4,"
+                + "\"firstTime\":\"2026-11-26T04:00:20Z\",\"lastTime\":\"2026-11-26T04:00:40Z\",\"transactions\":3,"
+                + "\"databasePages\":" + pages(4) + ",\"size\":" + size(ObjectKeys.segment(2, 4)) + "},"
+                + "{\"key\":\"" + ObjectKeys.segment(4, 6) + "\",\"firstTxid\":4,\"lastTxid\":6,"
+                + "\"firstTime\":\"2026-11-26T04:00:40Z\",\"lastTime\":\"2026-11-26T04:01:00Z\",\"transactions\":3,"
+                + "\"databasePages\":" + pages(6) + ",\"size\":" + size(ObjectKeys.segment(4, 6)) + "}],"
+                + "\"latestTxid\":6}\n";
+        assertEquals(expected, run.out());
+    }
+
+    @Test
+    void jsonOfAnEmptyReplica() {
+        Path empty = dir.resolve("empty");
+        CliRun run = CliRun.of("ls", "--json", empty.toString()).succeeds();
+
+        assertEquals("{\"replica\":\"file://" + empty + "\",\"snapshots\":[],\"segments\":[],\"latestTxid\":0}\n",
+                run.out());
+    }
+
+    @Test
+    void jsonStringsAreEscaped() {
+        assertEquals("\"a\\\"b\\\\c\\n\\u0001\\u00e9\"", LsCommand.string("a\"b\\c\n\u0001\u00e9"));
+    }
+
+    @Test
+    void theTableIsAlignedAndInTxidOrder() {
+        CliRun run = CliRun.of("ls", storage.root().toString()).succeeds();
+
+        List<String> lines = run.out().lines().toList();
+        assertEquals("replica file://" + storage.root(), lines.get(0));
+        assertTrue(lines.get(1).startsWith("KIND      TXIDS  FIRST TIME"), lines.get(1));
+        assertTrue(lines.get(2).startsWith("snapshot  1    "), lines.get(2));
+        assertTrue(lines.get(3).startsWith("segment   2-4  "), lines.get(3));
+        assertTrue(lines.get(4).startsWith("snapshot  4    "), lines.get(4));
+        assertTrue(lines.get(5).startsWith("segment   4-6  "), lines.get(5));
+        assertEquals("latest txid 6", lines.get(6));
+        int keyColumn = lines.get(1).indexOf("KEY");
+        for (int i = 2; i <= 5; i++) {
+            assertTrue(lines.get(i).indexOf(i % 2 == 0 ? "snapshots/" : "segments/") == keyColumn, lines.get(i));
+        }
+    }
+
+    @Test
+    void anUnreadableHeaderIsShownAndMakesTheExitCodeFour() throws Exception {
+        Path segment = storage.root().resolve(ObjectKeys.segment(2, 4));
+        byte[] bytes = Files.readAllBytes(segment);
+        bytes[3] ^= 1; // the magic
+        Files.write(segment, bytes);
+
+        CliRun run = CliRun.of("ls", storage.root().toString());
+
+        run.fails(ExitCodes.CORRUPT_OBJECT, ObjectKeys.segment(2, 4));
+        assertTrue(run.out().contains("UNREADABLE"), run.out());
+        CliRun json = CliRun.of("ls", "--json", storage.root().toString());
+        assertEquals(ExitCodes.CORRUPT_OBJECT, json.code());
+        assertTrue(json.out().startsWith("{\"replica\":") && !json.out().contains(ObjectKeys.segment(2, 4)), json.out());
+    }
+
+    @Test
+    void anUnsupportedReplicaUrlIsAUsageError() {
+        CliRun.of("ls", "ftp://host/replica").fails(ExitCodes.USAGE, "ftp");
+    }
+}

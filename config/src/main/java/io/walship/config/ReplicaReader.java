@@ -1,0 +1,250 @@
+package io.walship.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads one replica of the configuration file: an item of {@code replicas:} or the {@code replica:} mapping. It owns
+ * Litestream's rules for replicas: the type comes from the URL's scheme or {@code type}, and is {@code file} when
+ * neither is given; a URL and a {@code bucket} or {@code path} are not given together; separate keys such as
+ * {@code endpoint} and {@code region} override what the URL implies; top-level credentials apply when the replica sets
+ * none. The result is one URL in walship's replica syntax.
+ */
+final class ReplicaReader {
+    static final Set<String> KEYS = Set.of("name", "type", "url", "path", "bucket", "endpoint", "region",
+            "access-key-id", "secret-access-key", "force-path-style", "skip-verify", "sync-interval", "snapshot-interval",
+            "retention", "retention-check-interval", "part-size", "concurrency", "storage-class", "checksum");
+
+    /** Keys that only mean something for an S3 replica. */
+    static final List<String> S3_ONLY = List.of("bucket", "endpoint", "region", "access-key-id", "secret-access-key",
+            "force-path-style", "skip-verify", "storage-class", "part-size", "concurrency", "checksum");
+
+    static final String ITEM_HINT = "write each replica as a mapping, e.g. '- url: s3://BUCKET/PATH' or '- path: /backup'";
+
+    /** Credentials given at the top of the file, applied to S3 replicas that set none. */
+    record GlobalCredentials(String accessKeyId, String secretAccessKey) {
+        @Override
+        public String toString() {
+            return "GlobalCredentials[****]";
+        }
+    }
+
+    /**
+     * A replica as read, before its name is settled (default names depend on the other replicas of the database).
+     *
+     * @param where the mapping it was read from, for later errors
+     * @param location what makes two replicas the same place (type, endpoint, bucket and path, or folder)
+     */
+    record Draft(YamlMapping where, String name, String type, String url, String location, Duration syncInterval,
+                 Duration snapshotInterval, Duration retention, Duration retentionCheckInterval) {
+        ReplicaConfig named(String finalName) {
+            return new ReplicaConfig(finalName, url, syncInterval, snapshotInterval, retention, retentionCheckInterval);
+        }
+
+        @Override
+        public String toString() {
+            return "Draft[" + S3Location.redact(url) + "]";
+        }
+    }
+
+    private ReplicaReader() {
+    }
+
+    static Draft read(YamlMapping r, Map<String, String> env, GlobalCredentials global) throws ConfigException {
+        r.checkKeys(KEYS, UnsupportedKeys::replica);
+
+        String name = r.string("name");
+        if (name != null && !ReplicaConfig.NAME.matcher(name).matches()) {
+            throw r.error("name", "'" + name + "' is not a valid replica name; use letters, digits, '.', '_' and '-'");
+        }
+
+        String type = r.string("type");
+        if (type != null) {
+            type = type.strip().toLowerCase(Locale.ROOT);
+            if (UnsupportedKeys.REPLICA_TYPES.contains(type)) {
+                throw r.error("type", "replica type '" + type + "' is not supported by walship; use s3 (any "
+                        + "S3-compatible storage) or file");
+            }
+            if (!type.equals("s3") && !type.equals("file")) {
+                throw r.error("type", "unknown replica type '" + type + "'; write s3 or file");
+            }
+        }
+
+        String url = r.string("url");
+        String urlType = url == null ? null : typeOfUrl(r, url);
+        if (type != null && urlType != null && !type.equals(urlType)) {
+            throw r.error("type", "type is '" + type + "' but url is a " + urlType + " URL; remove type (it is taken "
+                    + "from the URL) or fix the URL");
+        }
+        String effective = urlType != null ? urlType : type;
+        if (effective == null) {
+            for (String key : r.keys()) {
+                if (S3_ONLY.contains(key) && r.has(key)) {
+                    throw r.errorAtKey(key, "is an s3 setting, but this replica has no type or url, so it is a file "
+                            + "replica; add type: s3 (or url: s3://BUCKET/PATH)");
+                }
+            }
+            effective = "file";
+        } else if (effective.equals("file")) {
+            for (String key : r.keys()) {
+                if (S3_ONLY.contains(key) && r.has(key)) {
+                    throw r.errorAtKey(key, "is an s3 setting, but this is a file replica (" + (urlType != null
+                            ? "its url is a file URL" : "type: file") + "); remove it, or use type: s3 with a bucket");
+                }
+            }
+        }
+
+        String finalUrl;
+        String location;
+        if (effective.equals("s3")) {
+            S3Location loc = s3(r, url, global);
+            finalUrl = loc.toUrl();
+            location = "s3 " + loc.locationKey();
+        } else {
+            Path folder = folder(r, url, type != null, env);
+            finalUrl = "file://" + folder;
+            location = "file " + folder;
+        }
+
+        Duration sync = orDefault(r.duration("sync-interval", true), ReplicaConfig.DEFAULT_SYNC_INTERVAL);
+        Duration snapshot = orDefault(r.duration("snapshot-interval", true), ReplicaConfig.DEFAULT_SNAPSHOT_INTERVAL);
+        Duration retention = orDefault(r.duration("retention", true), ReplicaConfig.DEFAULT_RETENTION);
+        Duration check = orDefault(r.duration("retention-check-interval", false),
+                ReplicaConfig.DEFAULT_RETENTION_CHECK_INTERVAL);
+        return new Draft(r, name, effective, finalUrl, location, sync, snapshot, retention, check);
+    }
+
+    /** The replica type a URL names; schemes of other Litestream replica types are refused by name. */
+    static String typeOfUrl(YamlMapping r, String url) throws ConfigException {
+        String lower = url.strip().toLowerCase(Locale.ROOT);
+        if (lower.startsWith("s3://")) {
+            return "s3";
+        }
+        if (lower.startsWith("file:")) {
+            return "file";
+        }
+        int colon = lower.indexOf("://");
+        if (colon > 0 && lower.substring(0, colon).matches("[a-z][a-z0-9+.\\-]*")) {
+            String scheme = lower.substring(0, colon);
+            String problem = UnsupportedKeys.REPLICA_TYPES.contains(scheme)
+                    ? "replica type '" + scheme + "' is not supported by walship; use s3:// (any S3-compatible storage) or "
+                    + "file:// URLs"
+                    : "unknown URL scheme '" + scheme + "'; use s3://BUCKET/PATH or file:///PATH";
+            throw r.error("url", "'" + S3Location.redact(url) + "': " + problem);
+        }
+        throw r.error("url", "'" + S3Location.redact(url) + "' has no scheme; write file:///PATH or s3://BUCKET/PATH, "
+                + "or give a folder with path:");
+    }
+
+    private static S3Location s3(YamlMapping r, String url, GlobalCredentials global) throws ConfigException {
+        S3Location loc;
+        if (url != null) {
+            for (String key : List.of("bucket", "path")) {
+                if (r.has(key)) {
+                    throw r.errorAtKey(key, "give the " + key + " either in url or as " + key + ", not both (Litestream "
+                            + "refuses both too)");
+                }
+            }
+            try {
+                loc = S3Location.parse(url.strip());
+            } catch (IllegalArgumentException e) {
+                throw r.error("url", "'" + S3Location.redact(url) + "': " + e.getMessage());
+            }
+        } else {
+            loc = S3Location.empty();
+            String bucket = r.string("bucket");
+            if (bucket == null) {
+                throw r.missing("bucket", "an s3 replica needs a bucket; add bucket: NAME (or url: s3://BUCKET/PATH)");
+            }
+            try {
+                loc.setBucket(bucket.strip());
+            } catch (IllegalArgumentException e) {
+                throw r.error("bucket", e.getMessage());
+            }
+            String path = r.string("path");
+            if (path != null) {
+                if (LocalPaths.isUrl(path)) {
+                    throw r.error("path", "'" + S3Location.redact(path) + "' is a URL; write it under url: instead");
+                }
+                try {
+                    loc.setPath(path.strip());
+                } catch (IllegalArgumentException e) {
+                    throw r.error("path", e.getMessage());
+                }
+            }
+        }
+        for (String option : S3Location.OPTIONS) {
+            if (!r.has(option)) {
+                continue;
+            }
+            String value = switch (option) {
+                case "force-path-style", "skip-verify" -> r.bool(option).toString();
+                case "access-key-id", "secret-access-key" -> r.secret(option);
+                default -> r.string(option);
+            };
+            try {
+                loc.set(option, value);
+            } catch (IllegalArgumentException e) {
+                throw r.error(option, e.getMessage());
+            }
+        }
+        if (!loc.has("access-key-id") && global.accessKeyId() != null) {
+            loc.set("access-key-id", global.accessKeyId());
+        }
+        if (!loc.has("secret-access-key") && global.secretAccessKey() != null) {
+            loc.set("secret-access-key", global.secretAccessKey());
+        }
+        if (loc.has("access-key-id") != loc.has("secret-access-key")) {
+            String set = loc.has("access-key-id") ? "access-key-id" : "secret-access-key";
+            String unset = loc.has("access-key-id") ? "secret-access-key" : "access-key-id";
+            throw r.missing(unset, set + " is set but " + unset + " is missing or empty (is its environment variable "
+                    + "set?); give both, here or at the top of the file, or neither to use the environment's credentials");
+        }
+        return loc;
+    }
+
+    private static Path folder(YamlMapping r, String url, boolean typed, Map<String, String> env)
+            throws ConfigException {
+        String path = r.string("path");
+        if (url != null && path != null) {
+            throw r.errorAtKey("path", "give the folder either as url or as path, not both (Litestream refuses both too)");
+        }
+        if (url == null && path == null) {
+            throw r.missing(typed ? "path" : "url", typed ? "a file replica needs a folder; add path: /backup/app"
+                    : "a replica needs a location; add url: s3://BUCKET/PATH, url: file:///PATH or path: /backup/app");
+        }
+        if (path != null) {
+            if (LocalPaths.isUrl(path)) {
+                throw r.error("path", "'" + S3Location.redact(path) + "' is a URL; write it under url: instead");
+            }
+            try {
+                return LocalPaths.resolve(path.strip(), env);
+            } catch (IllegalArgumentException e) {
+                throw r.error("path", e.getMessage());
+            }
+        }
+        // walship's reading of file URLs: file:///abs and file:/abs are absolute, file://rel is relative.
+        String rest = url.strip().substring("file:".length());
+        if (rest.startsWith("//")) {
+            rest = rest.substring(2);
+        } else if (!rest.startsWith("/")) {
+            throw r.error("url", "'" + url + "' is not a file URL walship reads; write file:///ABSOLUTE/PATH");
+        }
+        if (rest.isEmpty() || rest.contains("?") || rest.contains("#")) {
+            throw r.error("url", "'" + url + "' names no folder, or has a query; write file:///ABSOLUTE/PATH");
+        }
+        try {
+            return LocalPaths.resolve(rest, Map.of());
+        } catch (IllegalArgumentException e) {
+            throw r.error("url", e.getMessage());
+        }
+    }
+
+    private static Duration orDefault(Duration d, Duration fallback) {
+        return d == null ? fallback : d;
+    }
+}

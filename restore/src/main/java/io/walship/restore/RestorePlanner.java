@@ -1,0 +1,215 @@
+package io.walship.restore;
+
+import io.walship.replica.ObjectHeader;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Chooses the objects a restore reads, before anything is downloaded, so that an unrestorable target fails fast and
+ * says why.
+ *
+ * <p>The rules follow from how the replicator writes: txids are contiguous for the life of a replica, a snapshot at
+ * txid N is the state right after N, and when the replicator loses continuity it takes a snapshot under a new txid
+ * that no segment holds. So a restore to txid T starts from the newest snapshot at or before T (for a timestamp: the
+ * newest taken at or before it) and needs segments holding every txid after the snapshot up to T. A txid that no
+ * segment holds is a gap and an error naming the missing range: a restore never silently returns a shorter history.
+ */
+public final class RestorePlanner {
+    private final ReplicaCatalog catalog;
+
+    public RestorePlanner(ReplicaCatalog catalog) {
+        this.catalog = catalog;
+    }
+
+    /**
+     * Plans a restore to {@code target}.
+     *
+     * @throws RestoreException {@link RestoreException.Reason#NOT_RESTORABLE} when the replica cannot reach the target,
+     *                          or a corrupt, missing or unreadable reason when a header needed for planning fails
+     */
+    public RestorePlan plan(RestoreTarget target) throws RestoreException {
+        if (catalog.snapshots().isEmpty()) {
+            throw notRestorable("replica " + catalog.replica() + " holds no snapshot, so there is nothing to restore;"
+                    + " check the replica URL, or wait for the replicator to upload its first snapshot");
+        }
+        if (target instanceof RestoreTarget.AtTime at) {
+            return planForTime(target, at.time());
+        }
+        long latest = catalog.latestTxid();
+        long txid = target instanceof RestoreTarget.AtTxid at ? at.txid() : latest;
+        if (txid > latest) {
+            throw notRestorable("txid " + txid + " is beyond replica " + catalog.replica() + ", whose latest txid is "
+                    + latest + "; choose a txid up to " + latest);
+        }
+        ReplicaObject snapshot = newestSnapshotAtOrBefore(txid);
+        if (snapshot == null) {
+            ReplicaObject oldest = catalog.snapshots().get(0);
+            throw notRestorable("replica " + catalog.replica() + " holds no snapshot at or before txid " + txid
+                    + "; the oldest snapshot is " + oldest.key() + " at txid " + oldest.lastTxid()
+                    + ", so choose a txid from " + oldest.lastTxid() + " on");
+        }
+        ObjectHeader header = readHeader(snapshot);
+        SegmentChain chain = new SegmentChain(snapshot);
+        while (chain.next() <= txid) {
+            if (!chain.extend()) {
+                throw gap(target, snapshot, chain, Math.min(txid, chain.nextAvailable() - 1));
+            }
+        }
+        return new RestorePlan(target, snapshot, header, chain.segments(), txid, Optional.empty());
+    }
+
+    private RestorePlan planForTime(RestoreTarget target, Instant time) throws RestoreException {
+        ReplicaObject snapshot = null;
+        ObjectHeader header = null;
+        ObjectHeader oldestHeader = null;
+        List<ReplicaObject> snapshots = catalog.snapshots();
+        for (int i = snapshots.size() - 1; i >= 0 && snapshot == null; i--) {
+            ObjectHeader h = readHeader(snapshots.get(i));
+            oldestHeader = h;
+            if (!h.lastTime().isAfter(time)) {
+                snapshot = snapshots.get(i);
+                header = h;
+            }
+        }
+        if (snapshot == null) {
+            throw notRestorable("timestamp " + time + " is before the oldest snapshot in replica " + catalog.replica()
+                    + " (" + snapshots.get(0).key() + ", taken at " + oldestHeader.lastTime()
+                    + "); choose a time at or after " + oldestHeader.lastTime());
+        }
+        long latest = catalog.latestTxid();
+        SegmentChain chain = new SegmentChain(snapshot);
+        long lastTxid = snapshot.lastTxid();
+        while (true) {
+            long next = chain.next();
+            if (!chain.extend()) {
+                // The history from this snapshot ends legitimately at the end of the replica, or where the replicator
+                // lost continuity and started over with a new snapshot, which is newer than the requested time.
+                if (next > latest || hasSnapshotAt(next)) {
+                    break;
+                }
+                // Missing transactions may have committed before the requested time; restoring without them would
+                // silently lose history.
+                throw gap(target, snapshot, chain, chain.nextAvailable() - 1);
+            }
+            ReplicaObject segment = chain.last();
+            ObjectHeader h = readHeader(segment);
+            if (h.firstTime().isAfter(time)) {
+                chain.dropLast();
+                break;
+            }
+            lastTxid = segment.lastTxid();
+            if (h.lastTime().isAfter(time)) {
+                break;
+            }
+        }
+        return new RestorePlan(target, snapshot, header, chain.segments(), lastTxid, Optional.of(time));
+    }
+
+    private ReplicaObject newestSnapshotAtOrBefore(long txid) {
+        ReplicaObject found = null;
+        for (ReplicaObject s : catalog.snapshots()) {
+            if (s.lastTxid() <= txid) {
+                found = s;
+            }
+        }
+        return found;
+    }
+
+    private boolean hasSnapshotAt(long txid) {
+        return catalog.snapshots().stream().anyMatch(s -> s.lastTxid() == txid);
+    }
+
+    private ObjectHeader readHeader(ReplicaObject object) throws RestoreException {
+        try {
+            return catalog.readHeader(object);
+        } catch (IOException e) {
+            throw RestoreException.fromReplica(e, catalog.replica());
+        }
+    }
+
+    private RestoreException gap(RestoreTarget target, ReplicaObject snapshot, SegmentChain chain, long missingTo) {
+        long from = chain.next();
+        String missing = from == missingTo ? "txid " + from + " is" : "txids " + from + ".." + missingTo + " are";
+        long reachable = from - 1;
+        return notRestorable("cannot restore " + target.describe() + " from replica " + catalog.replica() + ": "
+                + missing + " missing from every segment after snapshot " + snapshot.key() + "; the newest point"
+                + " restorable from that snapshot is txid " + reachable + " (restore that txid explicitly to accept"
+                + " the loss), or restore from another replica");
+    }
+
+    private static RestoreException notRestorable(String message) {
+        return new RestoreException(RestoreException.Reason.NOT_RESTORABLE, message);
+    }
+
+    /**
+     * Walks the sorted segments forward from a snapshot, one txid range at a time. At each step it prefers a segment
+     * that starts exactly at the next needed txid (no transaction is read twice) and otherwise the overlapping one that
+     * reaches furthest; either way the walk finds a contiguous cover whenever one exists, because a segment it passes
+     * over stays a candidate for later steps.
+     */
+    private final class SegmentChain {
+        private final List<ReplicaObject> sorted = catalog.segments();
+        private final List<ReplicaObject> chosen = new ArrayList<>();
+        private int scanned;
+        private ReplicaObject farthest;
+        private long next;
+
+        SegmentChain(ReplicaObject snapshot) {
+            this.next = snapshot.lastTxid() + 1;
+        }
+
+        /** The first txid the chain does not hold yet. */
+        long next() {
+            return next;
+        }
+
+        /** Adds a segment holding {@link #next()}; false when no segment holds it. */
+        boolean extend() {
+            ReplicaObject exact = null;
+            while (scanned < sorted.size() && sorted.get(scanned).firstTxid() <= next) {
+                ReplicaObject s = sorted.get(scanned++);
+                if (farthest == null || s.lastTxid() > farthest.lastTxid()) {
+                    farthest = s;
+                }
+            }
+            for (int i = scanned - 1; i >= 0 && sorted.get(i).firstTxid() == next; i--) {
+                if (exact == null || sorted.get(i).lastTxid() > exact.lastTxid()) {
+                    exact = sorted.get(i);
+                }
+            }
+            ReplicaObject pick = exact != null ? exact : farthest != null && farthest.lastTxid() >= next ? farthest : null;
+            if (pick == null) {
+                return false;
+            }
+            chosen.add(pick);
+            next = pick.lastTxid() + 1;
+            return true;
+        }
+
+        /** The first txid after {@link #next()} that some segment starts at, or past the end of the replica. */
+        long nextAvailable() {
+            for (int i = scanned; i < sorted.size(); i++) {
+                if (sorted.get(i).firstTxid() > next) {
+                    return sorted.get(i).firstTxid();
+                }
+            }
+            return Math.max(next, catalog.latestTxid()) + 1;
+        }
+
+        ReplicaObject last() {
+            return chosen.get(chosen.size() - 1);
+        }
+
+        /** Removes the segment just added; the walk ends there, so {@link #next()} is no longer meaningful. */
+        void dropLast() {
+            chosen.remove(chosen.size() - 1);
+        }
+
+        List<ReplicaObject> segments() {
+            return chosen;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package io.walship.restore;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * What a caller asks {@link Restorer#restore} to do. Start from {@link #to(Path)} and change what differs from the
+ * safe defaults: restore the latest state, never replace an existing database, fail on an empty replica, verify.
+ *
+ * @param output             where the restored database goes
+ * @param target             which point in the replica's history to restore
+ * @param overwrite          replace an existing output database (and delete its stale {@code -wal}, {@code -shm} and
+ *                           {@code -journal} files, which SQLite would otherwise apply to the restored database)
+ * @param skipIfOutputExists succeed without doing anything when the output database exists (for start-up scripts
+ *                           that restore only onto an empty machine)
+ * @param skipIfReplicaEmpty succeed without doing anything when the replica holds no snapshot (for the first start of
+ *                           a new deployment)
+ * @param verify             run SQLite's {@code PRAGMA integrity_check} on the result before putting it in place
+ */
+public record RestoreRequest(Path output, RestoreTarget target, boolean overwrite, boolean skipIfOutputExists,
+                             boolean skipIfReplicaEmpty, boolean verify) {
+
+    public RestoreRequest {
+        Objects.requireNonNull(output, "output");
+        Objects.requireNonNull(target, "target");
+    }
+
+    /** A request to restore the latest state to {@code output}, with every safety on. */
+    public static RestoreRequest to(Path output) {
+        return new RestoreRequest(output, RestoreTarget.latest(), false, false, false, true);
+    }
+
+    public RestoreRequest withTarget(RestoreTarget newTarget) {
+        return new RestoreRequest(output, newTarget, overwrite, skipIfOutputExists, skipIfReplicaEmpty, verify);
+    }
+
+    public RestoreRequest withOverwrite(boolean value) {
+        return new RestoreRequest(output, target, value, skipIfOutputExists, skipIfReplicaEmpty, verify);
+    }
+
+    public RestoreRequest withSkipIfOutputExists(boolean value) {
+        return new RestoreRequest(output, target, overwrite, value, skipIfReplicaEmpty, verify);
+    }
+
+    public RestoreRequest withSkipIfReplicaEmpty(boolean value) {
+        return new RestoreRequest(output, target, overwrite, skipIfOutputExists, value, verify);
+    }
+
+    public RestoreRequest withVerify(boolean value) {
+        return new RestoreRequest(output, target, overwrite, skipIfOutputExists, skipIfReplicaEmpty, value);
+    }
+}

@@ -1,0 +1,23 @@
+package io.walship.restore;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * A completed restore: the database now at {@code output} is the state right after transaction {@code txid}.
+ *
+ * @param output           the restored database's absolute path
+ * @param txid             the last transaction applied (the snapshot's txid when no segment was needed)
+ * @param time             when that transaction committed
+ * @param pages            the database size in pages
+ * @param pageSize         the page size in bytes
+ * @param snapshotKey      the snapshot the restore started from
+ * @param segments         how many segments were read
+ * @param transactions     how many transactions were applied on top of the snapshot
+ * @param integrityChecked whether {@code PRAGMA integrity_check} ran (and so returned {@code ok})
+ * @param elapsed          how long the restore took
+ */
+public record RestoreResult(Path output, long txid, Instant time, long pages, int pageSize, String snapshotKey,
+                            int segments, long transactions, boolean integrityChecked, Duration elapsed) {
+}

@@ -1,0 +1,306 @@
+package io.walship.restore;
+
+import io.walship.replica.CorruptObjectException;
+import io.walship.replica.ObjectHeader;
+import io.walship.replica.ReplicaStorage;
+import io.walship.replica.SegmentReader;
+import io.walship.replica.SnapshotReader;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Restores a database from a replica: checks the output, plans, streams the snapshot and segments into a temporary
+ * file, verifies the result and renames it into place.
+ *
+ * <p>The guarantees a disaster-recovery operator relies on:
+ * <ul>
+ *   <li>The output path changes only at the very end, by an atomic rename of a complete, fsynced, checked file; on
+ *       any failure the temporary file is deleted and the output is as it was.</li>
+ *   <li>Every object the restore opens is read to its end, so its checksums verify, even past the target transaction.
+ *       Nothing from an object that fails verification survives, because the whole restore fails.</li>
+ *   <li>Memory is one page buffer plus the readers' decompression blocks, whatever the database size.</li>
+ *   <li>Unless verification is turned off, SQLite's {@code PRAGMA integrity_check} must answer {@code ok} before the
+ *       file is put in place. A database that fails it is kept as {@code OUT.corrupt} for inspection (its pages are
+ *       exactly what the replica holds, which may be the only copy) and the output path is not touched.</li>
+ * </ul>
+ */
+public final class Restorer {
+    private static final Logger log = LoggerFactory.getLogger(Restorer.class);
+    /** How often a long restore reports progress at INFO, so an operator can tell it is moving. */
+    private static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(10);
+
+    private final ReplicaStorage storage;
+    private final Clock clock;
+
+    public Restorer(ReplicaStorage storage, Clock clock) {
+        this.storage = storage;
+        this.clock = clock;
+    }
+
+    /**
+     * Carries out a whole restore request.
+     *
+     * @return {@link RestoreOutcome.Restored} with what was restored, or {@link RestoreOutcome.Skipped} when the
+     *         request asked to do nothing in the situation found
+     * @throws RestoreException when the database cannot be restored; its reason says why
+     */
+    public RestoreOutcome restore(RestoreRequest request) throws RestoreException {
+        Path output = request.output().toAbsolutePath().normalize();
+        if (request.skipIfOutputExists() && Files.exists(output, LinkOption.NOFOLLOW_LINKS)) {
+            String note = "database " + output + " already exists; nothing restored";
+            log.info("{}", note);
+            return new RestoreOutcome.Skipped(RestoreOutcome.Why.OUTPUT_EXISTS, note);
+        }
+        // Checked before the replica is even listed, so a refused restore costs nothing.
+        checkOutput(output, request.overwrite());
+        ReplicaCatalog catalog;
+        try {
+            catalog = ReplicaCatalog.load(storage);
+        } catch (IOException e) {
+            throw RestoreException.fromReplica(e, storage.describe());
+        }
+        if (catalog.snapshots().isEmpty() && request.skipIfReplicaEmpty()) {
+            String note = "replica " + catalog.replica() + " holds no snapshot; nothing restored";
+            log.info("{}", note);
+            return new RestoreOutcome.Skipped(RestoreOutcome.Why.REPLICA_EMPTY, note);
+        }
+        RestorePlan plan = new RestorePlanner(catalog).plan(request.target());
+        return new RestoreOutcome.Restored(apply(plan, output, request.overwrite(), request.verify()));
+    }
+
+    /**
+     * Restores {@code plan} to {@code output}.
+     *
+     * @param overwrite replace an existing output (and delete its stale {@code -wal}, {@code -shm}, {@code -journal})
+     * @param verify    run {@code PRAGMA integrity_check} before putting the result in place
+     * @throws RestoreException when any object fails to read or verify, a local file operation fails, the output
+     *                          exists and may not be replaced, or the integrity check fails
+     */
+    public RestoreResult apply(RestorePlan plan, Path output, boolean overwrite, boolean verify) throws RestoreException {
+        Path out = output.toAbsolutePath().normalize();
+        checkOutput(out, overwrite);
+        Instant started = clock.instant();
+        log.info("restoring {} from {} to {}: {}", out, storage.describe(), plan.target().describe(), plan.describe());
+
+        StagedDatabase staged;
+        try {
+            staged = StagedDatabase.create(out, plan.pageSize());
+        } catch (IOException e) {
+            throw localFailure("cannot create a temporary file beside " + out, e);
+        }
+        boolean done = false;
+        try {
+            Position position = applySnapshot(plan, staged);
+            position = applySegments(plan, staged, position, started);
+            if (position.txid < plan.lastTxid() && plan.notAfter().isEmpty()) {
+                throw new IllegalStateException("restore stopped at txid " + position.txid + " before its target "
+                        + plan.lastTxid());
+            }
+            final long pages = position.pages;
+            local(() -> staged.finish(pages), "cannot write " + staged.path());
+            if (verify) {
+                verify(staged, out);
+            }
+            try {
+                staged.publish(out, overwrite);
+            } catch (FileAlreadyExistsException e) {
+                throw outputExists(out, "appeared while restoring");
+            } catch (IOException e) {
+                throw localFailure("cannot move the restored database into place at " + out, e);
+            }
+            done = true;
+            Duration elapsed = Duration.between(started, clock.instant());
+            RestoreResult result = new RestoreResult(out, position.txid, position.time, position.pages, plan.pageSize(),
+                    plan.snapshot().key(), plan.segments().size(), position.transactions, verify, elapsed);
+            log.info("restored {} to txid {} ({}), {} pages of {} bytes, {} transaction(s) applied from {} segment(s), in {} ms",
+                    out, result.txid(), result.time(), result.pages(), result.pageSize(), result.transactions(),
+                    result.segments(), elapsed.toMillis());
+            return result;
+        } finally {
+            if (!done) {
+                staged.discard();
+            }
+        }
+    }
+
+    /** Where the restore stands: the last transaction applied, when it committed, and the database size after it. */
+    private static final class Position {
+        long txid;
+        Instant time;
+        long pages;
+        long transactions;
+    }
+
+    private Position applySnapshot(RestorePlan plan, StagedDatabase staged) throws RestoreException {
+        ReplicaObject snapshot = plan.snapshot();
+        byte[] page = new byte[plan.pageSize()];
+        try (SnapshotReader reader = new SnapshotReader(snapshot.key(), open(snapshot))) {
+            ObjectHeader header = reader.header();
+            ReplicaCatalog.checkMatchesKey(snapshot, header);
+            if (!header.equals(plan.snapshotHeader())) {
+                throw new CorruptObjectException(snapshot.key(), "header changed since it was planned with");
+            }
+            long pgno;
+            while ((pgno = reader.nextPage(page)) != 0) {
+                final long p = pgno;
+                local(() -> staged.writePage(p, page), "cannot write " + staged.path());
+            }
+            local(() -> staged.truncate(header.databasePages()), "cannot write " + staged.path());
+            Position position = new Position();
+            position.txid = header.lastTxid();
+            position.time = header.lastTime();
+            position.pages = header.databasePages();
+            log.info("applied snapshot {}: txid {} ({}), {} pages", snapshot.key(), position.txid, position.time,
+                    position.pages);
+            return position;
+        } catch (IOException e) {
+            throw RestoreException.fromReplica(e, storage.describe());
+        }
+    }
+
+    private Position applySegments(RestorePlan plan, StagedDatabase staged, Position position, Instant started)
+            throws RestoreException {
+        byte[] page = new byte[plan.pageSize()];
+        List<ReplicaObject> segments = plan.segments();
+        Instant lastReport = started;
+        boolean reachedTarget = false;
+        for (int i = 0; i < segments.size() && !reachedTarget; i++) {
+            ReplicaObject segment = segments.get(i);
+            try (SegmentReader reader = new SegmentReader(segment.key(), open(segment))) {
+                ObjectHeader header = reader.header();
+                ReplicaCatalog.checkMatchesKey(segment, header);
+                if (header.pageSize() != plan.pageSize()) {
+                    throw new CorruptObjectException(segment.key(), "page size " + header.pageSize()
+                            + " differs from snapshot " + plan.snapshot().key() + "'s " + plan.pageSize()
+                            + "; the objects are not from the same database history");
+                }
+                SegmentReader.TransactionHeader tx;
+                // Read to the end even after the target, so the trailer's checksums verify what was applied.
+                while ((tx = reader.nextTransaction()) != null) {
+                    if (reachedTarget || tx.txid() <= position.txid) {
+                        continue; // already applied (snapshot or overlapping segment), or past the target
+                    }
+                    if (!plan.includes(tx.txid(), tx.time())) {
+                        reachedTarget = true;
+                        continue;
+                    }
+                    if (tx.txid() != position.txid + 1) {
+                        throw new CorruptObjectException(segment.key(), "transaction " + tx.txid() + " follows txid "
+                                + position.txid + " with a gap the key does not show");
+                    }
+                    for (int n = 0; n < tx.pageCount(); n++) {
+                        final long pgno = reader.nextPage(page);
+                        local(() -> staged.writePage(pgno, page), "cannot write " + staged.path());
+                    }
+                    final long commitSize = tx.commitSize();
+                    local(() -> staged.truncate(commitSize), "cannot write " + staged.path());
+                    position.txid = tx.txid();
+                    position.time = tx.time();
+                    position.pages = tx.commitSize();
+                    position.transactions++;
+                }
+            } catch (IOException e) {
+                throw RestoreException.fromReplica(e, storage.describe());
+            }
+            reachedTarget |= position.txid >= plan.lastTxid();
+            log.debug("applied segment {} ({} of {}), now at txid {}", segment.key(), i + 1, segments.size(),
+                    position.txid);
+            Instant now = clock.instant();
+            if (Duration.between(lastReport, now).compareTo(PROGRESS_INTERVAL) >= 0) {
+                log.info("applied {} of {} segments, now at txid {} ({})", i + 1, segments.size(), position.txid,
+                        position.time);
+                lastReport = now;
+            }
+        }
+        return position;
+    }
+
+    private void verify(StagedDatabase staged, Path out) throws RestoreException {
+        Path kept = out.resolveSibling(out.getFileName() + ".corrupt");
+        String problem;
+        try {
+            IntegrityCheck.Report report = IntegrityCheck.run(staged.path());
+            local(staged::removeSidecars, "cannot remove SQLite's files beside " + staged.path());
+            if (report.ok()) {
+                log.info("integrity check of the restored database: ok");
+                return;
+            }
+            for (String line : report.problems()) {
+                log.error("integrity check of the restored database: {}", line);
+            }
+            problem = "PRAGMA integrity_check reports " + report.problems().size()
+                    + (report.problems().size() == 1 ? " problem" : " problems") + ", first: " + report.problems().get(0);
+        } catch (SQLException e) {
+            log.debug("integrity check failed to run", e);
+            problem = "SQLite cannot check it: " + e.getMessage();
+        }
+        try {
+            staged.removeSidecars();
+            staged.keepAs(kept);
+        } catch (IOException e) {
+            throw new RestoreException(RestoreException.Reason.INTEGRITY_FAILED, "restored database failed its"
+                    + " integrity check (" + problem + ") and could not be kept for inspection (" + e.getMessage()
+                    + "); " + out + " was not changed", null, e);
+        }
+        throw new RestoreException(RestoreException.Reason.INTEGRITY_FAILED, "restored database failed its integrity"
+                + " check (" + problem + "); " + out + " was not changed and the restored copy is kept at " + kept
+                + " for inspection; restore an earlier point or from another replica");
+    }
+
+    /** Refuses an output that exists, or stale SQLite files beside it, unless they may be replaced. */
+    private static void checkOutput(Path output, boolean overwrite) throws RestoreException {
+        if (overwrite) {
+            return;
+        }
+        if (Files.exists(output, LinkOption.NOFOLLOW_LINKS)) {
+            throw outputExists(output, "already exists");
+        }
+        for (Path sidecar : StagedDatabase.sidecars(output)) {
+            if (Files.exists(sidecar, LinkOption.NOFOLLOW_LINKS)) {
+                throw new RestoreException(RestoreException.Reason.OUTPUT_EXISTS, sidecar + " exists although "
+                        + output + " does not; SQLite would apply it to the restored database, so remove it or"
+                        + " restore to another path");
+            }
+        }
+    }
+
+    private static RestoreException outputExists(Path output, String how) {
+        return new RestoreException(RestoreException.Reason.OUTPUT_EXISTS, "output database " + output + " " + how
+                + "; refusing to replace it, restore to another path or stop every process using it and replace it");
+    }
+
+    private InputStream open(ReplicaObject object) throws IOException {
+        return new BufferedInputStream(storage.get(object.key(), 0), 1 << 16);
+    }
+
+    /** A local file operation, kept apart from replica reads so that its failures are reported as local I/O. */
+    @FunctionalInterface
+    private interface LocalAction {
+        void run() throws IOException;
+    }
+
+    private static void local(LocalAction action, String what) throws RestoreException {
+        try {
+            action.run();
+        } catch (IOException e) {
+            throw localFailure(what, e);
+        }
+    }
+
+    private static RestoreException localFailure(String what, IOException e) {
+        return new RestoreException(RestoreException.Reason.LOCAL_IO, what + ": " + e
+                + "; check free space and permissions, then retry", null, e);
+    }
+}

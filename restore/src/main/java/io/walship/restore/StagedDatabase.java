@@ -1,0 +1,181 @@
+package io.walship.restore;
+
+import io.walship.replica.FileReplicaStorage;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The database being restored, in a temporary file beside the output so that the final rename is atomic and never
+ * crosses file systems. Pages are written where they belong, one at a time, so memory does not grow with the
+ * database. Until {@link #publish} the output path is untouched; {@link #discard} removes every trace.
+ */
+final class StagedDatabase {
+    /** Files SQLite keeps beside a database; any of them left next to a restored database would be applied to it. */
+    static final List<String> SIDECAR_SUFFIXES = List.of("-wal", "-shm", "-journal");
+
+    private final Path path;
+    private final int pageSize;
+    private final Thread cleanupOnExit;
+    private FileChannel channel;
+
+    private StagedDatabase(Path path, int pageSize, FileChannel channel) {
+        this.path = path;
+        this.pageSize = pageSize;
+        this.channel = channel;
+        // An operator who interrupts a long restore (Ctrl-C) must not be left with a hidden file as large as the database.
+        this.cleanupOnExit = new Thread(this::deleteFiles, "walship-restore-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanupOnExit);
+    }
+
+    /** Creates an empty temporary file named {@code .OUT.walship-restore-XXXXXXXX} in the output's folder. */
+    static StagedDatabase create(Path output, int pageSize) throws IOException {
+        Path dir = output.getParent();
+        Files.createDirectories(dir);
+        while (true) {
+            Path candidate = dir.resolve("." + output.getFileName() + ".walship-restore-"
+                    + String.format("%08x", ThreadLocalRandom.current().nextInt()));
+            try {
+                FileChannel ch = FileChannel.open(candidate, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                        StandardOpenOption.WRITE);
+                return new StagedDatabase(candidate, pageSize, ch);
+            } catch (FileAlreadyExistsException e) {
+                // Another restore picked the same name; draw again.
+            }
+        }
+    }
+
+    Path path() {
+        return path;
+    }
+
+    /** Writes one page image at its place in the file, {@code (pgno - 1) * pageSize}. */
+    void writePage(long pgno, byte[] page) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(page, 0, pageSize);
+        long position = (pgno - 1) * pageSize;
+        while (buf.hasRemaining()) {
+            position += channel.write(buf, position);
+        }
+    }
+
+    /** Drops every page after {@code pages}, as a commit that shrank the database (such as a VACUUM) did. */
+    void truncate(long pages) throws IOException {
+        long size = pages * pageSize;
+        if (channel.size() > size) {
+            channel.truncate(size);
+        }
+    }
+
+    /**
+     * Makes the file exactly {@code pages} long and durable, then closes it. A file can be short only when its last
+     * pages were never written, which leaves them zero, so the file is extended with zeros.
+     */
+    void finish(long pages) throws IOException {
+        truncate(pages);
+        long size = pages * pageSize;
+        if (channel.size() < size) {
+            channel.write(ByteBuffer.allocate(1), size - 1);
+        }
+        channel.force(true);
+        channel.close();
+        channel = null;
+    }
+
+    /** Removes files SQLite left beside the temporary file; a clean close leaves none, but none may follow it. */
+    void removeSidecars() throws IOException {
+        for (Path p : sidecars(path)) {
+            Files.deleteIfExists(p);
+        }
+    }
+
+    /**
+     * Moves the finished file to {@code output} atomically and makes the rename durable. Without {@code replace},
+     * an output that appeared meanwhile is never overwritten: the file is hard-linked, which fails if the name exists,
+     * falling back to a checked rename on file systems without hard links. With {@code replace}, stale {@code -wal},
+     * {@code -shm} and {@code -journal} files of the old database are deleted first, since SQLite would apply them to
+     * the restored one.
+     *
+     * @throws FileAlreadyExistsException when the output exists and {@code replace} is false
+     */
+    void publish(Path output, boolean replace) throws IOException {
+        if (replace) {
+            for (Path p : sidecars(output)) {
+                Files.deleteIfExists(p);
+            }
+            Files.move(path, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } else {
+            try {
+                Files.createLink(output, path);
+                Files.delete(path);
+            } catch (FileAlreadyExistsException e) {
+                throw e;
+            } catch (UnsupportedOperationException | FileSystemException e) {
+                if (Files.exists(output)) {
+                    throw new FileAlreadyExistsException(output.toString());
+                }
+                Files.move(path, output, StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+        forgetCleanup();
+        FileReplicaStorage.fsyncDirectory(output.getParent());
+    }
+
+    /** Keeps the file under another name, replacing what is there, for an operator to inspect. */
+    void keepAs(Path target) throws IOException {
+        Files.move(path, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        forgetCleanup();
+        FileReplicaStorage.fsyncDirectory(target.getParent());
+    }
+
+    /** Closes and deletes the temporary file and anything SQLite created beside it; never throws. */
+    void discard() {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // Deleting is what matters.
+            }
+            channel = null;
+        }
+        deleteFiles();
+        forgetCleanup();
+    }
+
+    private void deleteFiles() {
+        List<Path> all = new ArrayList<>(sidecars(path));
+        all.add(path);
+        for (Path p : all) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                // Best effort: the caller is already reporting the failure that led here.
+            }
+        }
+    }
+
+    private void forgetCleanup() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(cleanupOnExit);
+        } catch (IllegalStateException e) {
+            // The JVM is already shutting down; the hook runs and finds nothing left to delete, or deletes the rest.
+        }
+    }
+
+    /** The {@code -wal}, {@code -shm} and {@code -journal} paths SQLite uses beside {@code database}. */
+    static List<Path> sidecars(Path database) {
+        List<Path> out = new ArrayList<>();
+        for (String suffix : SIDECAR_SUFFIXES) {
+            out.add(database.resolveSibling(database.getFileName() + suffix));
+        }
+        return out;
+    }
+}

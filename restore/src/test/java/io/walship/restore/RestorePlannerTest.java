@@ -1,0 +1,199 @@
+package io.walship.restore;
+
+import static io.walship.restore.RestoreAssertions.assertRestored;
+import static io.walship.restore.RestoreAssertions.restored;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.walship.replica.FileReplicaStorage;
+import io.walship.replica.ObjectKeys;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** How restores choose their snapshot and segments, and how they refuse targets the replica cannot reach. */
+class RestorePlannerTest {
+    @TempDir
+    Path dir;
+
+    private DatabaseHistory history;
+    private FileReplicaStorage storage;
+    private Path outDir;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        history = DatabaseHistory.standard(dir.resolve("source.db"), 4096, true);
+        storage = new FileReplicaStorage(dir.resolve("replica"));
+        outDir = Files.createDirectory(dir.resolve("out"));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        history.close();
+    }
+
+    private RestorePlan plan(RestoreTarget target) throws Exception {
+        return new RestorePlanner(ReplicaCatalog.load(storage)).plan(target);
+    }
+
+    private static List<String> keys(RestorePlan plan) {
+        return plan.segments().stream().map(ReplicaObject::key).collect(Collectors.toList());
+    }
+
+    private void assertRestoresEveryTxid(long from, long to) throws Exception {
+        Restorer restorer = new Restorer(storage, Clock.systemUTC());
+        for (long txid = from; txid <= to; txid++) {
+            RestoreResult result = restored(restorer.restore(RestoreRequest.to(outDir.resolve("at-" + txid + ".db"))
+                    .withTarget(RestoreTarget.txid(txid))));
+            assertRestored(history, txid, result);
+        }
+    }
+
+    private RestoreException notRestorable(RestoreTarget target) {
+        RestoreException e = assertThrows(RestoreException.class, () -> plan(target));
+        assertEquals(RestoreException.Reason.NOT_RESTORABLE, e.reason(), e.getMessage());
+        return e;
+    }
+
+    @Test
+    void overlappingSegmentsArePickedWithoutDuplicationAndApplyEachTransactionOnce() throws Exception {
+        history.writeSnapshot(storage, 1);
+        history.writeSegment(storage, 2, 3);
+        history.writeSegment(storage, 2, 6);
+        history.writeSegment(storage, 4, 9);
+        history.writeSegment(storage, 7, 12);
+        history.writeSegment(storage, 10, 11);
+
+        assertEquals(List.of(ObjectKeys.segment(2, 6), ObjectKeys.segment(7, 12)), keys(plan(RestoreTarget.latest())));
+        assertRestoresEveryTxid(1, 12);
+    }
+
+    @Test
+    void overlappingSegmentsThatMustBeReadTwiceApplyTheSharedTransactionsOnce() throws Exception {
+        history.writeSnapshot(storage, 1);
+        history.writeSegment(storage, 2, 6);
+        history.writeSegment(storage, 4, 12);
+
+        assertEquals(List.of(ObjectKeys.segment(2, 6), ObjectKeys.segment(4, 12)), keys(plan(RestoreTarget.latest())));
+        assertRestoresEveryTxid(1, 12);
+    }
+
+    @Test
+    void startsFromTheNewestSnapshotAtOrBeforeTheTarget() throws Exception {
+        history.writeSnapshot(storage, 1);
+        history.writeSnapshot(storage, 5);
+        history.writeSnapshot(storage, 9);
+        history.writeSegment(storage, 2, 12);
+
+        assertEquals(ObjectKeys.snapshot(1), plan(RestoreTarget.txid(4)).snapshot().key());
+        RestorePlan atFive = plan(RestoreTarget.txid(5));
+        assertEquals(ObjectKeys.snapshot(5), atFive.snapshot().key());
+        assertEquals(List.of(), keys(atFive));
+        RestorePlan atSeven = plan(RestoreTarget.txid(7));
+        assertEquals(ObjectKeys.snapshot(5), atSeven.snapshot().key());
+        assertEquals(List.of(ObjectKeys.segment(2, 12)), keys(atSeven), "a segment straddling the snapshot is used");
+        assertEquals(ObjectKeys.snapshot(9), plan(RestoreTarget.latest()).snapshot().key());
+        assertEquals(ObjectKeys.snapshot(5),
+                plan(RestoreTarget.timestamp(DatabaseHistory.timeOf(8).plusSeconds(1))).snapshot().key());
+        assertRestoresEveryTxid(1, 12);
+    }
+
+    @Test
+    void aSnapshotTakenAfterLostContinuityNeedsNoSegmentHoldingItsTxid() throws Exception {
+        try (DatabaseHistory broken = new DatabaseHistory(dir.resolve("broken.db"), 512, true)) {
+            history.close();
+            history = broken;
+            broken.commit("CREATE TABLE t (v)");
+            for (int i = 2; i <= 5; i++) {
+                broken.commit("INSERT INTO t VALUES ('before " + i + "')");
+            }
+            broken.commitUnrecorded(DatabaseHistory.series(30) + "INSERT INTO t SELECT 'lost ' || value FROM s");
+            assertEquals(6, broken.breakContinuity());
+            for (int i = 7; i <= 9; i++) {
+                broken.commit("INSERT INTO t VALUES ('after " + i + "')");
+            }
+            broken.writeSnapshot(storage, 1);
+            broken.writeSegment(storage, 2, 5);
+            broken.writeSnapshot(storage, 6);
+            broken.writeSegment(storage, 7, 9);
+
+            assertEquals(ObjectKeys.snapshot(1), plan(RestoreTarget.txid(5)).snapshot().key());
+            assertEquals(ObjectKeys.snapshot(6), plan(RestoreTarget.txid(6)).snapshot().key());
+            RestorePlan byTime = plan(RestoreTarget.timestamp(DatabaseHistory.timeOf(5).plusSeconds(5)));
+            assertEquals(ObjectKeys.snapshot(1), byTime.snapshot().key());
+            assertEquals(5, byTime.lastTxid());
+            assertRestoresEveryTxid(1, 9);
+            Restorer restorer = new Restorer(storage, Clock.systemUTC());
+            assertRestored(broken, 9, restored(restorer.restore(RestoreRequest.to(outDir.resolve("latest.db")))));
+            assertRestored(broken, 5, restored(restorer.restore(RestoreRequest.to(outDir.resolve("time.db"))
+                    .withTarget(RestoreTarget.timestamp(DatabaseHistory.timeOf(5).plusSeconds(5))))));
+        }
+    }
+
+    @Test
+    void aGapIsAnErrorNamingTheMissingTxidsNeverAShorterHistory() throws Exception {
+        history.writeSnapshot(storage, 1);
+        history.writeSegment(storage, 2, 4);
+        history.writeSegment(storage, 7, 12);
+
+        String latest = notRestorable(RestoreTarget.latest()).getMessage();
+        assertTrue(latest.contains("txids 5..6 are missing"), latest);
+        assertTrue(latest.contains("restorable from that snapshot is txid 4"), latest);
+        assertTrue(notRestorable(RestoreTarget.txid(5)).getMessage().contains("txid 5 is missing"));
+        assertTrue(notRestorable(RestoreTarget.txid(9)).getMessage().contains("txids 5..6 are missing"));
+        String byTime = notRestorable(RestoreTarget.timestamp(DatabaseHistory.timeOf(9))).getMessage();
+        assertTrue(byTime.contains("txids 5..6 are missing"), byTime);
+        assertEquals(4, plan(RestoreTarget.txid(4)).lastTxid());
+
+        Restorer restorer = new Restorer(storage, Clock.systemUTC());
+        Path out = outDir.resolve("gap.db");
+        RestoreException e = assertThrows(RestoreException.class, () -> restorer.restore(RestoreRequest.to(out)));
+        assertEquals(RestoreException.Reason.NOT_RESTORABLE, e.reason());
+        assertTrue(Files.notExists(out));
+        RestoreAssertions.assertNoLeftovers(out);
+    }
+
+    @Test
+    void aGapAtTheEndIsAnErrorForLatest() throws Exception {
+        history.writeSnapshot(storage, 1);
+        history.writeSegment(storage, 2, 8);
+        history.writeSegment(storage, 12, 12);
+
+        assertTrue(notRestorable(RestoreTarget.latest()).getMessage().contains("txids 9..11 are missing"));
+    }
+
+    @Test
+    void aTxidBeyondTheReplicaIsRefused() throws Exception {
+        history.writeSnapshot(storage, 1);
+        history.writeSegment(storage, 2, 12);
+
+        String message = notRestorable(RestoreTarget.txid(13)).getMessage();
+        assertTrue(message.contains("txid 13 is beyond replica"), message);
+        assertTrue(message.contains("latest txid is 12"), message);
+    }
+
+    @Test
+    void aTargetBeforeTheOldestSnapshotIsRefused() throws Exception {
+        history.writeSnapshot(storage, 5);
+        history.writeSegment(storage, 6, 12);
+
+        assertTrue(notRestorable(RestoreTarget.txid(3)).getMessage().contains("oldest snapshot is " + ObjectKeys.snapshot(5)));
+        String byTime = notRestorable(RestoreTarget.timestamp(DatabaseHistory.timeOf(5).minusMillis(1))).getMessage();
+        assertTrue(byTime.contains("before the oldest snapshot"), byTime);
+        assertEquals(5, plan(RestoreTarget.timestamp(DatabaseHistory.timeOf(5))).lastTxid());
+    }
+
+    @Test
+    void aReplicaWithoutSnapshotsHasNothingToRestore() throws Exception {
+        history.writeSegment(storage, 2, 12);
+
+        assertTrue(notRestorable(RestoreTarget.latest()).getMessage().contains("holds no snapshot"));
+    }
+}
