@@ -56,7 +56,12 @@ final class Capturer {
     private long snapshotsTaken;
     private Instant lastSnapshotTaken;
 
-    Capturer(Path dbPath, DatabaseFile db, SqliteSession session, Spool spool, ReplicationSettings settings, Clock clock) {
+    private final ReplicationEvents events;
+    private long capturedPages;
+
+    Capturer(Path dbPath, DatabaseFile db, SqliteSession session, Spool spool, ReplicationSettings settings, Clock clock,
+             ReplicationEvents events) {
+        this.events = events;
         this.dbPath = dbPath;
         this.db = db;
         this.session = session;
@@ -237,10 +242,12 @@ final class Capturer {
 
     private void spoolFrames() throws IOException {
         long before = lastTxid;
+        capturedPages = 0;
         WalScanner.ScanResult r = scanner.scan(generation, scanned, this::onFrame);
         scanned = r.end();
         if (lastTxid != before) {
             spool.sync();
+            events.captured(dbPath, lastTxid - before, capturedPages * generation.pageSize());
         }
     }
 
@@ -257,6 +264,7 @@ final class Capturer {
             spool.appendCommit(new CapturePoint(openTxid, time, frame.commitSize(), generation.pageSize(), generation, at));
             overlay.commit();
             framesSinceCheckpoint += frame.index() - committed.frames();
+            capturedPages += frame.index() - committed.frames();
             lastTxid = openTxid;
             lastTime = time;
             databasePages = frame.commitSize();
@@ -313,9 +321,20 @@ final class Capturer {
                 breakSnapshot(reason);
                 return;
             }
-            SqliteSession.CheckpointResult r = session.checkpoint("PASSIVE");
+            SqliteSession.CheckpointResult r = checkpoint("PASSIVE");
             log.debug("{}: PASSIVE checkpoint: {} of {} frames", dbPath, r.checkpointedFrames(), r.logFrames());
             framesSinceCheckpoint = 0;
+        }
+    }
+
+    private SqliteSession.CheckpointResult checkpoint(String mode) throws SQLException {
+        try {
+            SqliteSession.CheckpointResult r = session.checkpoint(mode);
+            events.checkpoint(dbPath, mode, r.busy() ? "busy" : "ok");
+            return r;
+        } catch (SQLException e) {
+            events.checkpoint(dbPath, mode, "error");
+            throw e;
         }
     }
 
@@ -338,7 +357,7 @@ final class Capturer {
             breakSnapshot(reason);
             return;
         }
-        SqliteSession.CheckpointResult r = session.checkpoint("TRUNCATE");
+        SqliteSession.CheckpointResult r = checkpoint("TRUNCATE");
         log.warn("{}: WAL grew past {}; TRUNCATE checkpoint {}", dbPath, settings.emergencyWalSize(),
                 r.busy() ? "could not finish (readers are active)" : "done");
         // walship held no read transaction during the checkpoint. If no other connection committed since the barrier
@@ -404,7 +423,7 @@ final class Capturer {
         } catch (Exception e) {
             throw new IOException(e);
         }
-        writeSnapshot(lastTxid + 1, nextTime());
+        writeSnapshot(lastTxid + 1, nextTime(), reason == null ? "initial" : "continuity");
         framesSinceCheckpoint = committed.frames();
     }
 
@@ -435,14 +454,16 @@ final class Capturer {
             return;
         }
         log.info("{}: taking a snapshot at txid {}", dbPath, lastTxid);
-        writeSnapshot(lastTxid, lastTime);
+        writeSnapshot(lastTxid, lastTime, "current");
     }
 
-    private void writeSnapshot(long txid, Instant time) throws IOException {
+    private void writeSnapshot(long txid, Instant time, String reason) throws IOException {
         long start = System.nanoTime();
         Path temp = spool.snapshotTempPath(txid);
         SnapshotTaker.write(temp, txid, time, pageSize, databasePages, db, generation, overlay, scanner.path());
+        long bytes = java.nio.file.Files.size(temp);
         spool.appendSnapshot(new CapturePoint(txid, time, databasePages, pageSize, generation, committed));
+        events.snapshot(dbPath, reason, bytes);
         lastTxid = txid;
         lastTime = time;
         snapshotsTaken++;

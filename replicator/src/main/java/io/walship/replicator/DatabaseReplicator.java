@@ -36,6 +36,7 @@ public final class DatabaseReplicator {
     private final ReplicationSettings settings;
     private final Clock clock;
     private final Path spoolDir;
+    private final ReplicationEvents events;
     private final AtomicBoolean snapshotRequested = new AtomicBoolean();
     private final Object lifecycle = new Object();
     private volatile boolean stopping;
@@ -48,12 +49,24 @@ public final class DatabaseReplicator {
     private Spool spool;
     private final List<Shipper> shippers = new ArrayList<>();
 
-    /** The state of one replica of this database, for status output and metrics. */
-    public record ReplicaState(String name, String replica, long shippedTxid, Instant lastShipped, String lastError,
-                               String failure) {
+    /**
+     * The state of one replica of this database, for status output and metrics.
+     *
+     * @param lag how far the replica is behind capture, in capture time: zero when it holds every captured
+     *     transaction, otherwise the time between its newest transaction and the newest captured one (at least the
+     *     time since capture if it holds nothing yet)
+     */
+    public record ReplicaState(String name, String replica, long shippedTxid, Instant lastShipped, Duration lag,
+                               String lastError, String failure) {
     }
 
     public DatabaseReplicator(Path dbPath, List<ReplicaTarget> targets, ReplicationSettings settings, Clock clock) {
+        this(dbPath, targets, settings, clock, ReplicationEvents.NONE);
+    }
+
+    public DatabaseReplicator(Path dbPath, List<ReplicaTarget> targets, ReplicationSettings settings, Clock clock,
+                              ReplicationEvents events) {
+        this.events = events;
         this.dbPath = dbPath.toAbsolutePath().normalize();
         this.targets = List.copyOf(targets);
         this.settings = settings;
@@ -106,8 +119,23 @@ public final class DatabaseReplicator {
     public List<ReplicaState> replicas() {
         synchronized (lifecycle) {
             return shippers.stream().map(s -> new ReplicaState(s.target().name(), s.target().storage().describe(), s.shippedTxid(),
-                    s.lastShippedTime(), s.lastError(), s.failure())).toList();
+                    s.lastShippedTime(), lag(s), s.lastError(), s.failure())).toList();
         }
+    }
+
+    private Duration lag(Shipper s) {
+        Instant captured = capturedTime;
+        if (captured == null || s.shippedTxid() >= capturedTxid) {
+            return Duration.ZERO;
+        }
+        Instant shipped = s.shippedPointTime();
+        Duration d = Duration.between(shipped == null ? captured : shipped, shipped == null ? clock.instant() : captured);
+        return d.isNegative() ? Duration.ZERO : d;
+    }
+
+    /** Whether capture runs: the database is open, its history continued or snapshotted, and no error is pending. */
+    public boolean capturing() {
+        return capturedTxid > 0 && lastCaptureError == null && failure == null;
     }
 
     /** Bytes the spool holds on disk; 0 before it is open. */
@@ -233,7 +261,7 @@ public final class DatabaseReplicator {
                     log.info("{} was not in WAL mode; switched it to WAL so that walship can follow its transactions", dbPath);
                 }
                 startShipping();
-                Capturer capturer = new Capturer(dbPath, db, session, spool, settings, clock);
+                Capturer capturer = new Capturer(dbPath, db, session, spool, settings, clock, events);
                 capturer.start(replicaLastTxidForStart(), reopenReason);
                 reopenReason = null;
                 backoff = 500;
@@ -261,6 +289,7 @@ public final class DatabaseReplicator {
                     return;
                 }
                 lastCaptureError = e.toString();
+                events.error(dbPath, "capture");
                 log.warn("{}: capture failed: {}; retrying in {} ms", dbPath, e.toString(), backoff);
                 log.debug("capture failure", e);
                 sleep(Duration.ofMillis(backoff));
@@ -332,8 +361,8 @@ public final class DatabaseReplicator {
             }
             spool = Spool.open(spoolDir, settings.spoolSegmentSize().bytes());
             for (ReplicaTarget t : targets) {
-                Shipper s = new Shipper(dbPath.getFileName().toString(), spool, t, spoolDir.resolve("outbox").resolve(t.name()), settings,
-                        clock, () -> snapshotRequested.set(true), this::releaseSpool);
+                Shipper s = new Shipper(dbPath, spool, t, spoolDir.resolve("outbox").resolve(t.name()), settings,
+                        clock, () -> snapshotRequested.set(true), this::releaseSpool, events);
                 shippers.add(s);
             }
             for (Shipper s : shippers) {

@@ -63,6 +63,7 @@ final class Shipper {
     private volatile String failure;
     private volatile Instant newestSnapshotTime;
     private volatile Instant lastShippedTime;
+    private volatile Instant shippedPointTime;
     private Instant nextRetention = Instant.EPOCH;
     private Thread thread;
     private SpoolReader reader;
@@ -75,12 +76,17 @@ final class Shipper {
     private record Tx(CapturePoint point, TreeMap<Long, SpoolRecord.Page> pages) {
     }
 
-    Shipper(String dbName, Spool spool, ReplicaTarget target, Path outbox, ReplicationSettings settings, Clock clock,
-            Runnable snapshotRequest, Runnable shippedListener) {
-        this.name = dbName + " -> " + target.name();
+    private final Path dbPath;
+    private final ReplicationEvents events;
+
+    Shipper(Path dbPath, Spool spool, ReplicaTarget target, Path outbox, ReplicationSettings settings, Clock clock,
+            Runnable snapshotRequest, Runnable shippedListener, ReplicationEvents events) {
+        this.dbPath = dbPath;
+        this.events = events;
+        this.name = dbPath.getFileName() + " -> " + target.name();
         this.spool = spool;
         this.target = target;
-        this.storage = target.storage();
+        this.storage = new InstrumentedStorage(target.storage(), target.name(), events);
         this.outbox = outbox;
         this.settings = settings;
         this.clock = clock;
@@ -110,6 +116,11 @@ final class Shipper {
     /** The time of the replica's newest snapshot, null before init or when it has none. */
     Instant newestSnapshotTime() {
         return newestSnapshotTime;
+    }
+
+    /** The capture time of the newest transaction the replica holds (as shipped this run), null if none. */
+    Instant shippedPointTime() {
+        return shippedPointTime;
     }
 
     /** When the last object reached the replica, null if none this run. */
@@ -153,6 +164,7 @@ final class Shipper {
                     return;
                 }
                 lastError = e.getMessage();
+                events.error(dbPath, "ship");
                 log.warn("{}: {} failed: {}; retrying in {} ms", name, isInitialized() ? "shipping" : "reading the replica",
                         e.toString(), backoff);
                 try {
@@ -256,7 +268,10 @@ final class Shipper {
         if (target.retention().isZero() || now.isBefore(nextRetention)) {
             return;
         }
-        retention.enforce(now);
+        int deleted = retention.enforce(now).size();
+        if (deleted > 0) {
+            events.retentionDeleted(dbPath, target.name(), deleted);
+        }
         nextRetention = now.plus(target.retentionCheckInterval());
     }
 
@@ -350,8 +365,11 @@ final class Shipper {
         String key = ObjectKeys.segment(first.txid(), last.txid());
         Path file = outbox.resolve(key.substring(ObjectKeys.SEGMENTS.length()));
         writeSegment(batch, file);
+        long bytes = Files.size(file);
         upload(key, file);
         Files.deleteIfExists(file);
+        events.shipped(dbPath, target.name(), "segment", batch.size(), bytes);
+        shippedPointTime = last.time();
         shipped(last.txid());
     }
 
@@ -406,8 +424,11 @@ final class Shipper {
     }
 
     private void shipSnapshot(CapturePoint point) throws IOException, InterruptedException {
-        upload(ObjectKeys.snapshot(point.txid()), spool.snapshotPath(point.txid()));
+        Path file = spool.snapshotPath(point.txid());
+        upload(ObjectKeys.snapshot(point.txid()), file);
+        events.shipped(dbPath, target.name(), "snapshot", 0, Files.size(file));
         newestSnapshotTime = point.time();
+        shippedPointTime = point.time();
         shipped(point.txid());
     }
 
@@ -434,6 +455,7 @@ final class Shipper {
                 throw e;
             } catch (IOException | RuntimeException e) {
                 lastError = e.getMessage();
+                events.error(dbPath, "ship");
                 log.warn("{}: upload of {} to {} failed (attempt {}): {}; retrying in {} ms", name, key, storage.describe(),
                         attempt, e.toString(), backoff);
                 if (stopping) {
