@@ -1,19 +1,32 @@
 package io.walship.cli;
 
 import io.walship.config.ByteSize;
+import io.walship.config.CommandWords;
+import io.walship.config.ConfigException;
+import io.walship.config.DatabaseConfig;
 import io.walship.config.Durations;
+import io.walship.config.ReplicaConfig;
 import io.walship.config.ReplicationSettings;
+import io.walship.config.WalshipConfig;
 import io.walship.replica.ObjectKeys;
 import io.walship.replica.ReplicaStorage;
-import io.walship.replica.StorageException;
 import io.walship.replica.ReplicaUrl;
+import io.walship.replica.StorageException;
+import io.walship.replicator.AppProcess;
+import io.walship.replicator.Daemon;
 import io.walship.replicator.DatabaseReplicator;
+import io.walship.replicator.ReplicaTarget;
+import io.walship.restore.MissingDatabaseRestore;
+import io.walship.restore.RestoreException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,103 +36,240 @@ import picocli.CommandLine.Parameters;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
-/** {@code walship replicate DB REPLICA}: runs the daemon in the foreground until SIGINT or SIGTERM. */
+/**
+ * {@code walship replicate}: the daemon, in the foreground until SIGINT or SIGTERM. Either the command-line form
+ * {@code replicate DB REPLICA...} or a config file ({@code -config FILE}, default {@code $WALSHIP_CONFIG} or
+ * {@code /etc/walship.yml}).
+ */
 @Command(name = "replicate", mixinStandardHelpOptions = true,
-        description = {"Continuously replicate a SQLite database to a replica.",
-            "Runs in the foreground until SIGINT or SIGTERM, then ships what is captured (bounded by --final-sync-timeout) "
-                + "and exits 0. A second signal exits at once; nothing captured is lost, the next start ships it."})
+        description = {"Continuously replicate SQLite databases to their replicas.",
+            "With DB and REPLICA arguments, replicates that one database; without them, every database of the config file.",
+            "Runs in the foreground until SIGINT or SIGTERM, then ships what is captured (bounded by the final sync timeout) "
+                + "and exits 0. With -exec, the signal goes to the app instead and walship exits with the app's exit code after "
+                + "a final sync. A second signal exits at once; nothing captured is lost, the next start ships it."})
 public final class ReplicateCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(ReplicateCommand.class);
+    static final String DEFAULT_CONFIG = "/etc/walship.yml";
+    private static final Duration LAG_BUDGET = Duration.ofSeconds(60);
 
-    @Parameters(index = "0", paramLabel = "DB", description = "Path of the SQLite database the app writes; may not exist yet.")
-    Path database;
+    @Parameters(arity = "0..*", paramLabel = "DB REPLICA",
+            description = "A database path followed by one or more replicas (folder path, file:///path, s3://bucket/path?...).")
+    List<String> arguments = new ArrayList<>();
 
-    @Parameters(index = "1", paramLabel = "REPLICA", description = "Where to replicate: a folder path or file:///path.")
-    String replica;
+    @Option(names = {"-config", "--config"}, paramLabel = "FILE",
+            description = "Config file (default: $WALSHIP_CONFIG, else " + DEFAULT_CONFIG + "); used when no DB is given.")
+    String configFile;
+
+    @Option(names = {"-no-expand-env", "--no-expand-env"}, description = "Do not expand $VAR and ${VAR} in the config file.")
+    boolean noExpandEnv;
+
+    @Option(names = {"-exec", "--exec"}, paramLabel = "CMD",
+            description = "Start this command (the app) once replication runs; forward SIGINT/SIGTERM to it; when it exits, "
+                    + "sync and exit with its exit code.")
+    String exec;
+
+    @Option(names = {"-restore-if-db-not-exists", "--restore-if-db-not-exists"},
+            description = "Before replicating (and before -exec), restore each missing database from its replica.")
+    boolean restoreIfMissing;
 
     @Option(names = "--sync-interval", paramLabel = "DURATION", defaultValue = "1s",
-            description = "Minimum time between uploads; 0 uploads as soon as possible (default: ${DEFAULT-VALUE}).")
+            description = "Command-line form: minimum time between uploads; 0 uploads as soon as possible (default: ${DEFAULT-VALUE}).")
     String syncInterval;
 
     @Option(names = "--monitor-interval", paramLabel = "DURATION", defaultValue = "250ms",
-            description = "Fallback polling interval when no file-system event arrives (default: ${DEFAULT-VALUE}).")
+            description = "Command-line form: fallback polling interval when no file-system event arrives (default: ${DEFAULT-VALUE}).")
     String monitorInterval;
 
     @Option(names = "--checkpoint-pages", paramLabel = "N", defaultValue = "1000",
-            description = "Run a PASSIVE checkpoint once this many WAL pages are safe in the spool (default: ${DEFAULT-VALUE}).")
+            description = "Command-line form: PASSIVE checkpoint once this many WAL pages are safe in the spool (default: ${DEFAULT-VALUE}).")
     long checkpointPages;
 
     @Option(names = "--emergency-wal-size", paramLabel = "SIZE", defaultValue = "500MB",
-            description = "Run a TRUNCATE checkpoint when the WAL grows past this size (default: ${DEFAULT-VALUE}).")
+            description = "Command-line form: TRUNCATE checkpoint when the WAL grows past this size (default: ${DEFAULT-VALUE}).")
     String emergencyWalSize;
 
-    @Option(names = "--final-sync-timeout", paramLabel = "DURATION", defaultValue = "30s",
-            description = "How long shutdown may spend shipping what is left (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--final-sync-timeout", paramLabel = "DURATION",
+            description = "How long shutdown may spend shipping what is left (default: 30s, or the config file's).")
     String finalSyncTimeout;
 
     @Override
     public Integer call() throws Exception {
-        ReplicationSettings settings;
-        Duration finalSync;
+        WalshipConfig config;
         try {
-            settings = ReplicationSettings.defaults()
+            config = loadConfig();
+        } catch (ConfigException | IllegalArgumentException e) {
+            return usage(e.getMessage());
+        }
+        if (config.source() != null) {
+            LogSetup.apply(config.logging());
+        }
+        Duration finalSync;
+        List<String> execWords = null;
+        try {
+            finalSync = finalSyncTimeout != null ? Durations.parse(finalSyncTimeout) : config.finalSyncTimeout();
+            String command = exec != null ? exec : config.exec();
+            if (command != null && !command.isBlank()) {
+                execWords = CommandWords.split(command);
+            }
+        } catch (IllegalArgumentException e) {
+            return usage(e.getMessage());
+        }
+
+        List<DatabaseReplicator> databases = new ArrayList<>();
+        List<ReplicaStorage> opened = new ArrayList<>();
+        try {
+            List<StorageException> unreachable = new ArrayList<>();
+            int replicaCount = 0;
+            for (DatabaseConfig db : config.dbs()) {
+                List<ReplicaTarget> targets = new ArrayList<>();
+                List<ReplicaStorage> storages = new ArrayList<>();
+                for (ReplicaConfig r : db.replicas()) {
+                    ReplicaStorage storage;
+                    try {
+                        storage = ReplicaUrl.open(r.url());
+                    } catch (IllegalArgumentException e) {
+                        return usage(db.path() + " -> " + r.name() + ": " + e.getMessage());
+                    }
+                    opened.add(storage);
+                    storages.add(storage);
+                    replicaCount++;
+                    StorageException problem = preflight(storage);
+                    if (problem != null && problem.problem() != StorageException.Problem.UNREACHABLE) {
+                        System.err.println("walship: " + db.path() + " -> " + r.name() + ": " + problem.getMessage());
+                        return ExitCodes.of(problem.problem());
+                    }
+                    if (problem != null) {
+                        unreachable.add(problem);
+                        log.warn("{} -> {}: {}; walship keeps retrying it", db.path(), r.name(), problem.getMessage());
+                    }
+                    targets.add(new ReplicaTarget(r.name(), storage, r.syncInterval(), r.snapshotInterval(), r.retention(),
+                            r.retentionCheckInterval()));
+                }
+                if (restoreIfMissing) {
+                    try {
+                        MissingDatabaseRestore.restoreIfMissing(db.path(), storages, Clock.systemUTC());
+                    } catch (RestoreException e) {
+                        System.err.println("walship: restoring missing " + db.path() + ": " + Walship.oneLine(e.getMessage()));
+                        return e.getCause() instanceof StorageException s ? ExitCodes.of(s.problem()) : ExitCodes.of(e.reason());
+                    }
+                }
+                DatabaseReplicator replicator = new DatabaseReplicator(db.path(), targets, db.settings(), Clock.systemUTC());
+                replicator.checkpointInterval(db.checkpointInterval());
+                databases.add(replicator);
+            }
+            if (!unreachable.isEmpty() && unreachable.size() == replicaCount) {
+                // Nothing could be shipped anywhere: most likely a wrong endpoint, so say so instead of running blind.
+                System.err.println("walship: " + unreachable.get(0).getMessage());
+                return ExitCodes.UNREACHABLE;
+            }
+            return run(new Daemon(databases, LAG_BUDGET), execWords, finalSync, config);
+        } finally {
+            for (ReplicaStorage s : opened) {
+                try {
+                    s.close();
+                } catch (IOException e) {
+                    log.debug("closing {} failed", s.describe(), e);
+                }
+            }
+        }
+    }
+
+    private WalshipConfig loadConfig() throws ConfigException {
+        if (!arguments.isEmpty()) {
+            if (configFile != null) {
+                throw new IllegalArgumentException("give either DB REPLICA... or -config FILE, not both");
+            }
+            if (arguments.size() < 2) {
+                throw new IllegalArgumentException("replicate " + arguments.get(0) + ": give at least one REPLICA after the database");
+            }
+            ReplicationSettings settings = ReplicationSettings.defaults()
                     .withSyncInterval(Durations.parse(syncInterval))
                     .withMonitorInterval(Durations.parse(monitorInterval))
                     .withCheckpointPages(checkpointPages)
                     .withEmergencyWalSize(ByteSize.parse(emergencyWalSize));
-            finalSync = Durations.parse(finalSyncTimeout);
-        } catch (IllegalArgumentException e) {
-            return usage(e.getMessage());
+            return WalshipConfig.fromCommandLine(Path.of(arguments.get(0)), arguments.subList(1, arguments.size()), settings);
         }
-        ReplicaStorage storage;
+        Map<String, String> env = System.getenv();
+        String file = configFile != null ? configFile : env.getOrDefault("WALSHIP_CONFIG", DEFAULT_CONFIG);
+        return WalshipConfig.load(Path.of(file), env, !noExpandEnv);
+    }
+
+    /** Lists the replica once so that a wrong bucket or refused credentials stop walship before it captures anything. */
+    private static StorageException preflight(ReplicaStorage storage) throws IOException {
         try {
-            storage = ReplicaUrl.open(replica);
-        } catch (IllegalArgumentException e) {
-            return usage(e.getMessage());
-        }
-        try {
-            // Fail fast on a replica that cannot work (no bucket, refused credentials, unreachable), before capturing.
             storage.list(ObjectKeys.SNAPSHOTS);
+            return null;
         } catch (StorageException e) {
-            System.err.println("walship: " + e.getMessage());
-            storage.close();
-            return ExitCodes.of(e.problem());
-        } catch (IOException e) {
-            System.err.println("walship: cannot read replica " + storage.describe() + ": " + e.getMessage());
-            storage.close();
-            return ExitCodes.IO_ERROR;
+            return e;
         }
-        CountDownLatch signalled = new CountDownLatch(1);
+    }
+
+    private int run(Daemon daemon, List<String> execWords, Duration finalSync, WalshipConfig config) throws Exception {
+        LinkedBlockingQueue<String> signals = new LinkedBlockingQueue<>();
         SignalHandler handler = sig -> {
-            if (signalled.getCount() == 0) {
+            if (!signals.isEmpty() || handledSignal) {
                 log.warn("second signal: exiting at once; the spool keeps what was not shipped");
                 Runtime.getRuntime().halt(128 + sig.getNumber());
             }
-            log.info("received SIG{}; stopping capture and syncing the replica", sig.getName());
-            signalled.countDown();
+            handledSignal = true;
+            signals.add(sig.getName());
         };
         Signal.handle(new Signal("TERM"), handler);
         Signal.handle(new Signal("INT"), handler);
 
-        DatabaseReplicator replicator = new DatabaseReplicator(database, storage, settings, Clock.systemUTC());
-        log.info("replicating {} to {} (sync interval {})", replicator.database(), storage.describe(),
-                Durations.format(settings.syncInterval()));
-        replicator.start();
-        while (!signalled.await(200, TimeUnit.MILLISECONDS)) {
-            if (replicator.failure() != null) {
-                replicator.stop(Duration.ZERO);
-                storage.close();
-                return ExitCodes.REPLICATION_FAILED;
+        for (DatabaseReplicator db : daemon.databases()) {
+            log.info("replicating {} to {}", db.database(), String.join(", ", db.replicas().isEmpty()
+                    ? db.targetDescriptions() : db.replicas().stream().map(DatabaseReplicator.ReplicaState::replica).toList()));
+        }
+        daemon.start();
+        AppProcess app = null;
+        if (execWords != null) {
+            try {
+                app = AppProcess.start(execWords);
+            } catch (IOException e) {
+                System.err.println("walship: cannot start '" + String.join(" ", execWords) + "': " + e.getMessage());
+                daemon.stop(finalSync);
+                return ExitCodes.USAGE;
             }
         }
-        replicator.stop(finalSync);
-        storage.close();
+        int exitCode = ExitCodes.OK;
+        while (true) {
+            String sig = signals.poll(200, TimeUnit.MILLISECONDS);
+            if (sig != null) {
+                if (app == null) {
+                    log.info("received SIG{}; stopping capture and syncing the replicas", sig);
+                    break;
+                }
+                handledSignal = false;
+                app.signal(sig);
+            }
+            if (app != null) {
+                int code = app.waitFor(0);
+                if (code >= 0) {
+                    log.info("the app exited with code {}; syncing the replicas", code);
+                    exitCode = code;
+                    break;
+                }
+            }
+            if (daemon.allFailed()) {
+                log.error("every database stopped replicating; exiting");
+                if (app != null) {
+                    app.signal("TERM");
+                    app.waitFor(30_000);
+                }
+                exitCode = ExitCodes.REPLICATION_FAILED;
+                break;
+            }
+        }
+        daemon.stop(finalSync);
         log.info("stopped");
-        return replicator.failure() == null ? ExitCodes.OK : ExitCodes.REPLICATION_FAILED;
+        return exitCode;
     }
 
+    private volatile boolean handledSignal;
+
     private static int usage(String message) {
-        System.err.println("walship: " + message);
+        System.err.println("walship: " + Walship.oneLine(message));
         return ExitCodes.USAGE;
     }
 }

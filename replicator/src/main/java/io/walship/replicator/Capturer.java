@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -54,6 +55,8 @@ final class Capturer {
     private int pageSize;
     private long framesSinceCheckpoint;
     private long snapshotsTaken;
+    private Duration checkpointInterval = Duration.ZERO;
+    private Instant lastCheckpoint;
     private Instant lastSnapshotTaken;
 
     private final ReplicationEvents events;
@@ -69,6 +72,10 @@ final class Capturer {
         this.scanner = new WalScanner(Path.of(dbPath + "-wal"));
         this.settings = settings;
         this.clock = clock;
+    }
+
+    void checkpointInterval(Duration interval) {
+        this.checkpointInterval = interval;
     }
 
     long lastTxid() {
@@ -304,7 +311,7 @@ final class Capturer {
     void maybeCheckpoint() throws IOException, SQLException {
         if (scanner.size() > settings.emergencyWalSize().bytes()) {
             emergencyTruncate();
-        } else if (framesSinceCheckpoint >= settings.checkpointPages()) {
+        } else if (framesSinceCheckpoint >= settings.checkpointPages() || checkpointIntervalPassed()) {
             String reason;
             try (AutoCloseable barrier = session.barrier()) {
                 reason = captureAvailable();
@@ -324,7 +331,21 @@ final class Capturer {
             SqliteSession.CheckpointResult r = checkpoint("PASSIVE");
             log.debug("{}: PASSIVE checkpoint: {} of {} frames", dbPath, r.checkpointedFrames(), r.logFrames());
             framesSinceCheckpoint = 0;
+            lastCheckpoint = clock.instant();
         }
+    }
+
+    /** Whether captured pages wait for a checkpoint longer than the checkpoint interval allows. */
+    private boolean checkpointIntervalPassed() {
+        if (checkpointInterval.isZero() || framesSinceCheckpoint == 0) {
+            return false;
+        }
+        Instant now = clock.instant();
+        if (lastCheckpoint == null) {
+            lastCheckpoint = now;
+            return false;
+        }
+        return !now.isBefore(lastCheckpoint.plus(checkpointInterval));
     }
 
     private SqliteSession.CheckpointResult checkpoint(String mode) throws SQLException {

@@ -37,6 +37,7 @@ public final class DatabaseReplicator {
     private final Clock clock;
     private final Path spoolDir;
     private final ReplicationEvents events;
+    private volatile Duration checkpointInterval = Duration.ofMinutes(1);
     private final AtomicBoolean snapshotRequested = new AtomicBoolean();
     private final Object lifecycle = new Object();
     private volatile boolean stopping;
@@ -86,6 +87,19 @@ public final class DatabaseReplicator {
     /** One replica with the settings' sync interval and the default snapshot interval and retention. */
     public DatabaseReplicator(Path dbPath, ReplicaStorage storage, ReplicationSettings settings, Clock clock) {
         this(dbPath, List.of(ReplicaTarget.of("replica", storage, settings.syncInterval())), settings, clock);
+    }
+
+    /**
+     * Sets the longest time between two PASSIVE checkpoints while there are captured pages not yet checkpointed
+     * (Litestream's {@code checkpoint-interval}); zero checkpoints by page count only. Call before {@link #start()}.
+     */
+    public void checkpointInterval(Duration interval) {
+        this.checkpointInterval = interval;
+    }
+
+    /** The replicas' descriptions (no secrets), known before the replicator starts. */
+    public List<String> targetDescriptions() {
+        return targets.stream().map(t -> t.name() + " (" + t.storage().describe() + ")").toList();
     }
 
     /** The spool folder beside the database: {@code .NAME-walship/}. */
@@ -180,48 +194,39 @@ public final class DatabaseReplicator {
      * Whatever is not shipped stays in the spool for the next start.
      */
     public void stop(Duration finalSync) throws InterruptedException {
+        // No interrupts: an interrupted FileChannel closes itself, and closing a descriptor of the database file would
+        // drop the locks SQLite holds. The capture loop sees the flag within a monitor interval, captures once more so
+        // that what the app committed until now is in the spool, and ends.
         stopping = true;
+        wake();
         Thread c = captureThread;
         if (c != null) {
-            c.interrupt();
-            c.join(10_000);
+            c.join(60_000);
+            if (c.isAlive()) {
+                log.warn("{}: capture did not stop within 60 s; interrupting it", dbPath);
+                c.interrupt();
+                c.join(5_000);
+            }
         }
         List<Shipper> all;
         synchronized (lifecycle) {
             all = List.copyOf(shippers);
         }
+        Duration budget = failure == null ? finalSync : Duration.ZERO;
+        List<Thread> drains = new ArrayList<>();
         for (Shipper s : all) {
-            s.stopAndJoin();
+            Thread t = new Thread(() -> {
+                try {
+                    s.drainAndStop(budget);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "final-sync-" + dbPath.getFileName() + "-" + s.target().name());
+            t.start();
+            drains.add(t);
         }
-        if (failure == null && !finalSync.isZero()) {
-            List<Thread> drains = new ArrayList<>();
-            for (Shipper s : all) {
-                if (s.failure() != null || !s.isInitialized()) {
-                    continue;
-                }
-                Thread drain = new Thread(() -> {
-                    try {
-                        s.drain();
-                        log.info("{} -> {}: final sync done, replica at txid {}", dbPath, s.target().name(), s.shippedTxid());
-                    } catch (IOException e) {
-                        log.warn("{} -> {}: final sync incomplete ({}); the spool keeps the rest for the next start", dbPath,
-                                s.target().name(), e.getMessage());
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }, "final-sync-" + dbPath.getFileName() + "-" + s.target().name());
-                drain.start();
-                drains.add(drain);
-            }
-            long deadline = System.currentTimeMillis() + finalSync.toMillis();
-            for (Thread d : drains) {
-                d.join(Math.max(1, deadline - System.currentTimeMillis()));
-                if (d.isAlive()) {
-                    log.warn("{}: final sync did not finish within {}; the spool keeps the rest for the next start", dbPath, finalSync);
-                    d.interrupt();
-                    d.join(5_000);
-                }
-            }
+        for (Thread t : drains) {
+            t.join();
         }
         for (Shipper s : all) {
             try {
@@ -262,6 +267,7 @@ public final class DatabaseReplicator {
                 }
                 startShipping();
                 Capturer capturer = new Capturer(dbPath, db, session, spool, settings, clock, events);
+                capturer.checkpointInterval(checkpointInterval);
                 capturer.start(replicaLastTxidForStart(), reopenReason);
                 reopenReason = null;
                 backoff = 500;
@@ -275,6 +281,11 @@ public final class DatabaseReplicator {
                     capturer.maybeCheckpoint();
                     published(capturer);
                     watcher.await(settings.monitorInterval());
+                }
+                if (failure == null) {
+                    // The last transactions the app committed before the stop go into the spool for the final sync.
+                    capturer.poll();
+                    published(capturer);
                 }
             } catch (InterruptedException e) {
                 return;
@@ -390,18 +401,29 @@ public final class DatabaseReplicator {
         failure = message;
         log.error("{}: {}", dbPath, message);
         stopping = true;
-        Thread c = captureThread;
-        if (c != null && c != Thread.currentThread()) {
-            c.interrupt();
+        wake();
+    }
+
+    private final Object pauses = new Object();
+
+    private void wake() {
+        synchronized (pauses) {
+            pauses.notifyAll();
         }
     }
 
+    /** Sleeps up to {@code d}, returning early when stopped; never interrupted (see {@link #stop}). */
     private void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            stopping = true;
+        synchronized (pauses) {
+            if (stopping) {
+                return;
+            }
+            try {
+                pauses.wait(Math.max(1, d.toMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stopping = true;
+            }
         }
     }
 }

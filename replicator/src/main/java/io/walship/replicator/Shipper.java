@@ -59,6 +59,9 @@ final class Shipper {
     private final CountDownLatch initialized = new CountDownLatch(1);
     private volatile long shippedTxid;
     private volatile boolean stopping;
+    private volatile long drainDeadline;
+    private volatile boolean draining;
+    private final Object pauses = new Object();
     private volatile String lastError;
     private volatile String failure;
     private volatile Instant newestSnapshotTime;
@@ -140,7 +143,7 @@ final class Shipper {
 
     private void loop(java.util.function.Consumer<String> spoolFailure) {
         long backoff = 1000;
-        while (!stopping) {
+        while (!stopping && !pastDeadline()) {
             try {
                 if (!isInitialized()) {
                     init();
@@ -148,6 +151,9 @@ final class Shipper {
                     backoff = 1000;
                 }
                 run();
+                if (draining) {
+                    return;
+                }
             } catch (InterruptedException e) {
                 return;
             } catch (ObjectExistsException | DivergedException e) {
@@ -168,7 +174,7 @@ final class Shipper {
                 log.warn("{}: {} failed: {}; retrying in {} ms", name, isInitialized() ? "shipping" : "reading the replica",
                         e.toString(), backoff);
                 try {
-                    Thread.sleep(backoff);
+                    pause(backoff);
                 } catch (InterruptedException ie) {
                     return;
                 }
@@ -177,13 +183,56 @@ final class Shipper {
         }
     }
 
-    /** Stops the thread (waiting up to 10 s); the spool keeps what was not shipped. */
-    void stopAndJoin() throws InterruptedException {
-        stop();
-        if (thread != null) {
-            thread.interrupt();
+    /**
+     * Ships what the spool holds and stops: the thread ends once it has caught up with the spool, or when
+     * {@code timeout} passes (then what is left stays in the spool for the next start). Never interrupts an upload in
+     * flight unless the thread ignores the deadline by ten seconds.
+     */
+    void drainAndStop(Duration timeout) throws InterruptedException {
+        drainDeadline = System.nanoTime() + timeout.toNanos();
+        draining = true;
+        wake();
+        if (thread == null) {
+            return;
+        }
+        thread.join(timeout.toMillis() + 1_000);
+        if (thread.isAlive()) {
+            stop();
             thread.join(10_000);
         }
+        if (thread.isAlive()) {
+            log.warn("{}: shipping thread did not stop; interrupting it", name);
+            thread.interrupt();
+            thread.join(5_000);
+        }
+        if (failure == null && isInitialized()) {
+            if (shippedTxid >= spool.durableTxid()) {
+                log.info("{}: final sync done, replica at txid {}", name, shippedTxid);
+            } else {
+                log.warn("{}: final sync incomplete at txid {} of {}; the spool keeps the rest for the next start", name,
+                        shippedTxid, spool.durableTxid());
+            }
+        }
+    }
+
+    private boolean pastDeadline() {
+        return draining && System.nanoTime() - drainDeadline > 0;
+    }
+
+    /** Sleeps up to {@code millis}, returning early when the shipper is told to drain or stop. */
+    private void pause(long millis) throws InterruptedException {
+        synchronized (pauses) {
+            if (!stopping && !draining) {
+                pauses.wait(millis);
+            }
+        }
+    }
+
+    private void wake() {
+        synchronized (pauses) {
+            pauses.notifyAll();
+        }
+        spool.wakeUp();
     }
 
     /** The replica's history does not match this spool's: another walship writes there, or the spool is older. */
@@ -249,15 +298,18 @@ final class Shipper {
 
     void stop() {
         stopping = true;
-        spool.wakeUp();
+        wake();
     }
 
     /** Ships until stopped. Upload failures are retried inside; only an owner conflict or a damaged spool end it. */
     void run() throws IOException, InterruptedException {
         while (!stopping) {
             shipAvailable();
+            if (draining && (shippedTxid >= spool.durableTxid() || pastDeadline())) {
+                return;
+            }
             enforceRetention();
-            if (!stopping) {
+            if (!stopping && !draining) {
                 spool.awaitDurableBeyond(shippedTxid, 1000);
             }
         }
@@ -275,11 +327,6 @@ final class Shipper {
         nextRetention = now.plus(target.retentionCheckInterval());
     }
 
-    /** Ships everything durable in the spool now, trying each upload once; used for the final sync at shutdown. */
-    void drain() throws IOException, InterruptedException {
-        shipAvailable();
-    }
-
     void close() throws IOException {
         if (reader != null) {
             reader.close();
@@ -291,8 +338,8 @@ final class Shipper {
             return;
         }
         long wait = Duration.between(clock.instant(), lastUpload.plus(target.syncInterval())).toMillis();
-        if (wait > 0 && !stopping) {
-            Thread.sleep(wait);
+        if (wait > 0 && !stopping && !draining) {
+            pause(wait);
         }
         List<Tx> batch = new ArrayList<>();
         long batchBytes = 0;
@@ -458,10 +505,10 @@ final class Shipper {
                 events.error(dbPath, "ship");
                 log.warn("{}: upload of {} to {} failed (attempt {}): {}; retrying in {} ms", name, key, storage.describe(),
                         attempt, e.toString(), backoff);
-                if (stopping) {
+                if (stopping || pastDeadline()) {
                     throw new IOException("stopped while " + key + " was not uploaded; it stays in the spool", e);
                 }
-                Thread.sleep(backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1));
+                pause(backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1));
                 backoff = Math.min(backoff * 2, 30_000);
             }
         }

@@ -1,0 +1,196 @@
+package io.walship.replicator.metrics;
+
+import io.walship.replicator.Daemon;
+import io.walship.replicator.DatabaseReplicator;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * What {@code GET /status} answers and {@code walship status} prints: one consistent picture of a running daemon,
+ * taken at {@link #time()}. It is a value (not a view of the live daemon) so that the server can render it once and
+ * the command line can read it back from JSON with the same types.
+ *
+ * @param time when the picture was taken, by the daemon's clock
+ * @param ready whether the daemon counts as ready ({@code /readyz} answers 200)
+ * @param notReadyReason why it does not, or null when ready
+ * @param databases every database the daemon replicates, in configuration order
+ */
+public record DaemonStatus(Instant time, boolean ready, String notReadyReason, List<DatabaseStatus> databases) {
+
+    /**
+     * One database.
+     *
+     * @param path the database file, absolute
+     * @param localTxid the highest txid captured into the local spool; 0 before the first capture
+     * @param capturedTime when that transaction was captured, or null before the first
+     * @param spoolBytes bytes the local spool holds (captured, not yet shipped to every replica)
+     * @param capturing whether capture runs without a pending error
+     * @param lastCaptureError the capture problem being retried, or null
+     * @param failure why the database stopped for good, or null while it runs
+     * @param replicas its replicas, in configuration order
+     */
+    public record DatabaseStatus(String path, long localTxid, Instant capturedTime, long spoolBytes, boolean capturing,
+                                 String lastCaptureError, String failure, List<ReplicaStatus> replicas) {
+        public DatabaseStatus {
+            replicas = List.copyOf(replicas);
+        }
+    }
+
+    /**
+     * One replica of a database.
+     *
+     * @param name the replica's name, unique within its database
+     * @param url where it is, with credentials removed
+     * @param replicatedTxid the highest txid the replica holds, as far as the daemon knows
+     * @param lagSeconds how far the replica is behind capture, in capture time; 0 when it holds everything captured
+     * @param lastShipped when the last object reached the replica during this run, or null
+     * @param lastError the shipping problem being retried, or null
+     * @param failure why this replica stopped for good, or null while it works
+     */
+    public record ReplicaStatus(String name, String url, long replicatedTxid, double lagSeconds, Instant lastShipped,
+                                String lastError, String failure) {
+    }
+
+    /** Credentials that could appear in a URL: user info, and query options whose name suggests a secret. */
+    private static final Pattern USER_INFO = Pattern.compile("(?<=://)[^/@?#\\s]+@");
+    private static final Pattern SECRET_OPTION = Pattern.compile("(?i)([?&][^=&#]*(?:key|secret|token|password)[^=&#]*=)[^&#]*");
+
+    public DaemonStatus {
+        databases = List.copyOf(databases);
+    }
+
+    /** Takes the picture of a running daemon. */
+    public static DaemonStatus of(Daemon daemon, Instant now) {
+        List<DatabaseStatus> dbs = new ArrayList<>();
+        for (DatabaseReplicator db : daemon.databases()) {
+            List<ReplicaStatus> replicas = new ArrayList<>();
+            for (DatabaseReplicator.ReplicaState r : db.replicas()) {
+                replicas.add(new ReplicaStatus(r.name(), withoutSecrets(r.replica()), r.shippedTxid(), seconds(r.lag()),
+                        r.lastShipped(), r.lastError(), r.failure()));
+            }
+            dbs.add(new DatabaseStatus(db.database().toString(), db.capturedTxid(), db.capturedTime(), db.spoolBytes(),
+                    db.capturing(), db.lastCaptureError(), db.failure(), replicas));
+        }
+        String reason = daemon.notReadyReason();
+        return new DaemonStatus(now, reason == null, reason, dbs);
+    }
+
+    /**
+     * Removes anything that looks like a credential from a replica location. Storage descriptions carry none today;
+     * this keeps {@code /status}, which anyone who reaches the port can read, safe should one ever do.
+     */
+    static String withoutSecrets(String url) {
+        if (url == null) {
+            return null;
+        }
+        String s = USER_INFO.matcher(url).replaceAll("****@");
+        return SECRET_OPTION.matcher(s).replaceAll("$1****");
+    }
+
+    /** Seconds with millisecond precision, the unit Prometheus and people read durations in. */
+    static double seconds(Duration d) {
+        return d.toMillis() / 1000.0;
+    }
+
+    /** The JSON document {@code GET /status} answers, indented for people who curl it. */
+    public String toJson() {
+        StringBuilder b = new StringBuilder(512);
+        b.append("{\n");
+        b.append("  \"time\": ").append(Json.quote(text(time))).append(",\n");
+        b.append("  \"ready\": ").append(ready).append(",\n");
+        b.append("  \"notReadyReason\": ").append(Json.quote(notReadyReason)).append(",\n");
+        b.append("  \"databases\": [");
+        for (int i = 0; i < databases.size(); i++) {
+            DatabaseStatus d = databases.get(i);
+            b.append(i == 0 ? "\n" : ",\n");
+            b.append("    {\n");
+            b.append("      \"path\": ").append(Json.quote(d.path())).append(",\n");
+            b.append("      \"localTxid\": ").append(d.localTxid()).append(",\n");
+            b.append("      \"capturedTime\": ").append(Json.quote(text(d.capturedTime()))).append(",\n");
+            b.append("      \"spoolBytes\": ").append(d.spoolBytes()).append(",\n");
+            b.append("      \"capturing\": ").append(d.capturing()).append(",\n");
+            b.append("      \"lastCaptureError\": ").append(Json.quote(d.lastCaptureError())).append(",\n");
+            b.append("      \"failure\": ").append(Json.quote(d.failure())).append(",\n");
+            b.append("      \"replicas\": [");
+            for (int j = 0; j < d.replicas().size(); j++) {
+                ReplicaStatus r = d.replicas().get(j);
+                b.append(j == 0 ? "\n" : ",\n");
+                b.append("        {\"name\": ").append(Json.quote(r.name()))
+                        .append(", \"url\": ").append(Json.quote(r.url()))
+                        .append(", \"replicatedTxid\": ").append(r.replicatedTxid())
+                        .append(", \"lagSeconds\": ").append(BigDecimal.valueOf(r.lagSeconds()).toPlainString())
+                        .append(", \"lastShipped\": ").append(Json.quote(text(r.lastShipped())))
+                        .append(", \"lastError\": ").append(Json.quote(r.lastError()))
+                        .append(", \"failure\": ").append(Json.quote(r.failure())).append('}');
+            }
+            b.append(d.replicas().isEmpty() ? "]\n" : "\n      ]\n");
+            b.append("    }");
+        }
+        b.append(databases.isEmpty() ? "]\n" : "\n  ]\n");
+        return b.append("}\n").toString();
+    }
+
+    /**
+     * Reads what {@link #toJson()} wrote. Unknown fields are ignored and missing ones read as empty, so that a
+     * {@code walship status} of another version still understands the daemon.
+     *
+     * @throws IllegalArgumentException when the text is not such a JSON document
+     */
+    public static DaemonStatus fromJson(String text) {
+        if (!(Json.parse(text) instanceof Map<?, ?> top)) {
+            throw new IllegalArgumentException("the status document is not a JSON object");
+        }
+        List<DatabaseStatus> dbs = new ArrayList<>();
+        for (Object o : list(top.get("databases"))) {
+            Map<?, ?> d = map(o);
+            List<ReplicaStatus> replicas = new ArrayList<>();
+            for (Object ro : list(d.get("replicas"))) {
+                Map<?, ?> r = map(ro);
+                replicas.add(new ReplicaStatus(str(r.get("name")), str(r.get("url")), num(r.get("replicatedTxid")).longValue(),
+                        num(r.get("lagSeconds")).doubleValue(), instant(r.get("lastShipped")), str(r.get("lastError")),
+                        str(r.get("failure"))));
+            }
+            dbs.add(new DatabaseStatus(str(d.get("path")), num(d.get("localTxid")).longValue(), instant(d.get("capturedTime")),
+                    num(d.get("spoolBytes")).longValue(), Boolean.TRUE.equals(d.get("capturing")),
+                    str(d.get("lastCaptureError")), str(d.get("failure")), replicas));
+        }
+        return new DaemonStatus(instant(top.get("time")), Boolean.TRUE.equals(top.get("ready")), str(top.get("notReadyReason")),
+                dbs);
+    }
+
+    private static String text(Instant t) {
+        return t == null ? null : t.toString();
+    }
+
+    private static List<?> list(Object o) {
+        return o instanceof List<?> l ? l : List.of();
+    }
+
+    private static Map<?, ?> map(Object o) {
+        return o instanceof Map<?, ?> m ? m : Map.of();
+    }
+
+    private static String str(Object o) {
+        return o == null ? null : o.toString();
+    }
+
+    private static BigDecimal num(Object o) {
+        return o instanceof BigDecimal n ? n : BigDecimal.ZERO;
+    }
+
+    private static Instant instant(Object o) {
+        if (!(o instanceof String s)) {
+            return null;
+        }
+        try {
+            return Instant.parse(s);
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,234 @@
+package io.walship.replicator.metrics;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.walship.replicator.Daemon;
+import io.walship.replicator.DatabaseReplicator;
+import io.walship.replicator.ReplicationEvents;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+
+/**
+ * walship's Prometheus metrics. Counters are driven by the {@link ReplicationEvents} the capture and shipping threads
+ * report; gauges (positions, lag, spool size, state) are read from the {@link Daemon} at scrape time, so they are
+ * never stale and cost nothing between scrapes.
+ *
+ * <p>Every instance has its own {@link PrometheusRegistry} rather than the library's static default, so that tests can
+ * run several daemons in one JVM and each scrape shows only its own. Every name and label is listed in
+ * {@code docs/OPERATIONS.md}; they are an interface for dashboards and alerts and keep their meaning.
+ */
+public final class PrometheusMetrics implements ReplicationEvents {
+    /** Upper bounds for object-store request durations: from a local folder (milliseconds) to a slow upload (a minute). */
+    private static final double[] REQUEST_SECONDS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+    private static final List<String> ERROR_COMPONENTS = List.of("capture", "ship", "retention");
+
+    private final PrometheusRegistry registry;
+    private final Counter transactionsCaptured;
+    private final Counter bytesCaptured;
+    private final Counter objectsShipped;
+    private final Counter transactionsShipped;
+    private final Counter bytesShipped;
+    private final Counter checkpoints;
+    private final Counter snapshots;
+    private final Counter snapshotBytes;
+    private final Counter storageRequests;
+    private final Histogram storageRequestSeconds;
+    private final Counter retentionDeleted;
+    private final Counter errors;
+    private volatile Daemon daemon;
+
+    /** Metrics in a registry of their own. */
+    public PrometheusMetrics() {
+        this(new PrometheusRegistry());
+    }
+
+    /** Metrics registered into {@code registry}, e.g. to scrape them together with other collectors. */
+    public PrometheusMetrics(PrometheusRegistry registry) {
+        this.registry = registry;
+        transactionsCaptured = counter("walship_transactions_captured_total",
+                "Transactions captured durably into the local spool.", "db");
+        bytesCaptured = counter("walship_captured_bytes_total",
+                "Bytes of page images captured into the local spool.", "db");
+        objectsShipped = counter("walship_shipped_objects_total",
+                "Objects (segments and snapshots) that reached a replica.", "db", "replica", "kind");
+        transactionsShipped = counter("walship_shipped_transactions_total",
+                "Transactions that reached a replica inside segments.", "db", "replica", "kind");
+        bytesShipped = counter("walship_shipped_bytes_total",
+                "Bytes of objects (compressed, as stored) that reached a replica.", "db", "replica", "kind");
+        checkpoints = counter("walship_checkpoints_total",
+                "Checkpoints walship ran, by mode (PASSIVE or TRUNCATE) and result (ok, busy or error).", "db", "mode", "result");
+        snapshots = counter("walship_snapshots_total",
+                "Snapshots taken into the spool, by reason (initial, continuity, replica or interval).", "db", "reason");
+        snapshotBytes = counter("walship_snapshot_bytes_total",
+                "Bytes of snapshots taken into the spool, by reason.", "db", "reason");
+        storageRequests = counter("walship_storage_requests_total",
+                "Requests to a replica's storage, by operation and result (ok, not_found, conflict or error).",
+                "replica", "operation", "result");
+        storageRequestSeconds = Histogram.builder().name("walship_storage_request_duration_seconds")
+                .help("How long requests to a replica's storage took, by operation, whatever their result.")
+                .labelNames("replica", "operation").classicOnly().classicUpperBounds(REQUEST_SECONDS)
+                .register(registry);
+        retentionDeleted = counter("walship_retention_deleted_objects_total",
+                "Objects retention deleted from a replica.", "db", "replica");
+        errors = counter("walship_errors_total",
+                "Failures being retried or that stopped something, by component (capture, ship or retention).",
+                "db", "component");
+
+        gauge("walship_ready", "1 when every database captures and every replica is within the lag budget, else 0.",
+                (d, cb) -> cb.call(d.notReadyReason() == null ? 1 : 0));
+        dbGauge("walship_local_txid", "The highest txid captured into the local spool.",
+                (db, cb) -> cb.call(db.capturedTxid(), label(db)));
+        dbGauge("walship_captured_timestamp_seconds", "When the newest captured transaction was seen, in Unix seconds.",
+                (db, cb) -> {
+                    if (db.capturedTime() != null) {
+                        cb.call(db.capturedTime().toEpochMilli() / 1000.0, label(db));
+                    }
+                });
+        dbGauge("walship_spool_bytes", "Bytes the local spool holds: captured, not yet shipped to every replica.",
+                (db, cb) -> cb.call(db.spoolBytes(), label(db)));
+        dbGauge("walship_database_up", "1 while the database is captured without a pending error, else 0.",
+                (db, cb) -> cb.call(db.capturing() ? 1 : 0, label(db)));
+        dbGauge("walship_database_failed", "1 when the database stopped for good (see the log or /status), else 0.",
+                (db, cb) -> cb.call(db.failure() != null ? 1 : 0, label(db)));
+        replicaGauge("walship_replica_txid", "The highest txid the replica holds.",
+                (r, cb) -> cb.accept((double) r.shippedTxid()));
+        replicaGauge("walship_replication_lag_seconds",
+                "How far the replica is behind capture, in capture time; 0 when it holds every captured transaction.",
+                (r, cb) -> cb.accept(DaemonStatus.seconds(r.lag())));
+        replicaGauge("walship_replica_last_shipped_timestamp_seconds",
+                "When the last object reached the replica in this run, in Unix seconds.",
+                (r, cb) -> {
+                    if (r.lastShipped() != null) {
+                        cb.accept(r.lastShipped().toEpochMilli() / 1000.0);
+                    }
+                });
+        replicaGauge("walship_replica_failed", "1 when the replica stopped for good, else 0.",
+                (r, cb) -> cb.accept(r.failure() != null ? 1.0 : 0.0));
+    }
+
+    /** The registry every walship metric is in. */
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * Reads the gauges from {@code daemon} from now on, and shows every counter of its databases at 0 before the first
+     * event, so that {@code rate()} and {@code increase()} see the start. Calling it again with the same daemon does
+     * nothing.
+     */
+    public void watch(Daemon daemon) {
+        this.daemon = daemon;
+        for (DatabaseReplicator db : daemon.databases()) {
+            String label = label(db);
+            transactionsCaptured.initLabelValues(label);
+            bytesCaptured.initLabelValues(label);
+            for (String component : ERROR_COMPONENTS) {
+                errors.initLabelValues(label, component);
+            }
+        }
+    }
+
+    /** Every metric in the Prometheus text format, as {@code /metrics} serves it by default; for logs and tests. */
+    public String toText() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            PrometheusTextFormatWriter.create().write(out, registry.scrape());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void captured(Path db, long transactions, long bytes) {
+        transactionsCaptured.labelValues(db.toString()).inc(transactions);
+        bytesCaptured.labelValues(db.toString()).inc(bytes);
+    }
+
+    @Override
+    public void checkpoint(Path db, String mode, String result) {
+        checkpoints.labelValues(db.toString(), mode, result).inc();
+    }
+
+    @Override
+    public void snapshot(Path db, String reason, long bytes) {
+        snapshots.labelValues(db.toString(), reason).inc();
+        snapshotBytes.labelValues(db.toString(), reason).inc(bytes);
+    }
+
+    @Override
+    public void shipped(Path db, String replica, String kind, long transactions, long bytes) {
+        objectsShipped.labelValues(db.toString(), replica, kind).inc();
+        transactionsShipped.labelValues(db.toString(), replica, kind).inc(transactions);
+        bytesShipped.labelValues(db.toString(), replica, kind).inc(bytes);
+    }
+
+    @Override
+    public void storageRequest(String replica, String operation, String result, Duration took) {
+        storageRequests.labelValues(replica, operation, result).inc();
+        storageRequestSeconds.labelValues(replica, operation).observe(took.toNanos() / 1e9);
+    }
+
+    @Override
+    public void retentionDeleted(Path db, String replica, int objects) {
+        retentionDeleted.labelValues(db.toString(), replica).inc(objects);
+    }
+
+    @Override
+    public void error(Path db, String component) {
+        errors.labelValues(db.toString(), component).inc();
+    }
+
+    private static String label(DatabaseReplicator db) {
+        return db.database().toString();
+    }
+
+    private Counter counter(String name, String help, String... labels) {
+        return Counter.builder().name(name).help(help).labelNames(labels).withoutExemplars().register(registry);
+    }
+
+    /** A gauge of the whole daemon, reported only once a daemon is watched. */
+    private void gauge(String name, String help, BiConsumer<Daemon, GaugeWithCallback.Callback> read) {
+        GaugeWithCallback.builder().name(name).help(help).callback(cb -> {
+            Daemon d = daemon;
+            if (d != null) {
+                read.accept(d, cb);
+            }
+        }).register(registry);
+    }
+
+    /** A gauge with one sample per database, labelled {@code db}. */
+    private void dbGauge(String name, String help, BiConsumer<DatabaseReplicator, GaugeWithCallback.Callback> read) {
+        GaugeWithCallback.builder().name(name).help(help).labelNames("db").callback(cb -> {
+            Daemon d = daemon;
+            if (d != null) {
+                d.databases().forEach(db -> read.accept(db, cb));
+            }
+        }).register(registry);
+    }
+
+    /** A gauge with one sample per replica, labelled {@code db} and {@code replica}. */
+    private void replicaGauge(String name, String help, BiConsumer<DatabaseReplicator.ReplicaState, Consumer<Double>> read) {
+        GaugeWithCallback.builder().name(name).help(help).labelNames("db", "replica").callback(cb -> {
+            Daemon d = daemon;
+            if (d == null) {
+                return;
+            }
+            for (DatabaseReplicator db : d.databases()) {
+                for (DatabaseReplicator.ReplicaState r : db.replicas()) {
+                    read.accept(r, value -> cb.call(value, label(db), r.name()));
+                }
+            }
+        }).register(registry);
+    }
+}
