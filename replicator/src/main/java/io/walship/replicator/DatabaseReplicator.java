@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class DatabaseReplicator {
     private static final Logger log = LoggerFactory.getLogger(DatabaseReplicator.class);
-    private static final long INIT_WAIT_LOG_MILLIS = 10_000;
+    private static final long INIT_WAIT_MILLIS = 10_000;
 
     private final Path dbPath;
     private final List<ReplicaTarget> targets;
@@ -43,6 +43,7 @@ public final class DatabaseReplicator {
     private volatile boolean stopping;
     private volatile String failure;
     private volatile long capturedTxid;
+    private volatile long freshBase;
     private volatile Instant capturedTime;
     private volatile Instant lastSnapshotTaken = Instant.EPOCH;
     private volatile String lastCaptureError;
@@ -268,7 +269,11 @@ public final class DatabaseReplicator {
                 startShipping();
                 Capturer capturer = new Capturer(dbPath, db, session, spool, settings, clock, events);
                 capturer.checkpointInterval(checkpointInterval);
+                boolean fresh = spool.last().isEmpty();
                 capturer.start(replicaLastTxidForStart(), reopenReason);
+                if (fresh) {
+                    freshBase = spool.firstTxid();
+                }
                 reopenReason = null;
                 backoff = 500;
                 lastCaptureError = null;
@@ -339,8 +344,10 @@ public final class DatabaseReplicator {
 
     /**
      * With a spool, capture continues from it and needs no replica. Without one (first run, or the spool was lost)
-     * the txid sequence must continue after the highest txid any replica holds, so capture waits until every replica
-     * told its position.
+     * the txid sequence must continue after the highest txid any replica holds, so capture waits for the replicas to
+     * tell their positions, for at most {@link #INIT_WAIT_MILLIS}: a replica that is down must not keep the others
+     * from starting. One that answers later with a higher txid than the spool is stopped as diverged (reported, never
+     * silently mixed).
      */
     private long replicaLastTxidForStart() throws InterruptedException {
         if (spool.last().isPresent()) {
@@ -350,16 +357,17 @@ public final class DatabaseReplicator {
         synchronized (lifecycle) {
             all = List.copyOf(shippers);
         }
+        long deadline = System.currentTimeMillis() + INIT_WAIT_MILLIS;
         long last = 0;
         for (Shipper s : all) {
-            while (!s.awaitInitialized(INIT_WAIT_LOG_MILLIS)) {
-                if (s.failure() != null) {
-                    break;
-                }
-                log.warn("{}: waiting for replica {} to answer before the first snapshot ({})", dbPath, s.target().name(),
-                        s.lastError());
+            long left = deadline - System.currentTimeMillis();
+            if (left > 0 && !s.awaitInitialized(left) && s.failure() == null) {
+                log.warn("{}: replica {} did not answer within {} s ({}); starting without it", dbPath, s.target().name(),
+                        INIT_WAIT_MILLIS / 1000, s.lastError());
             }
-            last = Math.max(last, s.shippedTxid());
+            if (s.isInitialized()) {
+                last = Math.max(last, s.shippedTxid());
+            }
         }
         return last;
     }
@@ -373,7 +381,7 @@ public final class DatabaseReplicator {
             spool = Spool.open(spoolDir, settings.spoolSegmentSize().bytes());
             for (ReplicaTarget t : targets) {
                 Shipper s = new Shipper(dbPath, spool, t, spoolDir.resolve("outbox").resolve(t.name()), settings,
-                        clock, () -> snapshotRequested.set(true), this::releaseSpool, events);
+                        clock, () -> snapshotRequested.set(true), this::releaseSpool, events, () -> freshBase);
                 shippers.add(s);
             }
             for (Shipper s : shippers) {

@@ -82,8 +82,15 @@ final class Shipper {
     private final Path dbPath;
     private final ReplicationEvents events;
 
+    private final java.util.function.LongSupplier freshBase;
+
+    /**
+     * @param freshBase the first txid of a spool created empty in this run (0 otherwise, or while unknown): a replica
+     *     that answers late holding that txid or more has a history this spool never wrote
+     */
     Shipper(Path dbPath, Spool spool, ReplicaTarget target, Path outbox, ReplicationSettings settings, Clock clock,
-            Runnable snapshotRequest, Runnable shippedListener, ReplicationEvents events) {
+            Runnable snapshotRequest, Runnable shippedListener, ReplicationEvents events, java.util.function.LongSupplier freshBase) {
+        this.freshBase = freshBase;
         this.dbPath = dbPath;
         this.events = events;
         this.name = dbPath.getFileName() + " -> " + target.name();
@@ -267,6 +274,12 @@ final class Shipper {
         }
         newestSnapshotTime = newestSnapshot == null ? Instant.EPOCH
                 : ObjectHeader.decode(newestSnapshot, storage.getRange(newestSnapshot, 0, ObjectHeader.SIZE)).lastTime();
+        long freshBase = this.freshBase.getAsLong();
+        if (freshBase > 0 && last >= freshBase) {
+            throw new DivergedException("replica " + storage.describe() + " holds txid " + last + " but this spool started afresh at txid "
+                    + freshBase + " without it (the replica did not answer in time): another walship may write to it; "
+                    + "restart walship once it is reachable");
+        }
         var spoolLast = spool.last();
         if (spoolLast.isPresent() && last > spoolLast.get().txid()) {
             throw new DivergedException("replica " + storage.describe() + " holds txid " + last + ", beyond this spool's last txid "

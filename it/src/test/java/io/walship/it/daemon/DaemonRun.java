@@ -1,0 +1,97 @@
+package io.walship.it.daemon;
+
+import io.walship.it.Walship;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the real walship jar as its own process with a config file, and reads databases it restored. */
+final class DaemonRun {
+    private final Process process;
+    private final Path log;
+
+    private DaemonRun(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    static DaemonRun start(Path log, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Walship.java(), "-Xmx256m", "-jar", Walship.jar().toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new DaemonRun(p, log);
+    }
+
+    /** Copies a test resource script into {@code dir}. */
+    static Path script(Path dir, String name) throws IOException {
+        Path out = dir.resolve(name);
+        try (var in = DaemonRun.class.getResourceAsStream("/daemon/" + name)) {
+            Files.write(out, in.readAllBytes());
+        }
+        return out;
+    }
+
+    void signal(String sig) throws IOException, InterruptedException {
+        new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).inheritIO().start().waitFor(5, TimeUnit.SECONDS);
+    }
+
+    int waitFor(long seconds) throws InterruptedException {
+        if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("walship did not exit within " + seconds + " s\n" + log());
+        }
+        return process.exitValue();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    String log() {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    /** Waits until the log contains {@code text}. */
+    void awaitLog(String text, long seconds) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + seconds * 1000;
+        while (System.currentTimeMillis() < deadline) {
+            if (log().contains(text)) {
+                return;
+            }
+            if (!process.isAlive()) {
+                break;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("log never said '" + text + "'\n" + log());
+    }
+
+    static List<Long> column(Path db, String sql) throws Exception {
+        List<Long> out = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); ResultSet rs = c.createStatement().executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getLong(1));
+            }
+        }
+        return out;
+    }
+
+    static String integrity(Path db) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+             ResultSet rs = c.createStatement().executeQuery("PRAGMA integrity_check")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+}

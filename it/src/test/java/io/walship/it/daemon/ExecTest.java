@@ -1,0 +1,90 @@
+package io.walship.it.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.walship.it.Walship;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code replicate -exec}: the app runs as walship's child; signals go to the app; when it exits walship syncs and
+ * exits with the app's code, and the replica holds everything the app committed, including its last row.
+ */
+@Timeout(120)
+class ExecTest {
+    @TempDir
+    Path dir;
+
+    private Path config(Path db, Path replica) throws Exception {
+        Path file = dir.resolve("walship.yml");
+        Files.writeString(file, """
+                logging:
+                  level: info
+                  stderr: true
+                dbs:
+                  - path: %s
+                    replicas:
+                      - name: local
+                        url: file://%s
+                        sync-interval: 200ms
+                """.formatted(db, replica));
+        return file;
+    }
+
+    @Test
+    void walshipExitsWithTheAppsCodeAfterAFinalSync() throws Exception {
+        Path db = dir.resolve("app.db");
+        Path replica = dir.resolve("replica");
+        Path app = DaemonRun.script(dir, "counting_app.py");
+        DaemonRun run = DaemonRun.start(dir.resolve("walship.log"), "replicate", "-config", config(db, replica).toString(),
+                "-exec", "python3 " + app + " " + db + " 300 7");
+        assertEquals(7, run.waitFor(90), run.log());
+        assertTrue(run.log().contains("the app exited with code 7"), run.log());
+        Path out = dir.resolve("restored.db");
+        var r = Walship.restore(replica, out, null, null, false);
+        assertEquals(0, r.exitCode(), r.toString());
+        assertEquals("ok", DaemonRun.integrity(out));
+        assertEquals(LongStream.range(0, 300).boxed().toList(), DaemonRun.column(out, "SELECT n FROM counter ORDER BY rowid"),
+                "every row the app committed before exiting was shipped by the final sync");
+    }
+
+    @Test
+    void sigtermGoesToTheAppAndItsLastTransactionIsShipped() throws Exception {
+        signalCase("TERM", 42, -15);
+    }
+
+    @Test
+    void sigintGoesToTheAppToo() throws Exception {
+        signalCase("INT", 43, -2);
+    }
+
+    private void signalCase(String signal, int expectedExit, long marker) throws Exception {
+        Path db = dir.resolve("app.db");
+        Path replica = dir.resolve("replica");
+        Path app = DaemonRun.script(dir, "counting_app.py");
+        DaemonRun run = DaemonRun.start(dir.resolve("walship.log"), "replicate", "-config", config(db, replica).toString(),
+                "-exec", "python3 " + app + " " + db + " 1000000 0");
+        run.awaitLog("app pid", 30);
+        run.awaitLog("snapshot at txid 1 written", 30);
+        Thread.sleep(Duration.ofMillis(800).toMillis());
+        run.signal(signal);
+        assertEquals(expectedExit, run.waitFor(60), run.log());
+        assertTrue(run.log().contains("forwarding SIG" + signal), run.log());
+        assertTrue(run.log().contains("app got signal"), "the app itself received the signal\n" + run.log());
+        Path out = dir.resolve("restored.db");
+        var r = Walship.restore(replica, out, null, null, false);
+        assertEquals(0, r.exitCode(), r.toString());
+        List<Long> rows = DaemonRun.column(out, "SELECT n FROM counter ORDER BY rowid");
+        assertTrue(rows.size() > 10, "the app wrote for a while: " + rows.size());
+        assertEquals(marker, rows.get(rows.size() - 1), "the app's last transaction, committed after the signal, was shipped");
+        assertEquals(LongStream.range(0, rows.size() - 1).boxed().toList(), rows.subList(0, rows.size() - 1));
+        assertEquals(DaemonRun.column(db, "SELECT n FROM counter ORDER BY rowid"), rows, "restored equals the app's database");
+    }
+}
