@@ -130,7 +130,7 @@ final class Capturer {
             return;
         }
         String reason;
-        try (AutoCloseable barrier = session.barrier()) {
+        try (SqliteSession.Barrier barrier = session.barrier()) {
             reason = resumeReason();
             if (reason == null) {
                 rebuildOverlay();
@@ -140,10 +140,6 @@ final class Capturer {
                     pin();
                 }
             }
-        } catch (IOException | SQLException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException(e);
         }
         if (reason != null) {
             breakSnapshot(reason);
@@ -302,6 +298,21 @@ final class Capturer {
         overlay.dropStaged();
     }
 
+    /**
+     * Inside a write barrier, captures everything the WAL holds, makes it durable and moves the pin to it. Returns why
+     * continuity broke instead, if it did (nothing is pinned then).
+     */
+    private String captureAndPin() throws IOException, SQLException {
+        try (SqliteSession.Barrier barrier = session.barrier()) {
+            String reason = captureAvailable();
+            if (reason == null) {
+                spool.sync();
+                pin();
+            }
+            return reason;
+        }
+    }
+
     private void pin() throws SQLException {
         session.pin();
         pinnedFrames = committed.frames();
@@ -312,18 +323,7 @@ final class Capturer {
         if (scanner.size() > settings.emergencyWalSize().bytes()) {
             emergencyTruncate();
         } else if (framesSinceCheckpoint >= settings.checkpointPages() || checkpointIntervalPassed()) {
-            String reason;
-            try (AutoCloseable barrier = session.barrier()) {
-                reason = captureAvailable();
-                if (reason == null) {
-                    spool.sync();
-                    pin();
-                }
-            } catch (IOException | SQLException | RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IOException(e);
-            }
+            String reason = captureAndPin();
             if (reason != null) {
                 breakSnapshot(reason);
                 return;
@@ -362,17 +362,13 @@ final class Capturer {
     private void emergencyTruncate() throws IOException, SQLException {
         long version;
         String reason;
-        try (AutoCloseable barrier = session.barrier()) {
+        try (SqliteSession.Barrier barrier = session.barrier()) {
             reason = captureAvailable();
             if (reason == null) {
                 spool.sync();
             }
             version = session.dataVersion();
             session.unpin();
-        } catch (IOException | SQLException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException(e);
         }
         if (reason != null) {
             breakSnapshot(reason);
@@ -384,7 +380,7 @@ final class Capturer {
         // walship held no read transaction during the checkpoint. If no other connection committed since the barrier
         // (SQLite's data_version did not move), the WAL held exactly what was captured and the pin can be taken again
         // as if it had never been released; otherwise the checkpoint may have swept away frames walship never saw.
-        try (AutoCloseable barrier = session.barrier()) {
+        try (SqliteSession.Barrier barrier = session.barrier()) {
             if (session.dataVersion() == version) {
                 pin();
                 pinnedFrames = committed.frames();
@@ -392,10 +388,6 @@ final class Capturer {
             } else {
                 reason = "the app committed while walship ran an emergency TRUNCATE checkpoint without its read transaction";
             }
-        } catch (IOException | SQLException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException(e);
         }
         framesSinceCheckpoint = 0;
         if (reason != null) {
@@ -415,7 +407,7 @@ final class Capturer {
         }
         spool.discardUncommitted();
         openTxid = 0;
-        try (AutoCloseable barrier = session.barrier()) {
+        try (SqliteSession.Barrier barrier = session.barrier()) {
             Optional<WalHeader> header = scanner.readHeader();
             generation = header.orElse(null);
             overlay.clear();
@@ -439,10 +431,6 @@ final class Capturer {
             scanned = committed;
             databasePages = committed.frames() > 0 && walPages > 0 ? walPages : db.pages(pageSize);
             pin();
-        } catch (IOException | SQLException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException(e);
         }
         writeSnapshot(lastTxid + 1, nextTime(), reason == null ? "initial" : "continuity");
         framesSinceCheckpoint = committed.frames();
@@ -454,18 +442,7 @@ final class Capturer {
             breakSnapshot(null);
             return;
         }
-        String reason;
-        try (AutoCloseable barrier = session.barrier()) {
-            reason = captureAvailable();
-            if (reason == null) {
-                spool.sync();
-                pin();
-            }
-        } catch (IOException | SQLException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException(e);
-        }
+        String reason = captureAndPin();
         if (reason != null) {
             breakSnapshot(reason);
             return;

@@ -66,8 +66,14 @@ final class SqliteSession implements AutoCloseable {
         return true;
     }
 
+    /** A held write barrier; closing it releases the app's writers. */
+    interface Barrier extends AutoCloseable {
+        @Override
+        void close() throws SQLException;
+    }
+
     /** Takes the write barrier; closing the returned handle releases it. Waits up to the busy timeout. */
-    AutoCloseable barrier() throws SQLException {
+    Barrier barrier() throws SQLException {
         try (Statement s = writer.createStatement()) {
             s.execute("BEGIN IMMEDIATE");
         }
