@@ -23,7 +23,8 @@ import java.util.Map;
  *   <li>{@value #REPLICATION_FAILED}: {@code replicate} stopped for good: its spool is damaged, or another writer owns the
  *       replica path;</li>
  *   <li>{@value #BUCKET_NOT_FOUND}, {@value #ACCESS_DENIED}, {@value #UNREACHABLE}: the replica's bucket does not exist,
- *       refused the credentials, or cannot be reached.</li>
+ *       refused the credentials, or cannot be reached;</li>
+ *   <li>{@value #DAEMON_UNREACHABLE}: {@code walship status} found no walship daemon answering at the address.</li>
  * </ul>
  */
 public final class ExitCodes {
@@ -39,6 +40,7 @@ public final class ExitCodes {
     public static final int BUCKET_NOT_FOUND = 10;
     public static final int ACCESS_DENIED = 11;
     public static final int UNREACHABLE = 12;
+    public static final int DAEMON_UNREACHABLE = 13;
 
     private static final Map<Integer, String> DESCRIPTIONS = new LinkedHashMap<>();
 
@@ -55,6 +57,7 @@ public final class ExitCodes {
         DESCRIPTIONS.put(BUCKET_NOT_FOUND, "the replica's bucket does not exist");
         DESCRIPTIONS.put(ACCESS_DENIED, "the replica refused the credentials");
         DESCRIPTIONS.put(UNREACHABLE, "the replica's endpoint cannot be reached");
+        DESCRIPTIONS.put(DAEMON_UNREACHABLE, "no walship daemon answers at the address (status)");
         DESCRIPTIONS.put(REPLICATION_FAILED, "replication stopped for good: damaged spool, or another writer owns the replica path");
     }
 

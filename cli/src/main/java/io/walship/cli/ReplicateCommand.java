@@ -16,6 +16,8 @@ import io.walship.replicator.AppProcess;
 import io.walship.replicator.Daemon;
 import io.walship.replicator.DatabaseReplicator;
 import io.walship.replicator.ReplicaTarget;
+import io.walship.replicator.metrics.MetricsServer;
+import io.walship.replicator.metrics.PrometheusMetrics;
 import io.walship.restore.MissingDatabaseRestore;
 import io.walship.restore.RestoreException;
 import java.io.IOException;
@@ -115,6 +117,7 @@ public final class ReplicateCommand implements Callable<Integer> {
             return usage(e.getMessage());
         }
 
+        PrometheusMetrics metrics = new PrometheusMetrics();
         List<DatabaseReplicator> databases = new ArrayList<>();
         List<ReplicaStorage> opened = new ArrayList<>();
         try {
@@ -153,7 +156,7 @@ public final class ReplicateCommand implements Callable<Integer> {
                         return e.getCause() instanceof StorageException s ? ExitCodes.of(s.problem()) : ExitCodes.of(e.reason());
                     }
                 }
-                DatabaseReplicator replicator = new DatabaseReplicator(db.path(), targets, db.settings(), Clock.systemUTC());
+                DatabaseReplicator replicator = new DatabaseReplicator(db.path(), targets, db.settings(), Clock.systemUTC(), metrics);
                 replicator.checkpointInterval(db.checkpointInterval());
                 databases.add(replicator);
             }
@@ -162,7 +165,7 @@ public final class ReplicateCommand implements Callable<Integer> {
                 System.err.println("walship: " + unreachable.get(0).getMessage());
                 return ExitCodes.UNREACHABLE;
             }
-            return run(new Daemon(databases, LAG_BUDGET), execWords, finalSync, config);
+            return run(new Daemon(databases, LAG_BUDGET), execWords, finalSync, config, metrics);
         } finally {
             for (ReplicaStorage s : opened) {
                 try {
@@ -204,7 +207,28 @@ public final class ReplicateCommand implements Callable<Integer> {
         }
     }
 
-    private int run(Daemon daemon, List<String> execWords, Duration finalSync, WalshipConfig config) throws Exception {
+    private int run(Daemon daemon, List<String> execWords, Duration finalSync, WalshipConfig config, PrometheusMetrics metrics)
+            throws Exception {
+        MetricsServer server = null;
+        if (config.addr() != null) {
+            try {
+                server = MetricsServer.start(config.addr(), daemon, metrics);
+            } catch (IOException e) {
+                System.err.println("walship: " + Walship.oneLine(e.getMessage()));
+                return ExitCodes.IO_ERROR;
+            }
+        }
+        try {
+            return runDaemon(daemon, execWords, finalSync);
+        } finally {
+            // Closed after the final sync, so that /healthz answers while walship ships what is left.
+            if (server != null) {
+                server.close();
+            }
+        }
+    }
+
+    private int runDaemon(Daemon daemon, List<String> execWords, Duration finalSync) throws Exception {
         LinkedBlockingQueue<String> signals = new LinkedBlockingQueue<>();
         SignalHandler handler = sig -> {
             if (!signals.isEmpty() || handledSignal) {

@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "walship", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
         versionProvider = Walship.Version.class,
         description = "Continuous replication of SQLite databases to object storage, and point-in-time restore.",
-        subcommands = {ReplicateCommand.class, RestoreCommand.class, LsCommand.class})
+        subcommands = {ReplicateCommand.class, RestoreCommand.class, LsCommand.class, StatusCommand.class, DatabasesCommand.class})
 public final class Walship implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(Walship.class);
 

@@ -109,7 +109,13 @@ public final class ReplicaUrl {
                 throw new InvalidReplicaUrlException("replica URL " + shown + ": checksum must be when-required or when-supported");
             }
             long partSize = opts.containsKey("part-size") ? size(opts.get("part-size"), shown) : S3Options.DEFAULT_PART_SIZE;
-            int concurrency = opts.containsKey("concurrency") ? Integer.parseInt(opts.get("concurrency")) : S3Options.DEFAULT_CONCURRENCY;
+            int concurrency;
+            try {
+                concurrency = opts.containsKey("concurrency") ? Integer.parseInt(opts.get("concurrency")) : S3Options.DEFAULT_CONCURRENCY;
+            } catch (NumberFormatException e) {
+                throw new InvalidReplicaUrlException("replica URL " + shown + ": concurrency must be a whole number from 1 to 64, not '"
+                        + opts.get("concurrency") + "'");
+            }
             return new S3Options(bucket, prefix, endpoint, opts.get("region"), pathStyle, skipVerify, opts.get("storage-class"),
                     partSize, concurrency, checksum.equals("when-required"), opts.get("access-key-id"), opts.get("secret-access-key"));
         } catch (URISyntaxException e) {

@@ -132,10 +132,13 @@ public final class S3ReplicaStorage implements ReplicaStorage {
         if (o.accessKeyId() != null) {
             return StaticCredentialsProvider.create(AwsBasicCredentials.create(o.accessKeyId(), o.secretAccessKey()));
         }
-        String id = env.get("WALSHIP_ACCESS_KEY_ID");
-        String secret = env.get("WALSHIP_SECRET_ACCESS_KEY");
-        if (id != null && secret != null) {
-            return StaticCredentialsProvider.create(AwsBasicCredentials.create(id, secret));
+        // walship's own variables first, then Litestream's, so that a Litestream deployment works unchanged.
+        for (String prefix : new String[] {"WALSHIP", "LITESTREAM"}) {
+            String id = env.get(prefix + "_ACCESS_KEY_ID");
+            String secret = env.get(prefix + "_SECRET_ACCESS_KEY");
+            if (id != null && !id.isEmpty() && secret != null && !secret.isEmpty()) {
+                return StaticCredentialsProvider.create(AwsBasicCredentials.create(id, secret));
+            }
         }
         return DefaultCredentialsProvider.builder().build();
     }
@@ -341,6 +344,12 @@ public final class S3ReplicaStorage implements ReplicaStorage {
         try {
             return s3.getObject(b -> b.bucket(options.bucket()).key(root + key).range(offset > 0 ? "bytes=" + offset + "-" : null)
                     .ifMatch(etag));
+        } catch (S3Exception e) {
+            if (offset > 0 && e.statusCode() == 416) {
+                // S3 answers a range that starts at the object's end with 416: there is simply nothing left to read.
+                return null;
+            }
+            throw translate(e, "get " + key, key);
         } catch (SdkException e) {
             throw translate(e, "get " + key, key);
         }
@@ -358,7 +367,7 @@ public final class S3ReplicaStorage implements ReplicaStorage {
             this.key = key;
             this.position = offset;
             this.in = open(key, offset, null);
-            this.etag = in.response().eTag();
+            this.etag = in == null ? null : in.response().eTag();
         }
 
         @Override
@@ -371,6 +380,9 @@ public final class S3ReplicaStorage implements ReplicaStorage {
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             while (true) {
+                if (in == null) {
+                    return -1;
+                }
                 try {
                     int n = in.read(b, off, len);
                     if (n > 0) {
@@ -391,7 +403,9 @@ public final class S3ReplicaStorage implements ReplicaStorage {
 
         @Override
         public void close() throws IOException {
-            in.close();
+            if (in != null) {
+                in.close();
+            }
         }
     }
 
@@ -418,7 +432,7 @@ public final class S3ReplicaStorage implements ReplicaStorage {
                 for (S3Object o : page.contents()) {
                     String key = o.key().substring(root.length());
                     // Directory markers and probe leftovers are not objects of ours.
-                    if (!key.isEmpty() && !key.endsWith("/")) {
+                    if (!key.isEmpty() && !key.endsWith("/") && !key.startsWith(".walship-probe-")) {
                         out.add(new ObjectInfo(key, o.size(), o.lastModified()));
                     }
                 }

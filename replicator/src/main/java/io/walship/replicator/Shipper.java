@@ -185,7 +185,7 @@ final class Shipper {
                 } catch (InterruptedException ie) {
                     return;
                 }
-                backoff = Math.min(backoff * 2, 30_000);
+                backoff = Math.min(backoff * 2, 10_000);
             }
         }
     }
@@ -229,8 +229,13 @@ final class Shipper {
     /** Sleeps up to {@code millis}, returning early when the shipper is told to drain or stop. */
     private void pause(long millis) throws InterruptedException {
         synchronized (pauses) {
-            if (!stopping && !draining) {
-                pauses.wait(millis);
+            if (stopping) {
+                return;
+            }
+            // While draining, retries still back off (a down replica must not be hammered), but never past the deadline.
+            long wait = draining ? Math.min(millis, Math.max(0, (drainDeadline - System.nanoTime()) / 1_000_000)) : millis;
+            if (wait > 0) {
+                pauses.wait(wait);
             }
         }
     }
@@ -522,7 +527,7 @@ final class Shipper {
                     throw new IOException("stopped while " + key + " was not uploaded; it stays in the spool", e);
                 }
                 pause(backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1));
-                backoff = Math.min(backoff * 2, 30_000);
+                backoff = Math.min(backoff * 2, 10_000);
             }
         }
     }

@@ -1,0 +1,282 @@
+package io.walship.it.s3;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.walship.replicator.DatabaseReplicator;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Bad input to the real jar with S3 replicas: each failure is one line on stderr that starts with {@code walship: }
+ * and names what is wrong, with its own exit code (2 usage, 3 not restorable, 10 no such bucket, 11 access denied,
+ * 12 unreachable), no stack trace, no side effect, and never the secret key, whether it came from the environment or
+ * the URL, at the default log level or at DEBUG, nor in {@code --help}.
+ *
+ * <p>Each test runs its commands in parallel (every run is a JVM start) and reports every problem it found.
+ */
+@Timeout(120)
+class S3CliErrorsTest {
+    static final int USAGE = 2;
+    static final int NOT_RESTORABLE = 3;
+    static final int BUCKET_NOT_FOUND = 10;
+    static final int ACCESS_DENIED = 11;
+    static final int UNREACHABLE = 12;
+
+    /** A wrong secret nobody could mistake for anything else in an output. */
+    static final String WRONG_SECRET = "zz-Wrong-Secret-4c9d8e7f-DO-NOT-PRINT";
+
+    @RegisterExtension
+    static final S3ProxyServer S3 = new S3ProxyServer();
+
+    @TempDir
+    Path tmp;
+
+    private static ExecutorService pool;
+    private Path db;
+    private int closedPort;
+    private final List<Future<String>> checks = new ArrayList<>();
+
+    @BeforeAll
+    static void startPool() {
+        pool = Executors.newFixedThreadPool(4);
+    }
+
+    @AfterAll
+    static void stopPool() {
+        pool.shutdownNow();
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        db = tmp.resolve("app").resolve("app.db");
+        Files.createDirectories(db.getParent());
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
+            s.execute("PRAGMA journal_mode=WAL");
+            s.execute("CREATE TABLE t(x)");
+            s.execute("INSERT INTO t VALUES (1)");
+        }
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            closedPort = s.getLocalPort();
+        }
+    }
+
+    // ---- malformed URLs: 2 ------------------------------------------------------------------------------------
+
+    @Test
+    void malformedUrlsAreUsageErrorsNamingTheProblem() throws Exception {
+        String ok = "?endpoint=" + S3.endpoint() + "&region=us-east-1";
+        Path out = tmp.resolve("out.db");
+        run("ls: bad bucket name", env(), USAGE, List.of("Bad_Bucket", "bucket"), "ls", "s3://Bad_Bucket/x" + ok);
+        run("ls: unknown option", env(), USAGE, List.of("colour"), "ls", url("x") + "&colour=blue");
+        run("ls: bad part-size", env(), USAGE, List.of("part-size", "lots"), "ls", url("x") + "&part-size=lots");
+        run("ls: part-size below 5MiB", env(), USAGE, List.of("part-size"), "ls", url("x") + "&part-size=1MiB");
+        run("restore: bad part-size", env(), USAGE, List.of("part-size"), r -> assertFalse(Files.exists(out), "no output"),
+                "restore", "-o", out.toString(), url("x") + "&part-size=12parsecs");
+        run("restore: bad bucket name", env(), USAGE, List.of("bucket"), r -> assertFalse(Files.exists(out), "no output"),
+                "restore", "-o", out.toString(), "s3://-x/y" + ok);
+        run("replicate: bad bucket name", env(), USAGE, List.of("Bad_Bucket"), r -> assertNoSpool(),
+                "replicate", db.toString(), "s3://Bad_Bucket/x" + ok);
+        run("replicate: unknown option", env(), USAGE, List.of("colour"), r -> assertNoSpool(),
+                "replicate", db.toString(), url("x") + "&colour=blue");
+        run("replicate: bad part-size", env(), USAGE, List.of("part-size"), r -> assertNoSpool(),
+                "replicate", db.toString(), url("x") + "&part-size=-1");
+        // The secret in the URL is not echoed back with the URL.
+        run("ls: unknown option, secret in the URL", Map.of(), USAGE, List.of("colour"), "ls",
+                url("x") + "&access-key-id=" + S3ProxyServer.ACCESS_KEY + "&secret-access-key=" + WRONG_SECRET + "&colour=blue");
+        run("replicate: bad bucket, secret in the URL", Map.of(), USAGE, List.of("Bad_Bucket"), r -> assertNoSpool(), "replicate",
+                db.toString(), "s3://Bad_Bucket/x" + ok + "&access-key-id=A&secret-access-key=" + WRONG_SECRET);
+        awaitChecks();
+    }
+
+    // ---- wrong bucket: 10 -------------------------------------------------------------------------------------
+
+    @Test
+    void aBucketThatDoesNotExistIsExitCode10ForEveryCommand() throws Exception {
+        String missing = "no-such-bucket-" + ProcessHandle.current().pid();
+        String url = S3.url(missing, "x");
+        Path out = tmp.resolve("out.db");
+        run("ls", env(), BUCKET_NOT_FOUND, List.of(missing), "ls", url);
+        run("ls --json", env(), BUCKET_NOT_FOUND, List.of(missing), "ls", "--json", url);
+        run("restore", env(), BUCKET_NOT_FOUND, List.of(missing), r -> assertFalse(Files.exists(out), "no output"),
+                "restore", "-o", out.toString(), url);
+        run("restore --if-replica-exists", env(), BUCKET_NOT_FOUND, List.of(missing), r -> assertFalse(Files.exists(out)),
+                "restore", "--if-replica-exists", "-o", out.toString(), url);
+        run("replicate", env(), BUCKET_NOT_FOUND, List.of(missing), r -> {
+            assertNoSpool();
+            assertFalse(S3.client().listBuckets().buckets().stream().anyMatch(b -> b.name().equals(missing)), "no bucket was created");
+        }, "replicate", db.toString(), url);
+        awaitChecks();
+    }
+
+    // ---- wrong credentials: 11 --------------------------------------------------------------------------------
+
+    @Test
+    void wrongCredentialsAreExitCode11ForEveryCommandAndTheSecretIsNeverShown() throws Exception {
+        String bucket = S3.bucket();
+        String url = S3.url(bucket, "x");
+        Map<String, String> wrong = S3ProxyServer.env(S3ProxyServer.ACCESS_KEY, WRONG_SECRET);
+        Map<String, String> unknownKey = S3ProxyServer.env("no-such-access-key", WRONG_SECRET);
+        Path out = tmp.resolve("out.db");
+        run("ls, wrong secret", wrong, ACCESS_DENIED, List.of(bucket), "ls", url);
+        run("ls, unknown access key", unknownKey, ACCESS_DENIED, List.of(bucket), "ls", "--json", url);
+        run("ls, wrong secret in the URL", Map.of(), ACCESS_DENIED, List.of(bucket), "ls",
+                url + "&access-key-id=" + S3ProxyServer.ACCESS_KEY + "&secret-access-key=" + WRONG_SECRET);
+        run("restore", wrong, ACCESS_DENIED, List.of(bucket), r -> assertFalse(Files.exists(out), "no output"),
+                "restore", "-o", out.toString(), url);
+        run("replicate", wrong, ACCESS_DENIED, List.of(bucket), r -> {
+            assertNoSpool();
+            assertEquals(List.of(), S3.listRaw(bucket, ""), "nothing was written to the bucket");
+        }, "replicate", db.toString(), url);
+        Map<String, String> debug = new LinkedHashMap<>(wrong);
+        debug.put("WALSHIP_LOG_LEVEL", "DEBUG");
+        run("ls at DEBUG (stack traces logged)", debug, ACCESS_DENIED, List.of(bucket), "ls", url);
+        run("restore at DEBUG, secret in the URL", Map.of("WALSHIP_LOG_LEVEL", "DEBUG"), ACCESS_DENIED, List.of(bucket),
+                "restore", "-o", out.toString(), url + "&access-key-id=" + S3ProxyServer.ACCESS_KEY + "&secret-access-key=" + WRONG_SECRET);
+        awaitChecks();
+    }
+
+    // ---- unreachable endpoint: 12 -----------------------------------------------------------------------------
+
+    @Test
+    void anUnreachableEndpointIsExitCode12ForEveryCommand() throws Exception {
+        String endpoint = "127.0.0.1:" + closedPort;
+        String url = "s3://walship-nowhere/x?endpoint=http://" + endpoint + "&region=us-east-1";
+        Path out = tmp.resolve("out.db");
+        run("ls", env(), UNREACHABLE, List.of(endpoint), "ls", url);
+        run("restore", env(), UNREACHABLE, List.of(endpoint), r -> assertFalse(Files.exists(out), "no output"),
+                "restore", "-o", out.toString(), url);
+        run("replicate", env(), UNREACHABLE, List.of(endpoint), r -> assertNoSpool(), "replicate", db.toString(), url);
+        awaitChecks();
+    }
+
+    // ---- a replica path with nothing in it --------------------------------------------------------------------
+
+    @Test
+    void restoringAnEmptyReplicaIsExitCode3OrANoteWithIfReplicaExists() throws Exception {
+        String bucket = S3.bucket();
+        String url = S3.url(bucket, "nothing/here");
+        Path out = tmp.resolve("out.db");
+        run("restore", env(), NOT_RESTORABLE, List.of("nothing/here"), r -> assertFalse(Files.exists(out), "no output"),
+                "restore", "-o", out.toString(), url);
+        run("restore --if-replica-exists", env(), 0, List.of(), r -> {
+            assertFalse(Files.exists(out), "nothing written");
+            assertTrue(r.stdout().contains("--if-replica-exists"), "a note on stdout names the option:\n" + r.describe());
+            assertEquals(List.of(), S3.listRaw(bucket, ""), "the bucket stays empty");
+        }, "restore", "--if-replica-exists", "-o", out.toString(), url);
+        run("ls --json", env(), 0, List.of(), r -> assertTrue(r.stdout().contains("\"latestTxid\":0"), r.describe()),
+                "ls", "--json", url);
+        awaitChecks();
+    }
+
+    // ---- --help -----------------------------------------------------------------------------------------------
+
+    @Test
+    void helpNeverShowsTheSecret() throws Exception {
+        Map<String, String> env = S3ProxyServer.env(S3ProxyServer.ACCESS_KEY, WRONG_SECRET);
+        for (List<String> args : List.of(List.of("--help"), List.of("replicate", "--help"), List.of("restore", "--help"),
+                List.of("ls", "--help"), List.of("--version"))) {
+            run(String.join(" ", args), env, 0, List.of(), r -> assertTrue(r.stdout().contains("walship"), r.describe()),
+                    args.toArray(String[]::new));
+        }
+        awaitChecks();
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------------------
+
+    private String url(String prefix) {
+        return S3.url(S3.bucket(), prefix);
+    }
+
+    private static Map<String, String> env() {
+        return S3ProxyServer.env();
+    }
+
+    private void assertNoSpool() {
+        Path spool = DatabaseReplicator.defaultSpoolDir(db);
+        assertFalse(Files.exists(spool), "replicate created its spool folder " + spool + " although it refused to start");
+    }
+
+    private void run(String name, Map<String, String> env, int code, List<String> mentions, String... args) {
+        run(name, env, code, mentions, r -> { }, args);
+    }
+
+    /**
+     * Runs the jar in the pool and checks: the exit code; for a failure exactly one stderr line starting with
+     * "walship: " that names each of {@code mentions}; no stack trace; no secret anywhere in the output; then {@code more}.
+     */
+    private void run(String name, Map<String, String> env, int code, List<String> mentions, Consumer<Jar.Result> more, String... args) {
+        checks.add(pool.submit(() -> {
+            Jar.Result r = Jar.run(env, Duration.ofSeconds(60), args);
+            List<String> problems = new ArrayList<>();
+            if (r.exitCode() != code) {
+                problems.add("exit code " + r.exitCode() + ", expected " + code);
+            }
+            List<String> errorLines = r.stderr().lines().filter(l -> l.startsWith("walship: ")).toList();
+            if (code != 0) {
+                if (errorLines.size() != 1) {
+                    problems.add(errorLines.size() + " stderr lines start with 'walship: ', expected exactly 1");
+                }
+                for (String m : mentions) {
+                    if (errorLines.stream().noneMatch(l -> l.toLowerCase(Locale.ROOT).contains(m.toLowerCase(Locale.ROOT)))) {
+                        problems.add("the error line does not mention '" + m + "'");
+                    }
+                }
+            }
+            boolean debug = "DEBUG".equals(env.get("WALSHIP_LOG_LEVEL"));
+            if (!debug && (r.output().contains("\tat ") || r.output().contains("Exception in thread"))) {
+                problems.add("a stack trace was printed");
+            }
+            for (String secret : List.of(WRONG_SECRET, S3ProxyServer.SECRET_KEY)) {
+                if (r.output().contains(secret)) {
+                    problems.add("the secret " + secret + " appears in the output");
+                }
+            }
+            try {
+                more.accept(r);
+            } catch (AssertionError e) {
+                problems.add(e.getMessage());
+            }
+            return problems.isEmpty() ? null : name + ": " + String.join("; ", problems) + "\n    " + r.describe().replace("\n", "\n    ");
+        }));
+    }
+
+    private void awaitChecks() throws Exception {
+        List<String> failures = new ArrayList<>();
+        for (Future<String> f : checks) {
+            String problem = f.get();
+            if (problem != null) {
+                failures.add(problem);
+            }
+        }
+        checks.clear();
+        if (!failures.isEmpty()) {
+            throw new AssertionError(failures.size() + " command(s) misbehaved:\n- " + String.join("\n- ", failures));
+        }
+    }
+}

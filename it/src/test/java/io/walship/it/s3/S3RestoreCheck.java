@@ -1,0 +1,374 @@
+package io.walship.it.s3;
+
+import io.walship.it.Digest;
+import io.walship.it.Listing;
+import io.walship.it.RestoreCheck.Restored;
+import io.walship.replica.ReplicaStorage;
+import io.walship.replica.ReplicaUrl;
+import io.walship.restore.RestoreOutcome;
+import io.walship.restore.RestoreRequest;
+import io.walship.restore.RestoreTarget;
+import io.walship.restore.Restorer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/**
+ * The end-to-end oracle for an S3 replica, like the harness's RestoreCheck (which reads a replica folder): restores
+ * the latest txid, the first snapshot, other snapshots and at least 20 random txids, and checks for every one that the
+ * restore succeeds, integrity_check is ok, the file is page_count * page_size bytes, and the restored
+ * (progress.tx = i, digest) is exactly the writer's digest for i; i never goes back as the txid grows; the latest txid
+ * is the writer's final state. The raw bucket listing must chain its txids without overlap or gap, and
+ * {@code walship ls --json} must agree with it.
+ *
+ * <p>Restores run through the real jar for the latest txid, the default (no --txid), {@code --timestamp now} and a few
+ * random txids; the other txids are restored in this JVM with the same Restorer and S3 storage the jar uses (a JVM
+ * start per restore would cost a second each).
+ */
+final class S3RestoreCheck {
+    /** What the check saw. */
+    record Report(List<S3ReplicaView.Obj> objects, TreeMap<Long, Restored> byTxid, long finalI, String finalDigest, long latest) {
+    }
+
+    private final S3ReplicaView view;
+    private final String url;
+    private final Map<String, String> env;
+    private final Path digestFile;
+    private final Path workDir;
+    private int randomTxids = 20;
+    private int viaJar = 3;
+    private boolean namedViaJar = true;
+    private long seed = System.nanoTime();
+    private Supplier<String> diagnostics = () -> "";
+
+    S3RestoreCheck(S3ReplicaView view, String url, Map<String, String> env, Path digestFile, Path workDir) {
+        this.view = view;
+        this.url = url;
+        this.env = env;
+        this.digestFile = digestFile;
+        this.workDir = workDir;
+    }
+
+    S3RestoreCheck randomTxids(int n) {
+        randomTxids = n;
+        return this;
+    }
+
+    /** How many of the random txids are restored with the jar (the rest in this JVM). */
+    S3RestoreCheck viaJar(int n) {
+        viaJar = n;
+        return this;
+    }
+
+    /**
+     * Whether the latest txid, the default (no --txid) and {@code --timestamp now} are restored with the jar (the
+     * default) or in this JVM; {@code ls --json} always runs the jar.
+     */
+    S3RestoreCheck namedViaJar(boolean b) {
+        namedViaJar = b;
+        return this;
+    }
+
+    S3RestoreCheck seed(long s) {
+        seed = s;
+        return this;
+    }
+
+    S3RestoreCheck diagnostics(Supplier<String> d) {
+        diagnostics = d;
+        return this;
+    }
+
+    Report run() throws Exception {
+        TreeMap<Long, String> digests = Digest.readFile(digestFile);
+        long finalI = digests.lastKey();
+        String finalDigest = digests.get(finalI);
+        List<String> problems = new ArrayList<>();
+
+        List<S3ReplicaView.Obj> objects = view.objects();
+        problems.addAll(S3ReplicaView.continuityProblems(objects));
+        if (objects.stream().noneMatch(S3ReplicaView.Obj::snapshot)) {
+            throw new AssertionError("the replica has no snapshot: " + view.summary() + "\n" + diagnostics.get());
+        }
+        long first = objects.stream().filter(S3ReplicaView.Obj::snapshot).mapToLong(S3ReplicaView.Obj::first).min().orElseThrow();
+        long latest = objects.stream().mapToLong(S3ReplicaView.Obj::last).max().orElseThrow();
+
+        Random rnd = new Random(seed);
+        TreeSet<Long> inProcess = new TreeSet<>();
+        inProcess.add(first);
+        List<Long> snaps = objects.stream().filter(S3ReplicaView.Obj::snapshot).map(S3ReplicaView.Obj::first).sorted()
+                .collect(Collectors.toCollection(ArrayList::new));
+        while (snaps.size() > 8) {
+            snaps.remove(1 + rnd.nextInt(snaps.size() - 1));
+        }
+        inProcess.addAll(snaps);
+        long range = latest - first + 1;
+        Set<Long> random = new HashSet<>();
+        while (random.size() < Math.min(randomTxids, range)) {
+            random.add(first + (long) (rnd.nextDouble() * range));
+        }
+        List<Long> randomList = new ArrayList<>(new TreeSet<>(random));
+        Collections.shuffle(randomList, rnd);
+        TreeSet<Long> jarTxids = new TreeSet<>(randomList.subList(0, Math.min(viaJar, randomList.size())));
+        if (namedViaJar) {
+            jarTxids.add(latest);
+        }
+        inProcess.add(latest);
+        inProcess.addAll(randomList);
+        inProcess.removeAll(jarTxids);
+
+        Files.createDirectories(workDir);
+        TreeMap<Long, Restored> byTxid = new TreeMap<>();
+        Restored byDefault;
+        Restored byTimestamp;
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try (ReplicaStorage storage = ReplicaUrl.open(url, env)) {
+            Future<List<String>> ls = pool.submit(() -> checkLs(objects));
+            TreeMap<Long, Future<Restored>> futures = new TreeMap<>();
+            for (long t : jarTxids) {
+                futures.put(t, pool.submit(() -> restoreWithJar(t, null, "jar-txid-" + t)));
+            }
+            Instant now = Instant.now().plusSeconds(1).truncatedTo(ChronoUnit.SECONDS);
+            Future<Restored> fDefault = pool.submit(() -> namedViaJar ? restoreWithJar(null, null, "jar-default")
+                    : restoreInProcess(storage, RestoreTarget.latest(), -1, workDir.resolve("restore-default.db")));
+            Future<Restored> fTimestamp = pool.submit(() -> namedViaJar ? restoreWithJar(null, now.toString(), "jar-timestamp")
+                    : restoreInProcess(storage, RestoreTarget.timestamp(now), -1, workDir.resolve("restore-timestamp.db")));
+            for (long t : inProcess) {
+                futures.put(t, pool.submit(() -> restoreInProcess(storage, t, workDir.resolve("restore-txid-" + t + ".db"))));
+            }
+            for (var e : futures.entrySet()) {
+                byTxid.put(e.getKey(), e.getValue().get());
+            }
+            byDefault = fDefault.get();
+            byTimestamp = fTimestamp.get();
+            problems.addAll(ls.get());
+        } finally {
+            pool.shutdownNow();
+        }
+
+        for (Restored r : byTxid.values()) {
+            checkOne(r, "txid " + r.txid() + (jarTxids.contains(r.txid()) ? " (jar)" : ""), digests, problems);
+        }
+        Restored previous = null;
+        for (Restored r : byTxid.values()) {
+            if (r.error() != null) {
+                continue;
+            }
+            if (previous != null && r.i() < previous.i()) {
+                problems.add("i went back: txid " + previous.txid() + " restores i=" + previous.i() + " but the later txid " + r.txid()
+                        + " restores i=" + r.i());
+            }
+            previous = r;
+        }
+        Restored last = byTxid.get(latest);
+        if (last.error() == null && (last.i() != finalI || !finalDigest.equals(last.digest()))) {
+            problems.add("latest txid " + latest + " restores i=" + last.i() + " but the writer finished at i=" + finalI);
+        }
+        String via = namedViaJar ? " (jar)" : " (in-process)";
+        for (Restored r : List.of(byDefault, byTimestamp)) {
+            String what = (r == byDefault ? "restore of the latest state" : "restore at the timestamp now") + via;
+            checkOne(r, what, digests, problems);
+            if (r.error() == null && (r.i() != finalI || !finalDigest.equals(r.digest()))) {
+                problems.add(what + " gives i=" + r.i() + ", expected the latest state i=" + finalI);
+            }
+        }
+        String table = table(objects, byTxid, jarTxids, byDefault, byTimestamp, finalI, latest, namedViaJar ? "jar" : "in-process");
+        System.out.println(table);
+        if (!problems.isEmpty()) {
+            throw new AssertionError(problems.size() + " problem(s) restoring " + ReplicaUrl.redact(url) + " (seed " + seed + "):\n  - "
+                    + String.join("\n  - ", problems) + "\n" + table + "\n" + diagnostics.get());
+        }
+        if (byTxid.size() < Math.min(randomTxids, range)) {
+            throw new AssertionError("only " + byTxid.size() + " txids restored");
+        }
+        return new Report(objects, byTxid, finalI, finalDigest, latest);
+    }
+
+    /** {@code walship ls --json} must list exactly the walship objects of the raw listing, with their sizes. */
+    private List<String> checkLs(List<S3ReplicaView.Obj> objects) {
+        List<String> problems = new ArrayList<>();
+        Jar.Result r = Jar.run(env, Duration.ofSeconds(60), "ls", "--json", url);
+        if (!r.ok()) {
+            problems.add("ls --json failed: " + r.describe());
+            return problems;
+        }
+        Listing l = Listing.parse(r.stdout());
+        Map<String, Long> fromLs = new TreeMap<>();
+        l.snapshots().forEach(s -> fromLs.put(s.key(), s.size()));
+        l.segments().forEach(s -> {
+            fromLs.put(s.key(), s.size());
+            if (s.transactions() != s.lastTxid() - s.firstTxid() + 1) {
+                problems.add("ls: segment " + s.key() + " holds " + s.transactions() + " transactions for txids " + s.firstTxid() + ".."
+                        + s.lastTxid());
+            }
+        });
+        Map<String, Long> raw = new TreeMap<>();
+        objects.forEach(o -> raw.put(o.key(), o.size()));
+        if (!fromLs.equals(raw)) {
+            problems.add("ls --json and the raw bucket listing disagree:\n    ls:  " + fromLs + "\n    raw: " + raw);
+        }
+        long max = objects.stream().mapToLong(S3ReplicaView.Obj::last).max().orElse(0);
+        if (l.latestTxid() != max) {
+            problems.add("ls --json says latestTxid " + l.latestTxid() + " but the raw listing's highest txid is " + max);
+        }
+        return problems;
+    }
+
+    private Restored restoreWithJar(Long txid, String timestamp, String name) {
+        Path out = workDir.resolve("restore-" + name + ".db");
+        List<String> args = new ArrayList<>(List.of("restore", "-o", out.toString()));
+        if (txid != null) {
+            args.add("--txid");
+            args.add(Long.toString(txid));
+        }
+        if (timestamp != null) {
+            args.add("--timestamp");
+            args.add(timestamp);
+        }
+        args.add(url);
+        Jar.Result r = Jar.run(env, Jar.SHORT_LIVED, Duration.ofSeconds(120), args);
+        if (!r.ok()) {
+            return failed(txid, "restore failed: " + r.describe(), r.took().toMillis());
+        }
+        return inspect(txid == null ? -1 : txid, out, r.took().toMillis());
+    }
+
+    /** Restores {@code txid} (null: latest) in this JVM into {@code out} and reads it; the file is deleted when ok. */
+    static Restored restoreInProcess(ReplicaStorage storage, Long txid, Path out) {
+        return restoreInProcess(storage, txid == null ? RestoreTarget.latest() : RestoreTarget.txid(txid), txid == null ? -1 : txid, out);
+    }
+
+    static Restored restoreInProcess(ReplicaStorage storage, RestoreTarget target, long label, Path out) {
+        long t0 = System.nanoTime();
+        try {
+            Files.deleteIfExists(out);
+            RestoreOutcome o = new Restorer(storage, Clock.systemUTC()).restore(RestoreRequest.to(out).withTarget(target).withVerify(false));
+            if (!(o instanceof RestoreOutcome.Restored)) {
+                return failed(label, "restore did nothing: " + o, 0);
+            }
+        } catch (Exception e) {
+            return failed(label, "restore failed: " + e, (System.nanoTime() - t0) / 1_000_000);
+        }
+        return inspect(label, out, (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    private static Restored failed(Long txid, String error, long ms) {
+        return new Restored(txid == null ? -1 : txid, -1, null, -1, -1, -1, null, error, ms);
+    }
+
+    private static Restored failed(long label, String error, long ms) {
+        return new Restored(label, -1, null, -1, -1, -1, null, error, ms);
+    }
+
+    static Restored inspect(long txid, Path out, long ms) {
+        try {
+            if (!Files.isRegularFile(out)) {
+                return failed(txid, "the restore wrote no file " + out, ms);
+            }
+            long size = Files.size(out);
+            Restored r;
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + out)) {
+                String integrity = integrity(c);
+                long pageCount = single(c, "PRAGMA page_count");
+                long pageSize = single(c, "PRAGMA page_size");
+                Digest.State st = Digest.read(c);
+                r = new Restored(txid, st.i(), st.digest(), size, pageCount, pageSize, integrity, null, ms);
+            }
+            if ("ok".equals(r.integrity())) {
+                for (String suffix : List.of("", "-wal", "-shm", "-journal")) {
+                    Files.deleteIfExists(out.resolveSibling(out.getFileName() + suffix));
+                }
+            }
+            return r;
+        } catch (Exception e) {
+            return failed(txid, "cannot read the restored database " + out + ": " + e, ms);
+        }
+    }
+
+    static String integrity(Connection c) throws SQLException {
+        List<String> lines = new ArrayList<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
+            while (rs.next()) {
+                lines.add(rs.getString(1));
+            }
+        }
+        return String.join("; ", lines.subList(0, Math.min(10, lines.size())));
+    }
+
+    private static long single(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static void checkOne(Restored r, String what, TreeMap<Long, String> digests, List<String> problems) {
+        if (r.error() != null) {
+            problems.add(what + ": " + r.error());
+            return;
+        }
+        if (!"ok".equals(r.integrity())) {
+            problems.add(what + ": integrity_check says " + r.integrity());
+        }
+        if (r.fileSize() != r.pageCount() * r.pageSize()) {
+            problems.add(what + ": restored file is " + r.fileSize() + " bytes, not page_count * page_size = " + r.pageCount() * r.pageSize());
+        }
+        String expected = digests.get(r.i());
+        if (expected == null) {
+            problems.add(what + ": restores progress i=" + r.i() + " which the writer never committed (it ended at " + digests.lastKey() + ")");
+        } else if (!expected.equals(r.digest())) {
+            List<Long> is = digests.entrySet().stream().filter(e -> e.getValue().equals(r.digest())).map(Map.Entry::getKey).toList();
+            problems.add(what + ": restores i=" + r.i() + " but its content is not the writer's state at i=" + r.i()
+                    + (is.isEmpty() ? " (nor at any i)" : " (it is the state at i=" + is + ")"));
+        }
+    }
+
+    private static String shortDigest(String d) {
+        return d == null ? "null" : d.substring(0, Math.min(12, d.length()));
+    }
+
+    private static String table(List<S3ReplicaView.Obj> objects, TreeMap<Long, Restored> byTxid, Set<Long> jar, Restored byDefault,
+                                Restored byTimestamp, long finalI, long latest, String namedVia) {
+        StringBuilder b = new StringBuilder();
+        b.append("S3 replica: ").append(objects.stream().filter(S3ReplicaView.Obj::snapshot).count()).append(" snapshot(s) at txids ")
+                .append(objects.stream().filter(S3ReplicaView.Obj::snapshot).map(o -> Long.toString(o.first())).collect(Collectors.joining(",")))
+                .append("; ").append(objects.stream().filter(o -> !o.snapshot()).count()).append(" segment(s); latest txid ").append(latest)
+                .append("; writer final i=").append(finalI).append('\n');
+        b.append("   txid ->      i  digest        pages     ms  via\n");
+        for (Restored r : byTxid.values()) {
+            b.append(row(Long.toString(r.txid()), r, jar.contains(r.txid()) ? "jar" : "in-process"));
+        }
+        b.append(row("default", byDefault, namedVia)).append(row("timestamp", byTimestamp, namedVia));
+        return b.toString();
+    }
+
+    private static String row(String label, Restored r, String via) {
+        if (r.error() != null) {
+            return String.format("%7s -> FAILED (%s): %s%n", label, via, Jar.clip(r.error(), 600).replace('\n', ' '));
+        }
+        return String.format("%7s -> %6d  %s  %6d  %5d  %s %s%n", label, r.i(), shortDigest(r.digest()), r.pageCount(), r.millis(), via,
+                "ok".equals(r.integrity()) ? "" : "integrity: " + r.integrity());
+    }
+}
