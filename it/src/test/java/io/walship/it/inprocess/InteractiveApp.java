@@ -16,14 +16,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * in between, like a real app. It reports the table digest after each of its transactions, so tests know the exact
  * expected state for every transaction sequence number.
  */
-final class InteractiveApp implements AutoCloseable {
+public final class InteractiveApp implements AutoCloseable {
     private final Process process;
     private final BufferedReader out;
     private final Writer in;
     private final Map<Long, String> digests = new ConcurrentHashMap<>();
     private long seq;
 
-    InteractiveApp(Path db, Path workDir, int seed) throws IOException {
+    public InteractiveApp(Path db, Path workDir, int seed) throws IOException {
         Path script = workDir.resolve("interactive_app.py");
         try (var res = InteractiveApp.class.getResourceAsStream("/interactive_app.py")) {
             Files.write(script, res.readAllBytes());
@@ -37,7 +37,7 @@ final class InteractiveApp implements AutoCloseable {
     }
 
     /** Sends one command and waits for its answer; fails the test on an error answer. */
-    void send(String command) throws IOException {
+    public void send(String command) throws IOException {
         in.write(command + "\n");
         in.flush();
         while (true) {
@@ -63,12 +63,12 @@ final class InteractiveApp implements AutoCloseable {
         }
     }
 
-    long seq() {
+    public long seq() {
         return seq;
     }
 
     /** The digest of the items table after the app's transaction {@code i} (0: before the first). */
-    String digest(long i) {
+    public String digest(long i) {
         return digests.get(i);
     }
 

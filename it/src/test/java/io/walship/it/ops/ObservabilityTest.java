@@ -1,5 +1,7 @@
 package io.walship.it.ops;
 
+import io.walship.it.inprocess.InteractiveApp;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
