@@ -6,6 +6,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -16,7 +19,6 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.Stream;
 
 /**
  * A replica in a local folder (or any mounted file system). Each key is a file below the root.
@@ -103,17 +105,27 @@ public final class FileReplicaStorage implements ReplicaStorage {
         if (!Files.isDirectory(root)) {
             return out;
         }
-        try (Stream<Path> files = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                if (!Files.isRegularFile(p) || p.getFileName().toString().endsWith(TEMP_SUFFIX)) {
-                    continue;
+        // Files come and go while we list (uploads finishing, retention deleting); a vanished entry is simply not listed.
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path p, BasicFileAttributes attrs) {
+                if (attrs.isRegularFile() && !p.getFileName().toString().endsWith(TEMP_SUFFIX)) {
+                    String key = root.relativize(p).toString().replace('\\', '/');
+                    if (key.startsWith(prefix)) {
+                        out.add(new ObjectInfo(key, attrs.size(), attrs.lastModifiedTime().toInstant()));
+                    }
                 }
-                String key = root.relativize(p).toString().replace('\\', '/');
-                if (key.startsWith(prefix)) {
-                    out.add(new ObjectInfo(key, Files.size(p), Files.getLastModifiedTime(p).toInstant()));
-                }
+                return FileVisitResult.CONTINUE;
             }
-        }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path p, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+        });
         return out;
     }
 

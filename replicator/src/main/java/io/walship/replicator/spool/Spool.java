@@ -105,16 +105,27 @@ public final class Spool implements Closeable {
     }
 
     /** Total bytes of spool files and snapshots on disk. */
-    public synchronized long bytes() throws IOException {
-        long total = 0;
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                if (Files.isRegularFile(p)) {
-                    total += Files.size(p);
+    public long bytes() throws IOException {
+        long[] total = {0};
+        // Outbox and snapshot files come and go while shippers work; a vanished file simply does not count.
+        Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path p, java.nio.file.attribute.BasicFileAttributes attrs) {
+                if (attrs.isRegularFile()) {
+                    total[0] += attrs.size();
                 }
+                return java.nio.file.FileVisitResult.CONTINUE;
             }
-        }
-        return total;
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path p, IOException e) throws IOException {
+                if (e instanceof java.nio.file.NoSuchFileException) {
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+        });
+        return total[0];
     }
 
     // ---- capture side ---------------------------------------------------------------------------------------
