@@ -68,6 +68,8 @@ final class Shipper {
     private volatile Instant lastShippedTime;
     private volatile Instant shippedPointTime;
     private Instant nextRetention = Instant.EPOCH;
+    private Instant nextForeignCheck = Instant.EPOCH;
+    private static final Duration FOREIGN_CHECK_INTERVAL = Duration.ofSeconds(30);
     private Thread thread;
     private SpoolReader reader;
     private SpoolRecord pending;
@@ -323,12 +325,34 @@ final class Shipper {
     void run() throws IOException, InterruptedException {
         while (!stopping) {
             shipAvailable();
+            checkForeignWriter();
             if (draining && (shippedTxid >= spool.durableTxid() || pastDeadline())) {
                 return;
             }
             enforceRetention();
             if (!stopping && !draining) {
                 spool.awaitDurableBeyond(shippedTxid, 1000);
+            }
+        }
+    }
+
+    /**
+     * Two daemons pointed at one path would interleave two histories under the same txids. Create-only puts catch a
+     * clash on the same key; this catches the rest: now and then the replica is listed, and an object beyond what this
+     * shipper wrote means someone else writes there too. That replica then stops with an error.
+     */
+    private void checkForeignWriter() throws IOException {
+        Instant now = clock.instant();
+        if (now.isBefore(nextForeignCheck)) {
+            return;
+        }
+        nextForeignCheck = now.plus(FOREIGN_CHECK_INTERVAL);
+        long shipped = shippedTxid;
+        for (var info : storage.list("")) {
+            var parsed = ObjectKeys.parse(info.key());
+            if (parsed.isPresent() && parsed.get().lastTxid() > shipped) {
+                throw new DivergedException("replica " + storage.describe() + " holds " + info.key() + ", beyond txid " + shipped
+                        + " that this walship shipped: another walship may be writing to this replica path");
             }
         }
     }
