@@ -3,6 +3,7 @@ package io.walship.cli;
 import io.walship.replica.ObjectHeader;
 import io.walship.replica.ReplicaStorage;
 import io.walship.replica.ReplicaUrl;
+import io.walship.replicator.metrics.Json;
 import io.walship.restore.ReplicaCatalog;
 import io.walship.restore.ReplicaListing;
 import io.walship.restore.ReplicaObject;
@@ -110,32 +111,9 @@ public final class LsCommand implements Callable<Integer> {
         return b.toString();
     }
 
-    /**
-     * A JSON string literal. Control characters and everything outside ASCII are escaped, so the output is valid
-     * whatever the console's encoding.
-     */
+    /** A JSON string literal (shared with the daemon's /status document). */
     static String string(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                case '\b' -> b.append("\\b");
-                case '\f' -> b.append("\\f");
-                default -> {
-                    if (c < 0x20 || c > 0x7e) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
+        return Json.quote(s);
     }
 
     /** The listing as an aligned table, every object in txid order whatever its kind. */

@@ -12,7 +12,7 @@ import java.util.Map;
  * (objects become {@link LinkedHashMap}s, arrays {@link ArrayList}s, numbers {@link BigDecimal}s) so that a newer
  * daemon adding fields never breaks an older {@code walship status}.
  */
-final class Json {
+public final class Json {
     private final String s;
     private int pos;
 
@@ -20,8 +20,11 @@ final class Json {
         this.s = s;
     }
 
-    /** A JSON string literal for {@code value}, or {@code null}. */
-    static String quote(String value) {
+    /**
+     * A JSON string literal for {@code value}, or {@code null}. Control characters and everything outside ASCII are
+     * escaped, so the output is valid whatever the console's encoding.
+     */
+    public static String quote(String value) {
         if (value == null) {
             return "null";
         }
@@ -35,7 +38,7 @@ final class Json {
                 case '\r' -> b.append("\\r");
                 case '\t' -> b.append("\\t");
                 default -> {
-                    if (c < 0x20) {
+                    if (c < 0x20 || c > 0x7e) {
                         b.append(String.format("\\u%04x", (int) c));
                     } else {
                         b.append(c);
