@@ -16,7 +16,7 @@ public record Listing(String replica, List<Snapshot> snapshots, List<Segment> se
 
     @SuppressWarnings("unchecked")
     public static Listing parse(String json) {
-        Object root = MiniJson.parse(json.trim());
+        Object root = io.walship.replicator.metrics.Json.parse(json.trim());
         if (!(root instanceof Map)) {
             throw new IllegalArgumentException("ls --json did not print an object: " + json);
         }
@@ -60,9 +60,9 @@ public record Listing(String replica, List<Snapshot> snapshots, List<Segment> se
 
     private static long num(Map<String, Object> m, String k) {
         Object v = m.get(k);
-        if (!(v instanceof Long)) {
+        if (!(v instanceof java.math.BigDecimal d) || d.scale() > 0) {
             throw new IllegalArgumentException("ls --json: \"" + k + "\" is not an integer in " + m);
         }
-        return (Long) v;
+        return d.longValueExact();
     }
 }

@@ -54,7 +54,7 @@ public final class Json {
      *
      * @throws IllegalArgumentException saying where the text stops being JSON
      */
-    static Object parse(String text) {
+    public static Object parse(String text) {
         Json p = new Json(text);
         p.ws();
         Object v = p.value();
