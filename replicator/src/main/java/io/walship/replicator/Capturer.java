@@ -436,15 +436,18 @@ final class Capturer {
         framesSinceCheckpoint = committed.frames();
     }
 
-    /** Takes a snapshot of the current state at the current txid (for a new replica, or periodically). */
-    void snapshotCurrent() throws IOException, SQLException {
+    /**
+     * Takes a snapshot of the current state at the current txid; {@code reason} is {@code replica} (a replica needs a
+     * snapshot to start from) or {@code interval} (the snapshot interval passed).
+     */
+    void snapshotCurrent(String reason) throws IOException, SQLException {
         if (lastTxid == 0) {
             breakSnapshot(null);
             return;
         }
-        String reason = captureAndPin();
-        if (reason != null) {
-            breakSnapshot(reason);
+        String broken = captureAndPin();
+        if (broken != null) {
+            breakSnapshot(broken);
             return;
         }
         Optional<CapturePoint> last = spool.last();
@@ -452,7 +455,7 @@ final class Capturer {
             return;
         }
         log.info("{}: taking a snapshot at txid {}", dbPath, lastTxid);
-        writeSnapshot(lastTxid, lastTime, "current");
+        writeSnapshot(lastTxid, lastTime, reason);
     }
 
     private void writeSnapshot(long txid, Instant time, String reason) throws IOException {

@@ -279,8 +279,10 @@ public final class DatabaseReplicator {
                 lastCaptureError = null;
                 published(capturer);
                 while (!stopping) {
-                    if (snapshotRequested.getAndSet(false) || periodicSnapshotDue()) {
-                        capturer.snapshotCurrent();
+                    if (snapshotRequested.getAndSet(false)) {
+                        capturer.snapshotCurrent("replica");
+                    } else if (periodicSnapshotDue()) {
+                        capturer.snapshotCurrent("interval");
                     }
                     capturer.poll();
                     capturer.maybeCheckpoint();

@@ -14,11 +14,13 @@ import java.util.List;
 /** Counts every request a replica's storage serves, by operation and result, through {@link ReplicationEvents}. */
 final class InstrumentedStorage implements ReplicaStorage {
     private final ReplicaStorage inner;
+    private final Path db;
     private final String replica;
     private final ReplicationEvents events;
 
-    InstrumentedStorage(ReplicaStorage inner, String replica, ReplicationEvents events) {
+    InstrumentedStorage(ReplicaStorage inner, Path db, String replica, ReplicationEvents events) {
         this.inner = inner;
+        this.db = db;
         this.replica = replica;
         this.events = events;
     }
@@ -42,7 +44,7 @@ final class InstrumentedStorage implements ReplicaStorage {
             result = "conflict";
             throw e;
         } finally {
-            events.storageRequest(replica, operation, result, Duration.ofNanos(System.nanoTime() - start));
+            events.storageRequest(db, replica, operation, result, Duration.ofNanos(System.nanoTime() - start));
         }
     }
 

@@ -29,7 +29,7 @@ public interface ReplicationEvents {
     }
 
     /** One request to a replica's storage; {@code result} is ok, not_found, conflict or error. */
-    default void storageRequest(String replica, String operation, String result, Duration took) {
+    default void storageRequest(Path db, String replica, String operation, String result, Duration took) {
     }
 
     /** Retention deleted objects from a replica. */

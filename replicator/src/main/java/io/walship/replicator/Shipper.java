@@ -98,7 +98,7 @@ final class Shipper {
         this.name = dbPath.getFileName() + " -> " + target.name();
         this.spool = spool;
         this.target = target;
-        this.storage = new InstrumentedStorage(target.storage(), target.name(), events);
+        this.storage = new InstrumentedStorage(target.storage(), dbPath, target.name(), events);
         this.outbox = outbox;
         this.settings = settings;
         this.clock = clock;

@@ -73,10 +73,10 @@ public final class PrometheusMetrics implements ReplicationEvents {
                 "Bytes of snapshots taken into the spool, by reason.", "db", "reason");
         storageRequests = counter("walship_storage_requests_total",
                 "Requests to a replica's storage, by operation and result (ok, not_found, conflict or error).",
-                "replica", "operation", "result");
+                "db", "replica", "operation", "result");
         storageRequestSeconds = Histogram.builder().name("walship_storage_request_duration_seconds")
                 .help("How long requests to a replica's storage took, by operation, whatever their result.")
-                .labelNames("replica", "operation").classicOnly().classicUpperBounds(REQUEST_SECONDS)
+                .labelNames("db", "replica", "operation").classicOnly().classicUpperBounds(REQUEST_SECONDS)
                 .register(registry);
         retentionDeleted = counter("walship_retention_deleted_objects_total",
                 "Objects retention deleted from a replica.", "db", "replica");
@@ -174,9 +174,9 @@ public final class PrometheusMetrics implements ReplicationEvents {
     }
 
     @Override
-    public void storageRequest(String replica, String operation, String result, Duration took) {
-        storageRequests.labelValues(replica, operation, result).inc();
-        storageRequestSeconds.labelValues(replica, operation).observe(took.toNanos() / 1e9);
+    public void storageRequest(Path db, String replica, String operation, String result, Duration took) {
+        storageRequests.labelValues(db.toString(), replica, operation, result).inc();
+        storageRequestSeconds.labelValues(db.toString(), replica, operation).observe(took.toNanos() / 1e9);
     }
 
     @Override

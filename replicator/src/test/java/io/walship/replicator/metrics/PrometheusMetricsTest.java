@@ -32,9 +32,9 @@ class PrometheusMetricsTest {
         m.shipped(db, "s3", "segment", 5, 1000);
         m.shipped(db, "s3", "snapshot", 0, 3000);
         m.shipped(db, "s3", "segment", 2, 500);
-        m.storageRequest("s3", "put", "ok", Duration.ofMillis(30));
-        m.storageRequest("s3", "put", "error", Duration.ofSeconds(2));
-        m.storageRequest("s3", "list", "ok", Duration.ofMillis(3));
+        m.storageRequest(java.nio.file.Path.of("/data/app.db"), "s3", "put", "ok", Duration.ofMillis(30));
+        m.storageRequest(java.nio.file.Path.of("/data/app.db"), "s3", "put", "error", Duration.ofSeconds(2));
+        m.storageRequest(java.nio.file.Path.of("/data/app.db"), "s3", "list", "ok", Duration.ofMillis(3));
         m.retentionDeleted(db, "s3", 4);
         m.error(db, "ship");
         m.error(db, "ship");
