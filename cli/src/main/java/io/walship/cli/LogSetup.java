@@ -34,6 +34,10 @@ final class LogSetup {
             json.setWithSequenceNumber(false);
             json.setWithNanoseconds(false);
             json.setWithContext(false);
+            json.setWithMessage(false);
+            json.setWithArguments(false);
+            json.setWithFormattedMessage(true);
+            json.setWithMDC(false);
             encoder = json;
         } else {
             PatternLayoutEncoder text = new PatternLayoutEncoder();

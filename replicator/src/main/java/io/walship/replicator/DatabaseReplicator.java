@@ -251,8 +251,21 @@ public final class DatabaseReplicator {
         long backoff = 500;
         String reopenReason = null;
         boolean announcedWait = false;
-        while (!stopping) {
+        boolean finished = false;
+        boolean lastAttempt = false;
+        while (true) {
+            if (stopping) {
+                // A capture that was failing when the stop came (say the app held a lock while walship switched the
+                // database to WAL) gets one more attempt, so that what the app committed reaches the final sync.
+                if (finished || lastAttempt || failure != null) {
+                    return;
+                }
+                lastAttempt = true;
+            }
             if (!DatabaseFile.isReady(dbPath)) {
+                if (stopping) {
+                    return;
+                }
                 if (!announcedWait) {
                     log.info("waiting for database {} to appear", dbPath);
                     announcedWait = true;
@@ -294,6 +307,7 @@ public final class DatabaseReplicator {
                     capturer.poll();
                     published(capturer);
                 }
+                finished = true;
             } catch (InterruptedException e) {
                 return;
             } catch (Capturer.DatabaseReplacedException e) {
