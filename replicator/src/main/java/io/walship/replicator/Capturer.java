@@ -54,7 +54,6 @@ final class Capturer {
     private long databasePages;
     private int pageSize;
     private long framesSinceCheckpoint;
-    private long snapshotsTaken;
     private Duration checkpointInterval = Duration.ZERO;
     private Instant lastCheckpoint;
     private Instant lastSnapshotTaken;
@@ -80,10 +79,6 @@ final class Capturer {
 
     long lastTxid() {
         return lastTxid;
-    }
-
-    long snapshotsTaken() {
-        return snapshotsTaken;
     }
 
     Instant lastTime() {
@@ -467,7 +462,6 @@ final class Capturer {
         events.snapshot(dbPath, reason, bytes);
         lastTxid = txid;
         lastTime = time;
-        snapshotsTaken++;
         lastSnapshotTaken = clock.instant();
         log.info("{}: snapshot at txid {} written ({} pages of {} bytes) in {} ms", dbPath, txid, databasePages, pageSize,
                 (System.nanoTime() - start) / 1_000_000);

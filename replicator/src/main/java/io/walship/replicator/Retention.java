@@ -37,10 +37,6 @@ final class Retention {
         this.window = window;
     }
 
-    Duration window() {
-        return window;
-    }
-
     /** Enforces the window as of {@code now}; returns the keys it deleted. */
     List<String> enforce(Instant now) throws IOException {
         if (window.isZero()) {
