@@ -72,8 +72,11 @@ public final class DatabasesCommand implements Callable<Integer> {
             return resolve(file, System.getenv());
         }
 
+        /** Loads the file and logs a WARN line for each key it ignores. */
         WalshipConfig load() throws ConfigException {
-            return WalshipConfig.load(path(), System.getenv(), !noExpandEnv);
+            WalshipConfig config = WalshipConfig.load(path(), System.getenv(), !noExpandEnv);
+            ConfigWarnings.log(config);
+            return config;
         }
 
         /** Reports a configuration the command cannot use as one line and the usage exit code. */

@@ -1,8 +1,10 @@
 package io.walship.cli;
 
+import io.walship.config.FolderLocation;
+import io.walship.config.ReplicaLocation;
 import io.walship.replica.ObjectHeader;
 import io.walship.replica.ReplicaStorage;
-import io.walship.replica.ReplicaUrl;
+import io.walship.replica.StorageException;
 import io.walship.replicator.metrics.Json;
 import io.walship.restore.ReplicaCatalog;
 import io.walship.restore.ReplicaListing;
@@ -10,6 +12,7 @@ import io.walship.restore.ReplicaObject;
 import io.walship.restore.RestoreException;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -18,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -26,7 +30,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code walship ls}: shows a replica's snapshots and segments with what their headers say, as a table or as one
  * JSON object for scripts. Objects whose header cannot be read are named on stderr and make the exit code
- * {@value ExitCodes#CORRUPT_OBJECT}, after everything readable has been shown.
+ * {@value ExitCodes#CORRUPT_OBJECT}, after everything readable has been shown. A folder replica that does not exist is
+ * an error ({@value ExitCodes#BUCKET_NOT_FOUND}, as a missing bucket), not an empty listing: it is almost always a
+ * mistyped path.
  */
 @Command(name = "ls", sortOptions = false,
         description = {
@@ -37,7 +43,11 @@ import picocli.CommandLine.Spec;
                     + " \"time\", \"databasePages\", \"pageSize\", \"size\"}], \"segments\":[{\"key\", \"firstTxid\","
                     + " \"lastTxid\", \"firstTime\", \"lastTime\", \"transactions\", \"databasePages\", \"size\"}],"
                     + " \"latestTxid\":...}. Objects with an unreadable header are left out of it, named on stderr,"
-                    + " and make the exit code 4."
+                    + " and make the exit code 4.",
+            "",
+            "A folder that does not exist is an error (exit code 10), like a bucket that does not exist. With -config"
+                    + " FILE the argument is a database path listed in FILE and its first replica (or --replica NAME) is"
+                    + " listed."
         })
 public final class LsCommand implements Callable<Integer> {
 
@@ -47,15 +57,28 @@ public final class LsCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of a table.")
     boolean json;
 
-    @Parameters(index = "0", paramLabel = "REPLICA",
-            description = "The replica: a folder path, file:///absolute/path, file://./relative/path or"
-                    + " s3://BUCKET/PATH?endpoint=...&region=...")
+    @Mixin
+    ReplicaSelection selection;
+
+    @Parameters(index = "0", paramLabel = "REPLICA|DB",
+            description = "The replica: a folder (/absolute/path or ./relative/path), file:///absolute/path,"
+                    + " file://./relative/path or s3://BUCKET/PATH?endpoint=...&region=...; with -config, the path of a"
+                    + " database listed in the file.")
     String replica;
+
+    /** Opens the replica; {@link Walship#commandLine(ReplicaOpener)} replaces it in tests. */
+    ReplicaOpener opener = ReplicaOpener.FROM_ENVIRONMENT;
 
     @Override
     public Integer call() throws Exception {
+        ReplicaLocation location = selection.select(spec, replica, System.getenv()).location();
+        if (location instanceof FolderLocation folder && !Files.isDirectory(folder.folder())) {
+            throw new StorageException(StorageException.Problem.BUCKET_NOT_FOUND, "folder " + folder.folder()
+                    + (Files.exists(folder.folder()) ? " is not a folder" : " does not exist") + "; check the replica"
+                    + " path (replicate creates it with the first upload)", null);
+        }
         ReplicaListing listing;
-        try (ReplicaStorage storage = ReplicaUrl.open(replica)) {
+        try (ReplicaStorage storage = opener.open(location)) {
             try {
                 listing = ReplicaCatalog.load(storage).listing();
             } catch (IOException e) {

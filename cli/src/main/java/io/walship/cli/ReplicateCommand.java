@@ -10,7 +10,6 @@ import io.walship.config.ReplicationSettings;
 import io.walship.config.WalshipConfig;
 import io.walship.replica.ObjectKeys;
 import io.walship.replica.ReplicaStorage;
-import io.walship.replica.ReplicaUrl;
 import io.walship.replica.StorageException;
 import io.walship.replicator.AppProcess;
 import io.walship.replicator.Daemon;
@@ -21,6 +20,7 @@ import io.walship.replicator.metrics.PrometheusMetrics;
 import io.walship.restore.MissingDatabaseRestore;
 import io.walship.restore.RestoreException;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,8 +33,10 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -55,14 +57,15 @@ public final class ReplicateCommand implements Callable<Integer> {
     private static final Duration LAG_BUDGET = Duration.ofSeconds(60);
 
     @Parameters(arity = "0..*", paramLabel = "DB REPLICA",
-            description = "A database path followed by one or more replicas (folder path, file:///path, s3://bucket/path?...).")
+            description = "A database path followed by one or more replicas: a folder (/absolute/path or ./relative/path),"
+                    + " file:///path or s3://bucket/path?...")
     List<String> arguments = new ArrayList<>();
 
     @Option(names = {"-config", "--config"}, paramLabel = "FILE",
             description = "Config file (default: $WALSHIP_CONFIG, else " + DEFAULT_CONFIG + "); used when no DB is given.")
     String configFile;
 
-    @Option(names = {"-no-expand-env", "--no-expand-env"}, description = "Do not expand $VAR and ${VAR} in the config file.")
+    @Option(names = {"-no-expand-env", "--no-expand-env"}, description = "Do not expand $VAR and $${VAR} in the config file.")
     boolean noExpandEnv;
 
     @Option(names = {"-exec", "--exec"}, paramLabel = "CMD",
@@ -71,7 +74,8 @@ public final class ReplicateCommand implements Callable<Integer> {
     String exec;
 
     @Option(names = {"-restore-if-db-not-exists", "--restore-if-db-not-exists"},
-            description = "Before replicating (and before -exec), restore each missing database from its replica.")
+            description = "Before replicating (and before -exec), restore each missing database from its replica (the"
+                    + " config file's restore-if-db-not-exists does it for one database).")
     boolean restoreIfMissing;
 
     @Option(names = "--sync-interval", paramLabel = "DURATION", defaultValue = "1s",
@@ -94,6 +98,12 @@ public final class ReplicateCommand implements Callable<Integer> {
             description = "How long shutdown may spend shipping what is left (default: 30s, or the config file's).")
     String finalSyncTimeout;
 
+    @Spec
+    CommandSpec spec;
+
+    /** Opens the replicas; {@link Walship#commandLine(ReplicaOpener)} replaces it in tests. */
+    ReplicaOpener opener = ReplicaOpener.FROM_ENVIRONMENT;
+
     @Override
     public Integer call() throws Exception {
         WalshipConfig config;
@@ -104,6 +114,7 @@ public final class ReplicateCommand implements Callable<Integer> {
         }
         if (config.source() != null) {
             LogSetup.apply(config.logging());
+            ConfigWarnings.log(config);
         }
         Duration finalSync;
         List<String> execWords = null;
@@ -129,7 +140,7 @@ public final class ReplicateCommand implements Callable<Integer> {
                 for (ReplicaConfig r : db.replicas()) {
                     ReplicaStorage storage;
                     try {
-                        storage = ReplicaUrl.open(r.url());
+                        storage = opener.open(r.location());
                     } catch (IllegalArgumentException e) {
                         return usage(db.path() + " -> " + r.name() + ": " + e.getMessage());
                     }
@@ -138,7 +149,7 @@ public final class ReplicateCommand implements Callable<Integer> {
                     replicaCount++;
                     StorageException problem = preflight(storage);
                     if (problem != null && problem.problem() != StorageException.Problem.UNREACHABLE) {
-                        System.err.println("walship: " + db.path() + " -> " + r.name() + ": " + problem.getMessage());
+                        error(db.path() + " -> " + r.name() + ": " + problem.getMessage());
                         return ExitCodes.of(problem.problem());
                     }
                     if (problem != null) {
@@ -148,21 +159,23 @@ public final class ReplicateCommand implements Callable<Integer> {
                     targets.add(new ReplicaTarget(r.name(), storage, r.syncInterval(), r.snapshotInterval(), r.retention(),
                             r.retentionCheckInterval()));
                 }
-                if (restoreIfMissing) {
+                if (restoreIfMissing || db.restoreIfMissing()) {
                     try {
                         MissingDatabaseRestore.restoreIfMissing(db.path(), storages, Clock.systemUTC());
                     } catch (RestoreException e) {
-                        System.err.println("walship: restoring missing " + db.path() + ": " + Walship.oneLine(e.getMessage()));
+                        error("restoring missing " + db.path() + ": " + e.getMessage());
                         return e.getCause() instanceof StorageException s ? ExitCodes.of(s.problem()) : ExitCodes.of(e.reason());
                     }
                 }
-                DatabaseReplicator replicator = new DatabaseReplicator(db.path(), targets, db.settings(), Clock.systemUTC(), metrics);
+                Path spoolDir = db.spoolDir().orElse(DatabaseReplicator.defaultSpoolDir(db.path()));
+                DatabaseReplicator replicator = new DatabaseReplicator(db.path(), spoolDir, targets, db.settings(),
+                        Clock.systemUTC(), metrics);
                 replicator.checkpointInterval(db.checkpointInterval());
                 databases.add(replicator);
             }
             if (!unreachable.isEmpty() && unreachable.size() == replicaCount) {
                 // Nothing could be shipped anywhere: most likely a wrong endpoint, so say so instead of running blind.
-                System.err.println("walship: " + unreachable.get(0).getMessage());
+                error(unreachable.get(0).getMessage());
                 return ExitCodes.UNREACHABLE;
             }
             return run(new Daemon(databases, LAG_BUDGET), execWords, finalSync, config, metrics);
@@ -190,7 +203,8 @@ public final class ReplicateCommand implements Callable<Integer> {
                     .withMonitorInterval(Durations.parse(monitorInterval))
                     .withCheckpointPages(checkpointPages)
                     .withEmergencyWalSize(ByteSize.parse(emergencyWalSize));
-            return WalshipConfig.fromCommandLine(Path.of(arguments.get(0)), arguments.subList(1, arguments.size()), settings);
+            return WalshipConfig.fromCommandLine(Path.of(arguments.get(0)), arguments.subList(1, arguments.size()), settings,
+                    System.getenv());
         }
         Map<String, String> env = System.getenv();
         String file = configFile != null ? configFile : env.getOrDefault("WALSHIP_CONFIG", DEFAULT_CONFIG);
@@ -214,7 +228,7 @@ public final class ReplicateCommand implements Callable<Integer> {
             try {
                 server = MetricsServer.start(config.addr(), daemon, metrics);
             } catch (IOException e) {
-                System.err.println("walship: " + Walship.oneLine(e.getMessage()));
+                error(e.getMessage());
                 return ExitCodes.IO_ERROR;
             }
         }
@@ -251,7 +265,7 @@ public final class ReplicateCommand implements Callable<Integer> {
             try {
                 app = AppProcess.start(execWords);
             } catch (IOException e) {
-                System.err.println("walship: cannot start '" + String.join(" ", execWords) + "': " + e.getMessage());
+                error("cannot start '" + String.join(" ", execWords) + "': " + e.getMessage());
                 daemon.stop(finalSync);
                 return ExitCodes.USAGE;
             }
@@ -292,8 +306,15 @@ public final class ReplicateCommand implements Callable<Integer> {
 
     private volatile boolean handledSignal;
 
-    private static int usage(String message) {
-        System.err.println("walship: " + Walship.oneLine(message));
+    private int usage(String message) {
+        error(message);
         return ExitCodes.USAGE;
+    }
+
+    /** Reports a failure as the one {@code walship: } line on stderr. */
+    private void error(String message) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("walship: " + Walship.oneLine(message));
+        err.flush();
     }
 }

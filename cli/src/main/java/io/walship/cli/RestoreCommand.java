@@ -1,7 +1,7 @@
 package io.walship.cli;
 
+import io.walship.config.DatabaseConfig;
 import io.walship.replica.ReplicaStorage;
-import io.walship.replica.ReplicaUrl;
 import io.walship.restore.RestoreException;
 import io.walship.restore.RestoreOutcome;
 import io.walship.restore.RestoreRequest;
@@ -19,6 +19,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -44,16 +45,24 @@ import picocli.CommandLine.TypeConversionException;
                     + " database that fails it is kept as OUT.corrupt for inspection (it holds exactly what the"
                     + " replica holds, possibly the only copy) and OUT is left untouched.",
             "",
-            "The restored database keeps the WAL journal mode of its source; no -wal or -shm file is left beside it."
+            "The restored database keeps the WAL journal mode of its source; no -wal or -shm file is left beside it.",
+            "",
+            "With -config FILE the argument is a database path listed in FILE: it is restored from its first replica (or"
+                    + " --replica NAME), with the credentials FILE gives, to -o OUT or, without -o, to its own path, as"
+                    + " litestream restore does (add --if-db-not-exists for a start-up script)."
         })
 public final class RestoreCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT",
-            description = "Path of the database to write. Its folder is created if missing.")
+    @Option(names = {"-o", "--output"}, paramLabel = "OUT",
+            description = "Path of the database to write. Its folder is created if missing. Required unless -config"
+                    + " names the database, whose path is then the default.")
     Path output;
+
+    @Mixin
+    ReplicaSelection selection;
 
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     Target target;
@@ -86,24 +95,32 @@ public final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--no-verify", description = "Skip PRAGMA integrity_check of the restored database.")
     boolean noVerify;
 
-    @Parameters(index = "0", paramLabel = "REPLICA",
-            description = "The replica: a folder path, file:///absolute/path, file://./relative/path or"
-                    + " s3://BUCKET/PATH?endpoint=...&region=...")
+    @Parameters(index = "0", paramLabel = "REPLICA|DB",
+            description = "The replica: a folder (/absolute/path or ./relative/path), file:///absolute/path,"
+                    + " file://./relative/path or s3://BUCKET/PATH?endpoint=...&region=...; with -config, the path of a"
+                    + " database listed in the file.")
     String replica;
 
     /** Time for progress reports and durations; a field so that nothing reads the system clock behind our back. */
     Clock clock = Clock.systemUTC();
 
+    /** Opens the replica; {@link Walship#commandLine(ReplicaOpener)} replaces it in tests. */
+    ReplicaOpener opener = ReplicaOpener.FROM_ENVIRONMENT;
+
     @Override
     public Integer call() throws Exception {
-        RestoreRequest request = RestoreRequest.to(output)
+        ReplicaSelection.Selected selected = selection.select(spec, replica, System.getenv());
+        Path out = output != null ? output : selected.database().map(DatabaseConfig::path).orElseThrow(() ->
+                new ParameterException(spec.commandLine(), "Missing required option: '--output=OUT' (or -config FILE"
+                        + " with a database path, which is then the default)"));
+        RestoreRequest request = RestoreRequest.to(out)
                 .withTarget(target())
                 .withOverwrite(force)
                 .withSkipIfOutputExists(ifDbNotExists)
                 .withSkipIfReplicaEmpty(ifReplicaExists)
                 .withVerify(!noVerify);
         RestoreOutcome outcome;
-        try (ReplicaStorage storage = ReplicaUrl.open(replica)) {
+        try (ReplicaStorage storage = opener.open(selected.location())) {
             outcome = new Restorer(storage, clock).restore(request);
         } catch (RestoreException e) {
             throw withHint(e);

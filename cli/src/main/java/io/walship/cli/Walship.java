@@ -1,11 +1,13 @@
 package io.walship.cli;
 
-import io.walship.replica.ReplicaUrl;
+import io.walship.config.ConfigException;
+import io.walship.config.InvalidReplicaLocationException;
 import io.walship.replica.StorageException;
 import io.walship.restore.RestoreException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -42,15 +44,24 @@ public final class Walship implements Callable<Integer> {
 
     /** The configured command line: exit-code mapping, error format and exit code help on every command. */
     public static CommandLine commandLine() {
+        return commandLine(ReplicaOpener.FROM_ENVIRONMENT);
+    }
+
+    /** The command line with replicas opened by {@code opener}: the seam tests use to see what each command parsed. */
+    static CommandLine commandLine(ReplicaOpener opener) {
         CommandLine cl = new CommandLine(new Walship());
         cl.setParameterExceptionHandler(Walship::usageError);
         cl.setExecutionExceptionHandler(Walship::failure);
-        int[] all = {ExitCodes.OK, ExitCodes.INTERNAL_ERROR, ExitCodes.USAGE, ExitCodes.NOT_RESTORABLE,
-                ExitCodes.CORRUPT_OBJECT, ExitCodes.OUTPUT_EXISTS, ExitCodes.INTEGRITY_FAILED, ExitCodes.IO_ERROR};
-        exitCodeHelp(cl, all);
-        exitCodeHelp(cl.getSubcommands().get("restore"), all);
-        exitCodeHelp(cl.getSubcommands().get("ls"), ExitCodes.OK, ExitCodes.INTERNAL_ERROR, ExitCodes.USAGE,
-                ExitCodes.CORRUPT_OBJECT, ExitCodes.IO_ERROR);
+        // status and databases declare their own lists, with what 0 and 2 mean for them.
+        exitCodeHelp(cl, ExitCodes.helpList(ExitCodes.ALL));
+        Map<String, String> replicate = ExitCodes.helpList(ExitCodes.REPLICATE);
+        replicate.put(" N", "with -exec: the app's own exit code, after the final sync");
+        exitCodeHelp(cl.getSubcommands().get("replicate"), replicate);
+        exitCodeHelp(cl.getSubcommands().get("restore"), ExitCodes.helpList(ExitCodes.RESTORE));
+        exitCodeHelp(cl.getSubcommands().get("ls"), ExitCodes.helpList(ExitCodes.LS));
+        ((ReplicateCommand) cl.getSubcommands().get("replicate").getCommand()).opener = opener;
+        ((RestoreCommand) cl.getSubcommands().get("restore").getCommand()).opener = opener;
+        ((LsCommand) cl.getSubcommands().get("ls").getCommand()).opener = opener;
         return cl;
     }
 
@@ -60,8 +71,8 @@ public final class Walship implements Callable<Integer> {
         throw new ParameterException(spec.commandLine(), "missing command: give one of replicate, restore or ls");
     }
 
-    private static void exitCodeHelp(CommandLine cl, int... codes) {
-        cl.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(ExitCodes.helpList(codes));
+    private static void exitCodeHelp(CommandLine cl, Map<String, String> codes) {
+        cl.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(codes);
     }
 
     /** Reports a usage error (picocli's own, or one a command raises) as one line and exit code 2. */
@@ -87,7 +98,7 @@ public final class Walship implements Callable<Integer> {
         } else if (e instanceof StorageException storage) {
             code = ExitCodes.of(storage.problem());
             message = storage.getMessage();
-        } else if (e instanceof ReplicaUrl.InvalidReplicaUrlException) {
+        } else if (e instanceof InvalidReplicaLocationException || e instanceof ConfigException) {
             code = ExitCodes.USAGE;
             message = e.getMessage();
         } else if (e instanceof IOException) {

@@ -12,7 +12,12 @@ import picocli.CommandLine;
 record CliRun(int code, String out, String err) {
 
     static CliRun of(String... args) {
-        CommandLine cl = Walship.commandLine();
+        return with(ReplicaOpener.FROM_ENVIRONMENT, args);
+    }
+
+    /** A run whose commands open replicas with {@code opener}. */
+    static CliRun with(ReplicaOpener opener, String... args) {
+        CommandLine cl = Walship.commandLine(opener);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cl.setOut(new PrintWriter(out, true));

@@ -67,8 +67,8 @@ class LsCommandTest {
     }
 
     @Test
-    void jsonOfAnEmptyReplica() {
-        Path empty = dir.resolve("empty");
+    void jsonOfAnEmptyReplica() throws Exception {
+        Path empty = Files.createDirectories(dir.resolve("empty"));
         CliRun run = CliRun.of("ls", "--json", empty.toString()).succeeds();
 
         assertEquals("{\"replica\":\"file://" + empty + "\",\"snapshots\":[],\"segments\":[],\"latestTxid\":0}\n",
@@ -117,5 +117,23 @@ class LsCommandTest {
     @Test
     void anUnsupportedReplicaUrlIsAUsageError() {
         CliRun.of("ls", "ftp://host/replica").fails(ExitCodes.USAGE, "ftp");
+    }
+
+    /** A missing folder is almost always a mistyped path: an error like a missing bucket, not "no snapshots". */
+    @Test
+    void aFolderThatDoesNotExistIsExitCodeTen() throws Exception {
+        Path missing = dir.resolve("no-such-replica");
+        CliRun.of("ls", missing.toString()).fails(ExitCodes.BUCKET_NOT_FOUND, "folder " + missing + " does not exist");
+        CliRun.of("ls", "--json", "file://" + missing).fails(ExitCodes.BUCKET_NOT_FOUND, "does not exist");
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        CliRun.of("ls", file.toString()).fails(ExitCodes.BUCKET_NOT_FOUND, "is not a folder");
+    }
+
+    /** Text that is neither a path nor a URL is refused, never listed as an (empty) local folder. */
+    @Test
+    void aBareNameIsAUsageErrorNotAFolder() {
+        CliRun.of("ls", "bkt/app").fails(ExitCodes.USAGE, "neither a path nor a URL; write ./bkt/app");
+        CliRun.of("ls", "s3:/bkt/app").fails(ExitCodes.USAGE, "s3://");
+        CliRun.of("ls", "gs://bkt/app").fails(ExitCodes.USAGE, "scheme 'gs' is not supported");
     }
 }

@@ -1,9 +1,12 @@
 package io.walship.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walship.restore.RestoreException;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The top-level command: help, version, usage errors and the exit code table. */
@@ -19,6 +22,37 @@ class WalshipTest {
         assertTrue(restoreHelp.contains("OUT.corrupt"), restoreHelp);
         assertTrue(restoreHelp.contains("  5   the output database exists"), restoreHelp);
         assertTrue(CliRun.of("ls", "--help").succeeds().out().contains("Exit codes:"));
+    }
+
+    /** Every command lists the exit codes it can return, with their meanings, and no help text shows "null". */
+    @Test
+    void everyCommandsHelpListsItsExitCodes() {
+        Map<String, List<Integer>> codes = Map.of(
+                "replicate", List.of(0, 1, 2, 3, 4, 6, 7, 8, 10, 11, 12, 14, 15, 16),
+                "restore", List.of(0, 1, 2, 3, 4, 5, 6, 7, 10, 11, 12),
+                "ls", List.of(0, 1, 2, 4, 7, 10, 11, 12),
+                "status", List.of(0, 1, 2, 13),
+                "databases", List.of(0, 1, 2));
+        for (Map.Entry<String, List<Integer>> c : codes.entrySet()) {
+            String help = CliRun.of(c.getKey(), "--help").succeeds().out();
+            String list = help.substring(help.indexOf("Exit codes:"));
+            for (int code : c.getValue()) {
+                assertTrue(list.matches("(?s).*\\n +" + code + " +\\S.*"), c.getKey() + " lists " + code + ":\n" + list);
+            }
+            assertFalse(help.contains("null"), help);
+        }
+        String top = CliRun.of("--help").succeeds().out();
+        for (int code = 0; code <= 16; code++) {
+            assertTrue(code == 9 || top.matches("(?s).*\\n +" + code + " +\\S.*"), "walship --help lists " + code);
+        }
+        String replicate = CliRun.of("replicate", "--help").succeeds().out();
+        assertTrue(replicate.contains("Do not expand $VAR and ${VAR} in the config file."), replicate);
+        assertTrue(replicate.contains("14   replicate: another walship holds the database's spool"), replicate);
+        assertTrue(replicate.contains("15   replicate: the replica path holds another lineage"), replicate);
+        assertTrue(replicate.contains("16   replicate: the final sync could not ship everything"), replicate);
+        assertTrue(replicate.contains(" N   with -exec: the app's own exit code"), replicate);
+        assertTrue(CliRun.of("ls", "--help").succeeds().out().contains("10   the replica's bucket (ls: or folder) does not"
+                + " exist"));
     }
 
     @Test

@@ -5,7 +5,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** A size in bytes, written by users as {@code 512}, {@code 64KB}, {@code 64KiB}, {@code 500MB}, {@code 1GiB}. */
-public record ByteSize(long bytes) {
+public record ByteSize(long bytes) implements Comparable<ByteSize> {
     private static final Pattern FORM = Pattern.compile("\\s*(\\d+)\\s*([kmgt]?i?b?)\\s*");
 
     public ByteSize {
@@ -47,6 +47,11 @@ public record ByteSize(long bytes) {
             multiplier = Math.multiplyExact(multiplier, base);
         }
         return new ByteSize(Math.multiplyExact(n, multiplier));
+    }
+
+    @Override
+    public int compareTo(ByteSize other) {
+        return Long.compare(bytes, other.bytes);
     }
 
     @Override

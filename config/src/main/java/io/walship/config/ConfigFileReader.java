@@ -14,13 +14,17 @@ import org.snakeyaml.engine.v2.nodes.Node;
 
 /**
  * Reads the top level of a configuration file (after environment expansion) into a {@link WalshipConfig}: the
- * metrics address, the child command, logging, the top-level S3 credentials, walship's {@code final-sync-timeout},
- * and the databases, each read by {@link DatabaseReader}.
+ * metrics address, the child command, logging, walship's {@code final-sync-timeout}, what applies to every replica
+ * that does not set it (the S3 credentials; Litestream 0.5's {@code snapshot: {interval, retention}} and its
+ * validation interval, given as {@code validation-interval} or {@code validation: {interval}}), and the databases, each
+ * read by {@link DatabaseReader}.
  */
 final class ConfigFileReader {
     static final Set<String> KEYS = Set.of("addr", "exec", "logging", "access-key-id", "secret-access-key", "dbs",
-            "final-sync-timeout");
+            "final-sync-timeout", "snapshot", "validation", "validation-interval");
     static final Set<String> LOGGING_KEYS = Set.of("level", "type", "stderr");
+    static final Set<String> SNAPSHOT_KEYS = Set.of("interval", "retention");
+    static final Set<String> VALIDATION_KEYS = Set.of("interval");
 
     /** host:port, [v6]:port or :port, as Go's net.SplitHostPort takes it for Litestream's addr. */
     private static final Pattern ADDR = Pattern.compile("(\\[[0-9A-Fa-f:.%\\w]+\\]|[^:\\[\\]\\s]*):(\\d{1,5})");
@@ -32,7 +36,8 @@ final class ConfigFileReader {
         String source = file.toString();
         Node root = YamlDocument.parse(source, text).orElseThrow(() -> new ConfigException(source, 1, "dbs",
                 "the file has no settings; list the databases to replicate under dbs:"));
-        YamlMapping top = YamlMapping.root(source, root);
+        List<ConfigWarning> warnings = new ArrayList<>();
+        YamlMapping top = YamlMapping.root(source, root, warnings);
         top.checkKeys(KEYS, UnsupportedKeys::global);
 
         String addr = blankToNull(top.string("addr"));
@@ -50,19 +55,7 @@ final class ConfigFileReader {
             finalSync = WalshipConfig.DEFAULT_FINAL_SYNC_TIMEOUT;
         }
 
-        String accessKeyId = top.secret("access-key-id");
-        String secretAccessKey = top.secret("secret-access-key");
-        for (String key : List.of("access-key-id", "secret-access-key")) {
-            if (top.has(key)) {
-                try {
-                    S3Location.empty().set(key, top.secret(key));
-                } catch (IllegalArgumentException e) {
-                    throw top.error(key, e.getMessage());
-                }
-            }
-        }
-        ReplicaReader.GlobalCredentials global = new ReplicaReader.GlobalCredentials(
-                accessKeyId == null ? null : accessKeyId.strip(), secretAccessKey == null ? null : secretAccessKey.strip());
+        ReplicaReader.Defaults defaults = defaults(top);
 
         List<YamlMapping> items = top.mappings("dbs", "write each database as a mapping, e.g. '- path: /var/lib/app/app.db'");
         if (items == null || items.isEmpty()) {
@@ -74,24 +67,75 @@ final class ConfigFileReader {
         List<DatabaseConfig> dbs = new ArrayList<>();
         Map<Path, YamlMapping> byPath = new HashMap<>();
         Map<String, String> locations = new HashMap<>();
+        Map<Path, YamlMapping> bySpool = new HashMap<>();
         for (YamlMapping item : items) {
-            DatabaseConfig db = DatabaseReader.read(item, env, global, locations);
+            DatabaseConfig db = DatabaseReader.read(item, env, defaults, locations);
             YamlMapping first = byPath.putIfAbsent(db.path(), item);
             if (first != null) {
                 throw item.error("path", db.path() + " is already listed as " + first.path() + " (line "
                         + first.valueLine("path") + "); list each database once, with all its replicas");
             }
+            if (db.spoolDir().isPresent()) {
+                YamlMapping other = bySpool.putIfAbsent(db.spoolDir().get(), item);
+                if (other != null) {
+                    throw item.error("meta-path", "the same folder as the meta-path of " + other.path() + " (line "
+                            + other.valueLine("meta-path") + "); give each database its own");
+                }
+            }
             dbs.add(db);
         }
-        return new WalshipConfig(file, addr, exec, logging, finalSync, dbs);
+        return new WalshipConfig(file, addr, exec, logging, finalSync, dbs, warnings);
+    }
+
+    /** What the top of the file sets for every replica: credentials, snapshot interval, retention, validation. */
+    private static ReplicaReader.Defaults defaults(YamlMapping top) throws ConfigException {
+        Secret accessKeyId = secret(top, "access-key-id");
+        Secret secretAccessKey = secret(top, "secret-access-key");
+        ReplicaReader.Defaults none = ReplicaReader.Defaults.none();
+        Duration snapshotInterval = none.snapshotInterval();
+        Duration retention = none.retention();
+        YamlMapping snapshot = top.mapping("snapshot");
+        if (snapshot != null) {
+            snapshot.checkKeys(SNAPSHOT_KEYS, key -> null);
+            Duration d = snapshot.duration("interval", true);
+            snapshotInterval = d == null ? snapshotInterval : d;
+            d = snapshot.duration("retention", true);
+            retention = d == null ? retention : d;
+        }
+        Duration validation = top.duration("validation-interval", true);
+        YamlMapping section = top.mapping("validation");
+        if (section != null) {
+            section.checkKeys(VALIDATION_KEYS, key -> null);
+            if (validation != null && section.has("interval")) {
+                String later = top.keyLine("validation") > top.keyLine("validation-interval") ? "validation"
+                        : "validation-interval";
+                throw top.errorAtKey(later, "validation-interval and validation.interval set the same default; keep one");
+            }
+            if (section.has("interval")) {
+                validation = section.duration("interval", true);
+            }
+        }
+        return new ReplicaReader.Defaults(accessKeyId, secretAccessKey, snapshotInterval, retention,
+                validation == null ? Duration.ZERO : validation);
+    }
+
+    private static Secret secret(YamlMapping top, String key) throws ConfigException {
+        String text = top.secret(key);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Secret.of(text.strip());
+        } catch (IllegalArgumentException e) {
+            throw top.error(key, e.getMessage());
+        }
     }
 
     private static LoggingConfig logging(YamlMapping m) throws ConfigException {
         if (m == null) {
             return LoggingConfig.defaults();
         }
-        m.checkKeys(LOGGING_KEYS, key -> key.equals("source")
-                ? "walship does not log source locations; remove it" : null);
+        m.checkKeys(LOGGING_KEYS, UnsupportedKeys::logging);
         String level = blankToNull(m.string("level"));
         if (level == null) {
             level = "info";

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -35,9 +36,14 @@ import java.util.Set;
  *                           written slowly still gets its WAL folded back in; 0 checkpoints by page count only.
  *                           Litestream's {@code checkpoint-interval}, default 1 minute
  * @param replicas where the database goes, at least one, names unique
+ * @param spoolDir the folder for walship's spool, Litestream's {@code meta-path} (a folder per database, for a spool on
+ *                 another volume); empty for the default beside the database ({@code .NAME-walship/})
+ * @param restoreIfMissing restore the database from its replicas before replicating when it does not exist, as
+ *                         {@code replicate -restore-if-db-not-exists} does for every database (Litestream 0.5's
+ *                         {@code restore-if-db-not-exists})
  */
 public record DatabaseConfig(Path path, ReplicationSettings settings, Duration checkpointInterval,
-                             List<ReplicaConfig> replicas) {
+                             List<ReplicaConfig> replicas, Optional<Path> spoolDir, boolean restoreIfMissing) {
     /** Litestream's default {@code checkpoint-interval}. */
     public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofMinutes(1);
     /** The page size {@code max-checkpoint-page-count} is converted with: SQLite's default since 3.12.0. */
@@ -49,6 +55,7 @@ public record DatabaseConfig(Path path, ReplicationSettings settings, Duration c
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(checkpointInterval, "checkpointInterval");
+        Objects.requireNonNull(spoolDir, "spoolDir");
         replicas = List.copyOf(replicas);
         if (checkpointInterval.isNegative()) {
             throw new IllegalArgumentException(path + ": checkpoint interval must not be negative");
@@ -62,6 +69,12 @@ public record DatabaseConfig(Path path, ReplicationSettings settings, Duration c
                 throw new IllegalArgumentException(path + ": two replicas are named '" + r.name() + "'");
             }
         }
+    }
+
+    /** A database with its spool beside it and no restore before replicating, as the command-line form creates it. */
+    public DatabaseConfig(Path path, ReplicationSettings settings, Duration checkpointInterval,
+                          List<ReplicaConfig> replicas) {
+        this(path, settings, checkpointInterval, replicas, Optional.empty(), false);
     }
 
     /** The WAL size that {@code pages} pages of {@value #ASSUMED_PAGE_SIZE} bytes occupy, as Litestream computes it. */

@@ -6,21 +6,25 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * Reads one entry of {@code dbs:}: the database path, Litestream's capture and checkpoint keys mapped onto walship's
  * {@link ReplicationSettings} (see {@link DatabaseConfig} for how each maps), and its replicas, either as Litestream
- * 0.3's list {@code replicas:} or Litestream 0.5's single {@code replica:}.
+ * 0.3's list {@code replicas:} or Litestream 0.5's single {@code replica:}. Litestream's {@code meta-path} names the
+ * database's own metadata folder, which for walship is its spool folder; Litestream 0.5's
+ * {@code restore-if-db-not-exists} does what {@code replicate -restore-if-db-not-exists} does, for this database.
  */
 final class DatabaseReader {
     static final Set<String> KEYS = Set.of("path", "replicas", "replica", "monitor-interval", "checkpoint-interval",
-            "min-checkpoint-page-count", "max-checkpoint-page-count", "emergency-wal-size", "busy-timeout");
+            "min-checkpoint-page-count", "max-checkpoint-page-count", "emergency-wal-size", "busy-timeout", "meta-path",
+            "restore-if-db-not-exists");
 
     private DatabaseReader() {
     }
 
-    static DatabaseConfig read(YamlMapping db, Map<String, String> env, ReplicaReader.GlobalCredentials global,
+    static DatabaseConfig read(YamlMapping db, Map<String, String> env, ReplicaReader.Defaults defaults,
                                Map<String, String> locationsSeen) throws ConfigException {
         db.checkKeys(KEYS, UnsupportedKeys::database);
 
@@ -34,6 +38,21 @@ final class DatabaseReader {
         } catch (IllegalArgumentException e) {
             throw db.error("path", e.getMessage());
         }
+
+        Optional<Path> spoolDir = Optional.empty();
+        String metaPath = db.string("meta-path");
+        if (metaPath != null) {
+            try {
+                spoolDir = Optional.of(LocalPaths.resolve(metaPath.strip(), env));
+            } catch (IllegalArgumentException e) {
+                throw db.error("meta-path", e.getMessage());
+            }
+            if (spoolDir.get().equals(path) || spoolDir.get().equals(path.getParent())) {
+                throw db.error("meta-path", "is the database file or its folder; name a folder of its own for the "
+                        + "spool, e.g. /var/lib/walship/" + path.getFileName());
+            }
+        }
+        Boolean restoreIfMissing = db.bool("restore-if-db-not-exists");
 
         ReplicationSettings settings = ReplicationSettings.defaults();
         Duration monitor = db.duration("monitor-interval", false);
@@ -97,7 +116,7 @@ final class DatabaseReader {
         List<ReplicaReader.Draft> drafts = new ArrayList<>();
         Map<String, ReplicaReader.Draft> byName = new HashMap<>();
         for (YamlMapping item : items) {
-            ReplicaReader.Draft d = ReplicaReader.read(item, env, global);
+            ReplicaReader.Draft d = ReplicaReader.read(item, env, defaults);
             if (d.name() != null) {
                 ReplicaReader.Draft first = byName.putIfAbsent(d.name(), d);
                 if (first != null) {
@@ -105,7 +124,7 @@ final class DatabaseReader {
                             + "' (line " + first.where().valueLine("name") + "); give each replica its own name");
                 }
             }
-            String seen = locationsSeen.putIfAbsent(d.location(), d.where().path());
+            String seen = locationsSeen.putIfAbsent(d.location().identity(), d.where().path());
             if (seen != null) {
                 String key = item.has("url") ? "url" : item.has("bucket") ? "bucket" : "path";
                 throw item.error(key, "the same place as " + seen + "; two replicas sharing a location would "
@@ -114,7 +133,7 @@ final class DatabaseReader {
             drafts.add(d);
         }
         List<String> names = ReplicaNames.assign(drafts.stream().map(ReplicaReader.Draft::name).toList(),
-                drafts.stream().map(ReplicaReader.Draft::type).toList());
+                drafts.stream().map(d -> d.location().type()).toList());
         List<ReplicaConfig> replicas = new ArrayList<>();
         Duration minSync = null;
         for (int i = 0; i < drafts.size(); i++) {
@@ -130,6 +149,7 @@ final class DatabaseReader {
             }
         }
         settings = settings.withSyncInterval(minSync);
-        return new DatabaseConfig(path, settings, checkpointInterval, replicas);
+        return new DatabaseConfig(path, settings, checkpointInterval, replicas, spoolDir,
+                restoreIfMissing != null && restoreIfMissing);
     }
 }

@@ -1,6 +1,5 @@
 package io.walship.config;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -12,12 +11,14 @@ import java.util.Set;
  * Litestream's rules for replicas: the type comes from the URL's scheme or {@code type}, and is {@code file} when
  * neither is given; a URL and a {@code bucket} or {@code path} are not given together; separate keys such as
  * {@code endpoint} and {@code region} override what the URL implies; top-level credentials apply when the replica sets
- * none. The result is one URL in walship's replica syntax.
+ * none. The location itself is read by {@link ReplicaLocation}'s grammar ({@link S3Location#parseUrl},
+ * {@link FolderLocation#parseFileUrl}), the same one the command line uses.
  */
 final class ReplicaReader {
     static final Set<String> KEYS = Set.of("name", "type", "url", "path", "bucket", "endpoint", "region",
             "access-key-id", "secret-access-key", "force-path-style", "skip-verify", "sync-interval", "snapshot-interval",
-            "retention", "retention-check-interval", "part-size", "concurrency", "storage-class", "checksum");
+            "retention", "retention-check-interval", "validation-interval", "part-size", "concurrency", "storage-class",
+            "checksum");
 
     /** Keys that only mean something for an S3 replica. */
     static final List<String> S3_ONLY = List.of("bucket", "endpoint", "region", "access-key-id", "secret-access-key",
@@ -25,11 +26,16 @@ final class ReplicaReader {
 
     static final String ITEM_HINT = "write each replica as a mapping, e.g. '- url: s3://BUCKET/PATH' or '- path: /backup'";
 
-    /** Credentials given at the top of the file, applied to S3 replicas that set none. */
-    record GlobalCredentials(String accessKeyId, String secretAccessKey) {
-        @Override
-        public String toString() {
-            return "GlobalCredentials[****]";
+    /**
+     * What the top of the file sets for every replica that does not set it itself: the credentials (for S3 replicas,
+     * field by field as in Litestream), and Litestream 0.5's {@code snapshot: {interval, retention}} and validation
+     * interval. Prints no secret (they are {@link Secret}s).
+     */
+    record Defaults(Secret accessKeyId, Secret secretAccessKey, Duration snapshotInterval, Duration retention,
+                    Duration validationInterval) {
+        static Defaults none() {
+            return new Defaults(null, null, ReplicaConfig.DEFAULT_SNAPSHOT_INTERVAL, ReplicaConfig.DEFAULT_RETENTION,
+                    Duration.ZERO);
         }
     }
 
@@ -37,24 +43,20 @@ final class ReplicaReader {
      * A replica as read, before its name is settled (default names depend on the other replicas of the database).
      *
      * @param where the mapping it was read from, for later errors
-     * @param location what makes two replicas the same place (type, endpoint, bucket and path, or folder)
      */
-    record Draft(YamlMapping where, String name, String type, String url, String location, Duration syncInterval,
-                 Duration snapshotInterval, Duration retention, Duration retentionCheckInterval) {
+    record Draft(YamlMapping where, String name, ReplicaLocation location, Duration syncInterval,
+                 Duration snapshotInterval, Duration retention, Duration retentionCheckInterval,
+                 Duration validationInterval) {
         ReplicaConfig named(String finalName) {
-            return new ReplicaConfig(finalName, url, syncInterval, snapshotInterval, retention, retentionCheckInterval);
-        }
-
-        @Override
-        public String toString() {
-            return "Draft[" + S3Location.redact(url) + "]";
+            return new ReplicaConfig(finalName, location, syncInterval, snapshotInterval, retention,
+                    retentionCheckInterval, validationInterval);
         }
     }
 
     private ReplicaReader() {
     }
 
-    static Draft read(YamlMapping r, Map<String, String> env, GlobalCredentials global) throws ConfigException {
+    static Draft read(YamlMapping r, Map<String, String> env, Defaults defaults) throws ConfigException {
         r.checkKeys(KEYS, UnsupportedKeys::replica);
 
         String name = r.string("name");
@@ -98,30 +100,24 @@ final class ReplicaReader {
             }
         }
 
-        String finalUrl;
-        String location;
-        if (effective.equals("s3")) {
-            S3Location loc = s3(r, url, global);
-            finalUrl = loc.toUrl();
-            location = "s3 " + loc.locationKey();
-        } else {
-            Path folder = folder(r, url, type != null, env);
-            finalUrl = "file://" + folder;
-            location = "file " + folder;
-        }
+        ReplicaLocation location = effective.equals("s3") ? s3(r, url, defaults) : folder(r, url, type != null, env);
 
         Duration sync = orDefault(r.duration("sync-interval", true), ReplicaConfig.DEFAULT_SYNC_INTERVAL);
-        Duration snapshot = orDefault(r.duration("snapshot-interval", true), ReplicaConfig.DEFAULT_SNAPSHOT_INTERVAL);
-        Duration retention = orDefault(r.duration("retention", true), ReplicaConfig.DEFAULT_RETENTION);
+        Duration snapshot = orDefault(r.duration("snapshot-interval", true), defaults.snapshotInterval());
+        Duration retention = orDefault(r.duration("retention", true), defaults.retention());
         Duration check = orDefault(r.duration("retention-check-interval", false),
                 ReplicaConfig.DEFAULT_RETENTION_CHECK_INTERVAL);
-        return new Draft(r, name, effective, finalUrl, location, sync, snapshot, retention, check);
+        Duration validation = orDefault(r.duration("validation-interval", true), defaults.validationInterval());
+        return new Draft(r, name, location, sync, snapshot, retention, check, validation);
     }
 
-    /** The replica type a URL names; schemes of other Litestream replica types are refused by name. */
+    /**
+     * The replica type a URL names. Litestream requires a scheme under {@code url:}, and so does walship (a folder is
+     * written under {@code path:}); schemes of other Litestream replica types are refused by name.
+     */
     static String typeOfUrl(YamlMapping r, String url) throws ConfigException {
         String lower = url.strip().toLowerCase(Locale.ROOT);
-        if (lower.startsWith("s3://")) {
+        if (lower.startsWith("s3:")) {
             return "s3";
         }
         if (lower.startsWith("file:")) {
@@ -134,14 +130,14 @@ final class ReplicaReader {
                     ? "replica type '" + scheme + "' is not supported by walship; use s3:// (any S3-compatible storage) or "
                     + "file:// URLs"
                     : "unknown URL scheme '" + scheme + "'; use s3://BUCKET/PATH or file:///PATH";
-            throw r.error("url", "'" + S3Location.redact(url) + "': " + problem);
+            throw r.error("url", "'" + ReplicaLocation.redact(url) + "': " + problem);
         }
-        throw r.error("url", "'" + S3Location.redact(url) + "' has no scheme; write file:///PATH or s3://BUCKET/PATH, "
+        throw r.error("url", "'" + ReplicaLocation.redact(url) + "' has no scheme; write file:///PATH or s3://BUCKET/PATH, "
                 + "or give a folder with path:");
     }
 
-    private static S3Location s3(YamlMapping r, String url, GlobalCredentials global) throws ConfigException {
-        S3Location loc;
+    private static S3Location s3(YamlMapping r, String url, Defaults defaults) throws ConfigException {
+        S3Location.Builder loc;
         if (url != null) {
             for (String key : List.of("bucket", "path")) {
                 if (r.has(key)) {
@@ -150,28 +146,28 @@ final class ReplicaReader {
                 }
             }
             try {
-                loc = S3Location.parse(url.strip());
+                loc = s3Url(url.strip());
             } catch (IllegalArgumentException e) {
-                throw r.error("url", "'" + S3Location.redact(url) + "': " + e.getMessage());
+                throw r.error("url", "'" + ReplicaLocation.redact(url) + "': " + problemOf(e));
             }
         } else {
-            loc = S3Location.empty();
+            loc = new S3Location.Builder();
             String bucket = r.string("bucket");
             if (bucket == null) {
                 throw r.missing("bucket", "an s3 replica needs a bucket; add bucket: NAME (or url: s3://BUCKET/PATH)");
             }
             try {
-                loc.setBucket(bucket.strip());
+                loc.bucket(bucket.strip());
             } catch (IllegalArgumentException e) {
                 throw r.error("bucket", e.getMessage());
             }
             String path = r.string("path");
             if (path != null) {
                 if (LocalPaths.isUrl(path)) {
-                    throw r.error("path", "'" + S3Location.redact(path) + "' is a URL; write it under url: instead");
+                    throw r.error("path", "'" + ReplicaLocation.redact(path) + "' is a URL; write it under url: instead");
                 }
                 try {
-                    loc.setPath(path.strip());
+                    loc.path(path);
                 } catch (IllegalArgumentException e) {
                     throw r.error("path", e.getMessage());
                 }
@@ -192,22 +188,29 @@ final class ReplicaReader {
                 throw r.error(option, e.getMessage());
             }
         }
-        if (!loc.has("access-key-id") && global.accessKeyId() != null) {
-            loc.set("access-key-id", global.accessKeyId());
-        }
-        if (!loc.has("secret-access-key") && global.secretAccessKey() != null) {
-            loc.set("secret-access-key", global.secretAccessKey());
-        }
+        loc.defaultCredentials(defaults.accessKeyId(), defaults.secretAccessKey());
         if (loc.has("access-key-id") != loc.has("secret-access-key")) {
             String set = loc.has("access-key-id") ? "access-key-id" : "secret-access-key";
             String unset = loc.has("access-key-id") ? "secret-access-key" : "access-key-id";
             throw r.missing(unset, set + " is set but " + unset + " is missing or empty (is its environment variable "
                     + "set?); give both, here or at the top of the file, or neither to use the environment's credentials");
         }
-        return loc;
+        return loc.build();
     }
 
-    private static Path folder(YamlMapping r, String url, boolean typed, Map<String, String> env)
+    /** An {@code s3:} URL through the one grammar, refusing {@code s3:/x} as {@link ReplicaLocation#parse} does. */
+    private static S3Location.Builder s3Url(String url) {
+        if (!url.regionMatches(true, 0, "s3://", 0, 5)) {
+            throw new IllegalArgumentException("an s3 URL starts with s3:// (two slashes); write s3://BUCKET/PATH");
+        }
+        return S3Location.parseUrl(url);
+    }
+
+    private static String problemOf(IllegalArgumentException e) {
+        return e instanceof InvalidReplicaLocationException i ? i.problem() : e.getMessage();
+    }
+
+    private static FolderLocation folder(YamlMapping r, String url, boolean typed, Map<String, String> env)
             throws ConfigException {
         String path = r.string("path");
         if (url != null && path != null) {
@@ -219,28 +222,18 @@ final class ReplicaReader {
         }
         if (path != null) {
             if (LocalPaths.isUrl(path)) {
-                throw r.error("path", "'" + S3Location.redact(path) + "' is a URL; write it under url: instead");
+                throw r.error("path", "'" + ReplicaLocation.redact(path) + "' is a URL; write it under url: instead");
             }
             try {
-                return LocalPaths.resolve(path.strip(), env);
+                return FolderLocation.of(LocalPaths.resolve(path.strip(), env));
             } catch (IllegalArgumentException e) {
                 throw r.error("path", e.getMessage());
             }
         }
-        // walship's reading of file URLs: file:///abs and file:/abs are absolute, file://rel is relative.
-        String rest = url.strip().substring("file:".length());
-        if (rest.startsWith("//")) {
-            rest = rest.substring(2);
-        } else if (!rest.startsWith("/")) {
-            throw r.error("url", "'" + url + "' is not a file URL walship reads; write file:///ABSOLUTE/PATH");
-        }
-        if (rest.isEmpty() || rest.contains("?") || rest.contains("#")) {
-            throw r.error("url", "'" + url + "' names no folder, or has a query; write file:///ABSOLUTE/PATH");
-        }
         try {
-            return LocalPaths.resolve(rest, Map.of());
+            return FolderLocation.parseFileUrl(url.strip());
         } catch (IllegalArgumentException e) {
-            throw r.error("url", e.getMessage());
+            throw r.error("url", "'" + url + "' " + e.getMessage());
         }
     }
 

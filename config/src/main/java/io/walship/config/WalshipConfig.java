@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -21,7 +22,8 @@ import java.util.Set;
  * Litestream setting, loading fails and says so instead of ignoring it.
  *
  * <p>The model is immutable and holds no I/O handles: reading the file is the only I/O, and opening replicas is the
- * storage layer's job. Secrets live only inside replica URLs, which every {@code toString()} masks.
+ * storage layer's job. Credentials are {@link Secret}s inside the replicas' {@link ReplicaLocation}s, so no
+ * {@code toString()} shows them.
  *
  * @param source the file this was read from, or null for the command-line form
  * @param addr where to serve metrics ({@code :9090}, {@code 127.0.0.1:9090}), or null to serve none
@@ -29,9 +31,11 @@ import java.util.Set;
  * @param logging how to log
  * @param finalSyncTimeout how long shutdown may spend shipping what is captured (walship's {@code final-sync-timeout})
  * @param dbs the databases to replicate, at least one, paths unique
+ * @param warnings the keys of the file walship ignores (Litestream settings that change no data), for the caller to
+ *                 log at WARN; empty for the command-line form
  */
 public record WalshipConfig(Path source, String addr, String exec, LoggingConfig logging, Duration finalSyncTimeout,
-                            List<DatabaseConfig> dbs) {
+                            List<DatabaseConfig> dbs, List<ConfigWarning> warnings) {
     /** The command line's default for {@code --final-sync-timeout}. */
     public static final Duration DEFAULT_FINAL_SYNC_TIMEOUT = Duration.ofSeconds(30);
 
@@ -39,6 +43,7 @@ public record WalshipConfig(Path source, String addr, String exec, LoggingConfig
         Objects.requireNonNull(logging, "logging");
         Objects.requireNonNull(finalSyncTimeout, "finalSyncTimeout");
         dbs = List.copyOf(dbs);
+        warnings = List.copyOf(warnings);
         if (finalSyncTimeout.isNegative()) {
             throw new IllegalArgumentException("final sync timeout must not be negative");
         }
@@ -51,6 +56,12 @@ public record WalshipConfig(Path source, String addr, String exec, LoggingConfig
                 throw new IllegalArgumentException("database " + db.path() + " is listed twice");
             }
         }
+    }
+
+    /** The database listed with this path (made absolute and normal first), if any. */
+    public Optional<DatabaseConfig> database(Path path) {
+        Path wanted = path.toAbsolutePath().normalize();
+        return dbs.stream().filter(d -> d.path().equals(wanted)).findFirst();
     }
 
     /**
@@ -84,64 +95,52 @@ public record WalshipConfig(Path source, String addr, String exec, LoggingConfig
     }
 
     /**
-     * The command-line form {@code walship replicate DB REPLICA...}: one database, its replicas given as URLs, all
-     * shipping at {@code settings.syncInterval()} with the default snapshot interval and retention. S3 URLs are checked
-     * and normalised as in the file (provider host names such as {@code BUCKET.nyc3.digitaloceanspaces.com} are
-     * understood); folder paths and {@code file:} URLs are kept as given.
+     * The command-line form {@code walship replicate DB REPLICA...}: one database, its replicas given as locations in
+     * {@link ReplicaLocation#parse}'s grammar, all shipping at {@code settings.syncInterval()} with the default snapshot
+     * interval and retention.
      *
-     * @throws ConfigException starting with {@code command line:} when a URL cannot be a replica
+     * @throws ConfigException starting with {@code command line:} when a location cannot be a replica
      */
-    public static WalshipConfig fromCommandLine(Path db, List<String> replicaUrls, ReplicationSettings settings)
+    public static WalshipConfig fromCommandLine(Path db, List<String> replicas, ReplicationSettings settings)
             throws ConfigException {
+        return fromCommandLine(db, replicas, settings, System.getenv());
+    }
+
+    /** As {@link #fromCommandLine(Path, List, ReplicationSettings)}; {@code env} supplies {@code HOME} for {@code ~}. */
+    public static WalshipConfig fromCommandLine(Path db, List<String> replicas, ReplicationSettings settings,
+                                                Map<String, String> env) throws ConfigException {
         Objects.requireNonNull(db, "db");
         Objects.requireNonNull(settings, "settings");
         String source = "command line";
-        if (replicaUrls.isEmpty()) {
+        if (replicas.isEmpty()) {
             throw new ConfigException(source, 0, null, "give at least one REPLICA: a folder path, file:///PATH or "
                     + "s3://BUCKET/PATH");
         }
-        List<String> urls = new ArrayList<>();
-        List<String> types = new ArrayList<>();
+        List<ReplicaLocation> locations = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        for (String url : replicaUrls) {
-            String u = url == null ? "" : url.strip();
-            String lower = u.toLowerCase(java.util.Locale.ROOT);
-            if (u.isEmpty()) {
-                throw new ConfigException(source, 0, null, "a REPLICA is empty; give a folder path, file:///PATH or "
-                        + "s3://BUCKET/PATH");
+        for (String text : replicas) {
+            ReplicaLocation location;
+            try {
+                location = ReplicaLocation.parse(text, env);
+            } catch (InvalidReplicaLocationException e) {
+                throw new ConfigException(source, 0, null, e.getMessage());
             }
-            if (lower.startsWith("s3://")) {
-                try {
-                    u = S3Location.parse(u).toUrl();
-                } catch (IllegalArgumentException e) {
-                    throw new ConfigException(source, 0, null, "replica URL '" + S3Location.redact(url) + "': "
-                            + e.getMessage());
-                }
-                types.add("s3");
-            } else {
-                int scheme = lower.indexOf("://");
-                if (scheme > 0 && !lower.startsWith("file:") && lower.substring(0, scheme).matches("[a-z][a-z0-9+.\\-]*")) {
-                    throw new ConfigException(source, 0, null, "replica URL '" + S3Location.redact(url) + "': scheme '"
-                            + lower.substring(0, scheme) + "' is not supported; use a folder path, file:///PATH or "
-                            + "s3://BUCKET/PATH");
-                }
-                types.add("file");
+            if (!seen.add(location.identity())) {
+                throw new ConfigException(source, 0, null, "replica '" + ReplicaLocation.redact(text.strip())
+                        + "' is given twice");
             }
-            if (!seen.add(u)) {
-                throw new ConfigException(source, 0, null, "replica '" + S3Location.redact(url) + "' is given twice");
-            }
-            urls.add(u);
+            locations.add(location);
         }
         List<String> given = new ArrayList<>();
-        urls.forEach(u -> given.add(null));
-        List<String> names = ReplicaNames.assign(given, types);
-        List<ReplicaConfig> replicas = new ArrayList<>();
-        for (int i = 0; i < urls.size(); i++) {
-            replicas.add(ReplicaConfig.of(names.get(i), urls.get(i), settings.syncInterval()));
+        locations.forEach(l -> given.add(null));
+        List<String> names = ReplicaNames.assign(given, locations.stream().map(ReplicaLocation::type).toList());
+        List<ReplicaConfig> configs = new ArrayList<>();
+        for (int i = 0; i < locations.size(); i++) {
+            configs.add(ReplicaConfig.of(names.get(i), locations.get(i), settings.syncInterval()));
         }
         DatabaseConfig database = new DatabaseConfig(db.toAbsolutePath().normalize(), settings,
-                DatabaseConfig.DEFAULT_CHECKPOINT_INTERVAL, replicas);
+                DatabaseConfig.DEFAULT_CHECKPOINT_INTERVAL, configs);
         return new WalshipConfig(null, null, null, LoggingConfig.defaults(), DEFAULT_FINAL_SYNC_TIMEOUT,
-                List.of(database));
+                List.of(database), List.of());
     }
 }

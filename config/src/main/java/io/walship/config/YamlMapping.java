@@ -22,7 +22,9 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  * {@code dbs} or one replica. It owns the rules every key shares, so that the readers of databases and replicas only
  * say which keys they take: a key given twice is an error, a {@code null} value (as left by an unset environment
  * variable) counts as absent, a value of the wrong shape or a bad duration, size or number is an error naming file,
- * line and key path, and an unknown or unsupported key is an error rather than silently ignored.
+ * line and key path, and an unknown key is an error rather than silently ignored. A Litestream key walship does not
+ * take is rejected or, when it changes no data, reported as a {@link ConfigWarning} (see {@link UnsupportedKeys}); the
+ * warnings of one file are collected in one list shared by all its mappings.
  *
  * <p>YAML merge keys ({@code <<: *anchor}) are honoured, as Litestream's YAML library honours them, so shared replica
  * settings written with anchors keep working.
@@ -34,21 +36,24 @@ final class YamlMapping {
     private final String path;
     private final Node node;
     private final Map<String, NodeTuple> entries;
+    private final List<ConfigWarning> warnings;
 
-    private YamlMapping(String source, String path, Node node, Map<String, NodeTuple> entries) {
+    private YamlMapping(String source, String path, Node node, Map<String, NodeTuple> entries,
+                        List<ConfigWarning> warnings) {
         this.source = source;
         this.path = path;
         this.node = node;
         this.entries = entries;
+        this.warnings = warnings;
     }
 
-    /** Reads the document's root, which must be a mapping. */
-    static YamlMapping root(String source, Node node) throws ConfigException {
+    /** Reads the document's root, which must be a mapping; ignored keys of the whole file are added to {@code warnings}. */
+    static YamlMapping root(String source, Node node, List<ConfigWarning> warnings) throws ConfigException {
         if (!(node instanceof MappingNode m)) {
             throw new ConfigException(source, YamlDocument.line(node), null,
                     "the file must be a mapping of keys such as dbs:, found " + shape(node));
         }
-        return new YamlMapping(source, "", node, entries(source, "", m));
+        return new YamlMapping(source, "", node, entries(source, "", m), warnings);
     }
 
     /** The dotted key path of a key in this mapping, e.g. {@code dbs[0].replicas[1].sync-interval}. */
@@ -105,18 +110,22 @@ final class YamlMapping {
     }
 
     /**
-     * Rejects every key not in {@code known}. A key for which {@code unsupported} returns a reason is one Litestream
-     * knows and walship does not support; any other is a typo or a key from elsewhere, reported with a suggestion
-     * when one is close.
+     * Checks every key not in {@code known}. A key for which {@code unsupported} has a verdict is one Litestream knows
+     * and walship does not take as is: a rejected one is an error, an ignored one a warning. Any other is a typo or a
+     * key from elsewhere, an error with a suggestion when one is close.
      */
-    void checkKeys(Set<String> known, Function<String, String> unsupported) throws ConfigException {
+    void checkKeys(Set<String> known, Function<String, UnsupportedKeys.Verdict> unsupported) throws ConfigException {
         for (String key : entries.keySet()) {
             if (known.contains(key)) {
                 continue;
             }
-            String reason = unsupported.apply(key);
-            if (reason != null) {
-                throw errorAtKey(key, "not supported by walship: " + reason);
+            UnsupportedKeys.Verdict verdict = unsupported.apply(key);
+            if (verdict instanceof UnsupportedKeys.Verdict.Rejected r) {
+                throw errorAtKey(key, "not supported by walship: " + r.reason());
+            }
+            if (verdict instanceof UnsupportedKeys.Verdict.Ignored i) {
+                warnings.add(new ConfigWarning(source, keyLine(key), keyPath(key), i.reason()));
+                continue;
             }
             String suggestion = suggest(key, known);
             throw errorAtKey(key, "unknown key; " + (suggestion != null ? "did you mean '" + suggestion + "'?"
@@ -213,7 +222,7 @@ final class YamlMapping {
         if (!(value instanceof MappingNode m)) {
             throw error(key, "expected a mapping of keys, found " + shape(value));
         }
-        return new YamlMapping(source, keyPath(key), m, entries(source, keyPath(key), m));
+        return new YamlMapping(source, keyPath(key), m, entries(source, keyPath(key), m), warnings);
     }
 
     /** A list whose items are mappings; null when absent. {@code itemHint} says how to write one item. */
@@ -233,7 +242,7 @@ final class YamlMapping {
                 throw new ConfigException(source, YamlDocument.line(item), itemPath,
                         "expected a mapping of keys, found " + shape(item) + "; " + itemHint);
             }
-            items.add(new YamlMapping(source, itemPath, m, entries(source, itemPath, m)));
+            items.add(new YamlMapping(source, itemPath, m, entries(source, itemPath, m), warnings));
         }
         return items;
     }

@@ -67,9 +67,9 @@ class BadConfigTest {
     }
 
     @Test
-    void validationIntervalIsNotSupported() {
-        assertError(dir, REPLICA.formatted("url: s3://bucket1/app\n        validation-interval: 6h"), 5,
-                "dbs[0].replicas[0].validation-interval", "not supported by walship");
+    void validationIntervalMustBeADuration() {
+        assertError(dir, REPLICA.formatted("url: s3://bucket1/app\n        validation-interval: often"), 5,
+                "dbs[0].replicas[0].validation-interval", "'often' is not a duration");
     }
 
     @Test
@@ -79,9 +79,29 @@ class BadConfigTest {
     }
 
     @Test
-    void metaPathIsNotSupported() {
-        assertError(dir, "dbs:\n  - path: /a.db\n    meta-path: /var/lib/ls\n", 3, "dbs[0].meta-path",
-                "not supported by walship: walship keeps its spool beside the database");
+    void metaPathOfTwoDatabasesIsOneFolder() {
+        assertError(dir, """
+                dbs:
+                  - path: /data/a.db
+                    meta-path: /var/lib/walship/shared
+                    replica: {path: /backup/a}
+                  - path: /data/b.db
+                    meta-path: /var/lib/walship/./shared/
+                    replica: {path: /backup/b}
+                """, 6, "dbs[1].meta-path", "the same folder as the meta-path of dbs[0] (line 3); give each database "
+                + "its own");
+    }
+
+    @Test
+    void metaPathIsTheDatabaseOrItsFolder() {
+        assertError(dir, "dbs:\n  - path: /data/a.db\n    meta-path: /data\n    replica: {path: /backup}\n", 3,
+                "dbs[0].meta-path", "is the database file or its folder");
+    }
+
+    @Test
+    void metaDirNeedsADirectoryOfDatabases() {
+        assertError(dir, "dbs:\n  - path: /data/a.db\n    meta-dir: /var/lib/ls\n", 3, "dbs[0].meta-dir",
+                "not supported by walship: it names Litestream's metadata folder for a directory of databases");
     }
 
     @Test
@@ -352,6 +372,20 @@ class BadConfigTest {
     }
 
     // ---- top level ------------------------------------------------------------------------------------------------
+
+    @Test
+    void badSnapshotAndValidationDefaults() {
+        assertError(dir, "snapshot:\n  interval: soon\n", 2, "snapshot.interval", "'soon' is not a duration");
+        assertError(dir, "snapshot:\n  count: 3\n", 2, "snapshot.count", "unknown key");
+        assertError(dir, "validation-interval: 1h\nvalidation:\n  interval: 2h\n", 2, "validation",
+                "validation-interval and validation.interval set the same default; keep one");
+    }
+
+    @Test
+    void restoreIfDbNotExistsIsABoolean() {
+        assertError(dir, "dbs:\n  - path: /a.db\n    restore-if-db-not-exists: maybe\n", 3,
+                "dbs[0].restore-if-db-not-exists", "'maybe' is not true or false");
+    }
 
     @Test
     void badAddr() {

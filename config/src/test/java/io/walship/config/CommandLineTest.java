@@ -23,9 +23,9 @@ class CommandLineTest {
         assertEquals(Path.of("app.db").toAbsolutePath(), db.path());
         assertEquals(SETTINGS, db.settings());
         assertEquals(List.of(
-                ReplicaConfig.of("file", "./backup", Duration.ofMillis(500)),
-                ReplicaConfig.of("s3", "s3://mybkt/db?endpoint=https://nyc3.digitaloceanspaces.com&region=nyc3"
-                        + "&part-size=16777216", Duration.ofMillis(500))), db.replicas());
+                ReplicaConfig.of("file", ValidConfigTest.loc("./backup"), Duration.ofMillis(500)),
+                ReplicaConfig.of("s3", ValidConfigTest.loc("s3://mybkt/db?endpoint=https://nyc3.digitaloceanspaces.com"
+                        + "&region=nyc3&part-size=16777216"), Duration.ofMillis(500))), db.replicas());
     }
 
     @Test

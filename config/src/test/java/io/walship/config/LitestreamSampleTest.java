@@ -33,16 +33,18 @@ class LitestreamSampleTest {
         assertEquals(1000, app.settings().checkpointPages());
         assertEquals(32 + 10_000L * (24 + 4096), app.settings().emergencyWalSize().bytes());
         assertEquals(Duration.ofSeconds(1), app.settings().syncInterval());
-        assertEquals(new ReplicaConfig("minio", "s3://app-backups/prod/app?endpoint=http://127.0.0.1:9000"
+        assertEquals(new ReplicaConfig("minio", ValidConfigTest.loc("s3://app-backups/prod/app?endpoint=http://127.0.0.1:9000"
                         + "&region=us-east-1&force-path-style=true&access-key-id=AKIAIOSFODNN7EXAMPLE"
-                        + "&secret-access-key=wJalrXUtnFEMI/K7MDENG%2BbPxRfiCYEXAMPLEKEY",
-                        Duration.ofSeconds(10), Duration.ofHours(6), Duration.ofHours(72), Duration.ofMinutes(30)),
+                        + "&secret-access-key=wJalrXUtnFEMI/K7MDENG%2BbPxRfiCYEXAMPLEKEY"),
+                        Duration.ofSeconds(10), Duration.ofHours(6), Duration.ofHours(72), Duration.ofMinutes(30),
+                        Duration.ZERO),
                 app.replicas().get(0));
-        assertEquals(ReplicaConfig.of("file", "file:///var/backups/app", Duration.ofSeconds(1)), app.replicas().get(1));
+        assertEquals(ReplicaConfig.of("file", ValidConfigTest.loc("file:///var/backups/app"), Duration.ofSeconds(1)),
+                app.replicas().get(1));
 
         DatabaseConfig jobs = c.dbs().get(1);
         assertEquals(Path.of("/home/op/data/jobs.db"), jobs.path());
-        assertEquals(ReplicaConfig.of("s3", "s3://jobs-bucket/jobs?region=eu-west-1", Duration.ofSeconds(1)),
+        assertEquals(ReplicaConfig.of("s3", ValidConfigTest.loc("s3://jobs-bucket/jobs?region=eu-west-1"), Duration.ofSeconds(1)),
                 jobs.replicas().get(0));
     }
 }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,8 +38,8 @@ class ValidConfigTest {
         assertEquals(ReplicationSettings.defaults(), db.settings());
         assertEquals(Duration.ofMinutes(1), db.checkpointInterval());
         ReplicaConfig r = db.replicas().get(0);
-        assertEquals(new ReplicaConfig("file", "file:///backup/app", Duration.ofSeconds(1), Duration.ofHours(24),
-                Duration.ofHours(24), Duration.ofHours(1)), r);
+        assertEquals(new ReplicaConfig("file", loc("file:///backup/app"), Duration.ofSeconds(1), Duration.ofHours(24),
+                Duration.ofHours(24), Duration.ofHours(1), Duration.ZERO), r);
         assertEquals("file", r.type());
     }
 
@@ -54,7 +55,7 @@ class ValidConfigTest {
                 """);
         ReplicaConfig r = c.dbs().get(0).replicas().get(0);
         assertEquals("s3", r.name());
-        assertEquals("s3://my-bucket/app", r.url());
+        assertEquals(loc("s3://my-bucket/app"), r.location());
         assertEquals(Duration.ofMillis(250), r.syncInterval());
         assertEquals(Duration.ofMillis(250), c.dbs().get(0).settings().syncInterval());
     }
@@ -112,13 +113,13 @@ class ValidConfigTest {
         assertEquals(Duration.ofSeconds(10), s.busyTimeout());
         assertEquals(Duration.ofSeconds(2), s.syncInterval(), "capture keeps up with the most eager replica");
         ReplicaConfig s3 = db.replicas().get(0);
-        assertEquals(new ReplicaConfig("primary", "s3://my-bucket/a/b/c?endpoint=https://s3.us-west-000.backblazeb2.com"
+        assertEquals(new ReplicaConfig("primary", loc("s3://my-bucket/a/b/c?endpoint=https://s3.us-west-000.backblazeb2.com"
                 + "&region=us-west-000&force-path-style=false&skip-verify=true&storage-class=STANDARD_IA"
-                + "&part-size=67108864&concurrency=8&checksum=when-supported",
-                Duration.ofSeconds(5), Duration.ofMinutes(90), Duration.ZERO, Duration.ofMinutes(10)), s3);
+                + "&part-size=67108864&concurrency=8&checksum=when-supported"),
+                Duration.ofSeconds(5), Duration.ofMinutes(90), Duration.ZERO, Duration.ofMinutes(10), Duration.ZERO), s3);
         ReplicaConfig file = db.replicas().get(1);
         assertEquals("file", file.name());
-        assertEquals("file://" + Path.of("backup").toAbsolutePath(), file.url(), "relative to the working directory");
+        assertEquals(loc("file://" + Path.of("backup").toAbsolutePath()), file.location(), "relative to the working directory");
     }
 
     /** ${VAR} and $VAR both expand from the given environment; an unset variable expands to nothing. */
@@ -136,7 +137,7 @@ class ValidConfigTest {
                 "KEY_ID", "AKID", "SECRET", "s3cr3t"));
         assertEquals("run web --flag=onx.", c.exec());
         assertEquals(Path.of("/srv/app.db"), c.dbs().get(0).path());
-        assertEquals("s3://bk1/p/q?access-key-id=AKID&secret-access-key=s3cr3t", c.dbs().get(0).replicas().get(0).url());
+        assertEquals(loc("s3://bk1/p/q?access-key-id=AKID&secret-access-key=s3cr3t"), c.dbs().get(0).replicas().get(0).location());
     }
 
     /** An unset credential variable leaves the key empty, so the replica falls back to the environment's credentials. */
@@ -150,7 +151,7 @@ class ValidConfigTest {
                     replicas:
                       - url: s3://bucket1/app
                 """, Map.of());
-        assertEquals("s3://bucket1/app", c.dbs().get(0).replicas().get(0).url());
+        assertEquals(loc("s3://bucket1/app"), c.dbs().get(0).replicas().get(0).location());
     }
 
     /** With -no-expand-env the text is taken literally, dollar signs included. */
@@ -165,10 +166,10 @@ class ValidConfigTest {
                 """);
         WalshipConfig c = WalshipConfig.load(file, Map.of("HOME", "/root", "x", "y"), false);
         assertEquals("echo $HOME ${HOME}", c.exec());
-        assertEquals("file:///backup/$x", c.dbs().get(0).replicas().get(0).url());
+        assertEquals(loc("file:///backup/$x"), c.dbs().get(0).replicas().get(0).location());
         WalshipConfig expanded = WalshipConfig.load(file, Map.of("HOME", "/root", "x", "y"), true);
         assertEquals("echo /root /root", expanded.exec());
-        assertEquals("file:///backup/y", expanded.dbs().get(0).replicas().get(0).url());
+        assertEquals(loc("file:///backup/y"), expanded.dbs().get(0).replicas().get(0).location());
     }
 
     /** Top-level credentials apply to S3 replicas that set none, field by field as in Litestream, never to folders. */
@@ -187,9 +188,9 @@ class ValidConfigTest {
                       - url: file:///backup
                 """);
         List<ReplicaConfig> r = c.dbs().get(0).replicas();
-        assertEquals("s3://bucket1/a?access-key-id=GLOBALID&secret-access-key=GLOBALSECRET", r.get(0).url());
-        assertEquals("s3://bucket2/b?access-key-id=OWNID&secret-access-key=OWNSECRET", r.get(1).url());
-        assertEquals("file:///backup", r.get(2).url());
+        assertEquals(loc("s3://bucket1/a?access-key-id=GLOBALID&secret-access-key=GLOBALSECRET"), r.get(0).location());
+        assertEquals(loc("s3://bucket2/b?access-key-id=OWNID&secret-access-key=OWNSECRET"), r.get(1).location());
+        assertEquals(loc("file:///backup"), r.get(2).location());
     }
 
     /** Separate keys override and extend the URL's query, as Litestream lets fields override the URL. */
@@ -204,8 +205,8 @@ class ValidConfigTest {
                         endpoint: http://127.0.0.1:9000
                         concurrency: 6
                 """);
-        assertEquals("s3://bucket1/app?endpoint=http://127.0.0.1:9000&region=eu-central-1&part-size=16777216"
-                + "&concurrency=6", c.dbs().get(0).replicas().get(0).url());
+        assertEquals(loc("s3://bucket1/app?endpoint=http://127.0.0.1:9000&region=eu-central-1&part-size=16777216"
+                + "&concurrency=6"), c.dbs().get(0).replicas().get(0).location());
     }
 
     /** Litestream's provider host names become bucket, region and endpoint, so such URLs keep working. */
@@ -223,12 +224,12 @@ class ValidConfigTest {
                     replica:
                       url: s3://mybkt.s3.us-west-000.backblazeb2.com/db?region=override
                 """);
-        assertEquals("s3://mybkt/db?endpoint=https://nyc3.digitaloceanspaces.com&region=nyc3",
-                c.dbs().get(0).replicas().get(0).url());
-        assertEquals("s3://mybkt/db?endpoint=http://localhost:9000&region=us-east-1",
-                c.dbs().get(1).replicas().get(0).url());
-        assertEquals("s3://mybkt/db?endpoint=https://s3.us-west-000.backblazeb2.com&region=override",
-                c.dbs().get(2).replicas().get(0).url());
+        assertEquals(loc("s3://mybkt/db?endpoint=https://nyc3.digitaloceanspaces.com&region=nyc3"),
+                c.dbs().get(0).replicas().get(0).location());
+        assertEquals(loc("s3://mybkt/db?endpoint=http://localhost:9000&region=us-east-1"),
+                c.dbs().get(1).replicas().get(0).location());
+        assertEquals(loc("s3://mybkt/db?endpoint=https://s3.us-west-000.backblazeb2.com&region=override"),
+                c.dbs().get(2).replicas().get(0).location());
     }
 
     /** Unnamed replicas are named after their type, or replica-N (1-based) when that would clash. */
@@ -275,7 +276,7 @@ class ValidConfigTest {
                         sync-interval: 4s
                 """);
         ReplicaConfig b = c.dbs().get(1).replicas().get(0);
-        assertEquals("s3://bucket1/b?endpoint=http://127.0.0.1:9000", b.url());
+        assertEquals(loc("s3://bucket1/b?endpoint=http://127.0.0.1:9000"), b.location());
         assertEquals(Duration.ofSeconds(4), b.syncInterval());
     }
 
@@ -290,8 +291,10 @@ class ValidConfigTest {
                       access-key-id: AKID
                       secret-access-key: "a/b+c&d=e%f"
                 """);
-        assertEquals("s3://bucket1/a?access-key-id=AKID&secret-access-key=a/b%2Bc%26d%3De%25f",
-                c.dbs().get(0).replicas().get(0).url());
+        assertEquals(loc("s3://bucket1/a?access-key-id=AKID&secret-access-key=a/b%2Bc%26d%3De%25f"),
+                c.dbs().get(0).replicas().get(0).location());
+        S3Location s3 = (S3Location) c.dbs().get(0).replicas().get(0).location();
+        assertEquals("a/b+c&d=e%f", s3.credentials().secretAccessKey().reveal());
     }
 
     /** Litestream's max-checkpoint-page-count becomes a WAL size: 32 + N * (24 + 4096) bytes; 0 means 500000 pages. */
@@ -320,8 +323,101 @@ class ValidConfigTest {
                     replica: {url: "s3://bucket1/a", force-path-style: no, skip-verify: TRUE}
                 """);
         assertTrue(c.logging().stderr());
-        assertEquals("s3://bucket1/a?force-path-style=false&skip-verify=true", c.dbs().get(0).replicas().get(0).url());
+        assertEquals(loc("s3://bucket1/a?force-path-style=false&skip-verify=true"), c.dbs().get(0).replicas().get(0).location());
         assertFalse(c.logging().json());
+    }
+
+    /** Litestream 0.5's global snapshot: {interval, retention} applies to every replica that does not set its own. */
+    @Test
+    void litestreamFiveSnapshotDefaults() {
+        WalshipConfig c = load(dir, """
+                snapshot:
+                  interval: 1h
+                  retention: 72h
+                dbs:
+                  - path: /data/app.db
+                    replicas:
+                      - path: /backup/a
+                      - path: /backup/b
+                        snapshot-interval: 6h
+                        retention: 0
+                """);
+        List<ReplicaConfig> r = c.dbs().get(0).replicas();
+        assertEquals(Duration.ofHours(1), r.get(0).snapshotInterval());
+        assertEquals(Duration.ofHours(72), r.get(0).retention());
+        assertEquals(Duration.ofHours(6), r.get(1).snapshotInterval(), "the replica's own key wins");
+        assertEquals(Duration.ZERO, r.get(1).retention());
+        assertTrue(c.warnings().isEmpty(), c.warnings().toString());
+    }
+
+    /** validation-interval is read into the model: per replica, or as a default from the top of the file. */
+    @Test
+    void validationIntervalIsReadIntoTheModel() {
+        WalshipConfig c = load(dir, """
+                validation-interval: 12h
+                dbs:
+                  - path: /data/app.db
+                    replicas:
+                      - url: s3://bucket1/app
+                        validation-interval: 6h
+                      - path: /backup/app
+                  - path: /data/other.db
+                    replica: {path: /backup/other, validation-interval: 0}
+                """);
+        assertEquals(Duration.ofHours(6), c.dbs().get(0).replicas().get(0).validationInterval());
+        assertEquals(Duration.ofHours(12), c.dbs().get(0).replicas().get(1).validationInterval());
+        assertEquals(Duration.ZERO, c.dbs().get(1).replicas().get(0).validationInterval(), "0 turns it off");
+        WalshipConfig section = load(dir, """
+                validation:
+                  interval: 30m
+                dbs:
+                  - path: /data/app.db
+                    replica: {path: /backup/app}
+                """);
+        assertEquals(Duration.ofMinutes(30), section.dbs().get(0).replicas().get(0).validationInterval());
+        assertEquals(Duration.ZERO, load(dir, "dbs:\n  - path: /a.db\n    replica: {path: /b}\n").dbs().get(0)
+                .replicas().get(0).validationInterval(), "none by default");
+    }
+
+    /** meta-path names the database's spool folder (Litestream: its metadata folder), ~ and relative paths resolved. */
+    @Test
+    void metaPathIsTheSpoolFolder() {
+        WalshipConfig c = load(dir, """
+                dbs:
+                  - path: /data/a.db
+                    meta-path: ~/spool/a
+                    replica: {path: /backup/a}
+                  - path: /data/b.db
+                    meta-path: /mnt/fast/b-meta/
+                    replica: {path: /backup/b}
+                  - path: /data/c.db
+                    replica: {path: /backup/c}
+                """);
+        assertEquals(Optional.of(Path.of("/home/op/spool/a")), c.dbs().get(0).spoolDir());
+        assertEquals(Optional.of(Path.of("/mnt/fast/b-meta")), c.dbs().get(1).spoolDir());
+        assertEquals(Optional.empty(), c.dbs().get(2).spoolDir(), "the default: .c.db-walship beside the database");
+    }
+
+    /** Litestream 0.5's per-database restore-if-db-not-exists, in YAML 1.1 spelling too. */
+    @Test
+    void restoreIfDbNotExistsPerDatabase() {
+        WalshipConfig c = load(dir, """
+                dbs:
+                  - path: /data/a.db
+                    restore-if-db-not-exists: true
+                    replica: {path: /backup/a}
+                  - path: /data/b.db
+                    restore-if-db-not-exists: no
+                    replica: {path: /backup/b}
+                  - path: /data/c.db
+                    replica: {path: /backup/c}
+                """);
+        assertEquals(List.of(true, false, false), c.dbs().stream().map(DatabaseConfig::restoreIfMissing).toList());
+    }
+
+    /** A location as the one grammar reads it: what each replica's keys must come to. */
+    static ReplicaLocation loc(String url) {
+        return ReplicaLocation.parse(url, ConfigFiles.ENV);
     }
 
     private static List<String> names(DatabaseConfig db) {

@@ -23,10 +23,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import io.walship.config.S3Credentials;
+import io.walship.config.S3Location;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -72,18 +75,27 @@ public final class S3ReplicaStorage implements ReplicaStorage {
     private static final Logger log = LoggerFactory.getLogger(S3ReplicaStorage.class);
     private static final int RESUMES = 5;
 
-    private final S3Options options;
+    /** Where walship looks for credentials, in order; the message when none is found names every place. */
+    static final String CREDENTIAL_SOURCES = "access-key-id and secret-access-key in the replica URL or the config file,"
+            + " WALSHIP_ACCESS_KEY_ID and WALSHIP_SECRET_ACCESS_KEY, LITESTREAM_ACCESS_KEY_ID and"
+            + " LITESTREAM_SECRET_ACCESS_KEY, then the AWS default chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY,"
+            + " the profile in ~/.aws/credentials or AWS_SHARED_CREDENTIALS_FILE, a web identity token, the container"
+            + " and instance roles)";
+
+    private final S3Location location;
     private final S3Client s3;
     private final String root;
+    private final long partSize;
     private volatile Boolean createOnly;
 
-    public S3ReplicaStorage(S3Options options, Map<String, String> env) {
-        this.options = options;
-        this.root = options.prefix().isEmpty() ? "" : options.prefix() + "/";
-        this.s3 = client(options, env);
+    public S3ReplicaStorage(S3Location location, Map<String, String> env) {
+        this.location = location;
+        this.root = location.path().isEmpty() ? "" : location.path() + "/";
+        this.partSize = location.partSize().bytes();
+        this.s3 = client(location, env);
     }
 
-    private static S3Client client(S3Options o, Map<String, String> env) {
+    private static S3Client client(S3Location o, Map<String, String> env) {
         var http = Apache5HttpClient.builder()
                 .maxConnections(Math.max(8, o.concurrency() * 2))
                 .connectionTimeout(Duration.ofSeconds(5))
@@ -96,10 +108,10 @@ public final class S3ReplicaStorage implements ReplicaStorage {
                 .region(region(o))
                 .forcePathStyle(o.forcePathStyle())
                 .credentialsProvider(credentials(o, env))
-                .requestChecksumCalculation(o.checksumWhenRequired() ? RequestChecksumCalculation.WHEN_REQUIRED
-                        : RequestChecksumCalculation.WHEN_SUPPORTED)
-                .responseChecksumValidation(o.checksumWhenRequired() ? ResponseChecksumValidation.WHEN_REQUIRED
-                        : ResponseChecksumValidation.WHEN_SUPPORTED)
+                .requestChecksumCalculation(o.checksum() == S3Location.Checksum.WHEN_REQUIRED
+                        ? RequestChecksumCalculation.WHEN_REQUIRED : RequestChecksumCalculation.WHEN_SUPPORTED)
+                .responseChecksumValidation(o.checksum() == S3Location.Checksum.WHEN_REQUIRED
+                        ? ResponseChecksumValidation.WHEN_REQUIRED : ResponseChecksumValidation.WHEN_SUPPORTED)
                 .overrideConfiguration(c -> c
                         .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
                                 .maxAttempts(6)
@@ -117,7 +129,7 @@ public final class S3ReplicaStorage implements ReplicaStorage {
         return t instanceof SdkServiceException e && e.statusCode() == 408;
     }
 
-    private static Region region(S3Options o) {
+    private static Region region(S3Location o) {
         if (o.region() != null) {
             return Region.of(o.region());
         }
@@ -128,9 +140,11 @@ public final class S3ReplicaStorage implements ReplicaStorage {
         }
     }
 
-    private static AwsCredentialsProvider credentials(S3Options o, Map<String, String> env) {
-        if (o.accessKeyId() != null) {
-            return StaticCredentialsProvider.create(AwsBasicCredentials.create(o.accessKeyId(), o.secretAccessKey()));
+    private static AwsCredentialsProvider credentials(S3Location o, Map<String, String> env) {
+        S3Credentials given = o.credentials();
+        if (given != null) {
+            return StaticCredentialsProvider.create(AwsBasicCredentials.create(given.accessKeyId().reveal(),
+                    given.secretAccessKey().reveal()));
         }
         // walship's own variables first, then Litestream's, so that a Litestream deployment works unchanged.
         for (String prefix : new String[] {"WALSHIP", "LITESTREAM"}) {
@@ -140,16 +154,40 @@ public final class S3ReplicaStorage implements ReplicaStorage {
                 return StaticCredentialsProvider.create(AwsBasicCredentials.create(id, secret));
             }
         }
-        return DefaultCredentialsProvider.builder().build();
+        return new DefaultChain(DefaultCredentialsProvider.builder().build());
     }
 
-    public S3Options options() {
-        return options;
+    /**
+     * The AWS default credentials chain, with its failure to find any marked ({@link NoCredentials}), so that the error
+     * says where walship looked in one line instead of the SDK's list of every provider's complaint.
+     */
+    private record DefaultChain(AwsCredentialsProvider chain) implements AwsCredentialsProvider {
+        @Override
+        public AwsCredentials resolveCredentials() {
+            try {
+                return chain.resolveCredentials();
+            } catch (SdkClientException e) {
+                throw SdkClientException.create("no credentials found", new NoCredentials(e));
+            }
+        }
+    }
+
+    /** Marks the default chain's failure to find credentials. */
+    private static final class NoCredentials extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        NoCredentials(Throwable cause) {
+            super("no credentials found", cause);
+        }
+    }
+
+    public S3Location location() {
+        return location;
     }
 
     @Override
     public String describe() {
-        return options.describe();
+        return location.describe();
     }
 
     /** Whether puts are create-only; null until the first put found out. */
@@ -162,9 +200,9 @@ public final class S3ReplicaStorage implements ReplicaStorage {
         boolean conditional = detectCreateOnly();
         long size = Files.size(source);
         try {
-            if (size <= options.partSize()) {
-                s3.putObject(b -> b.bucket(options.bucket()).key(root + key).contentLength(size)
-                        .ifNoneMatch(conditional ? "*" : null).storageClass(options.storageClass()), RequestBody.fromFile(source));
+            if (size <= partSize) {
+                s3.putObject(b -> b.bucket(location.bucket()).key(root + key).contentLength(size)
+                        .ifNoneMatch(conditional ? "*" : null).storageClass(location.storageClass()), RequestBody.fromFile(source));
             } else {
                 multipartPut(root + key, source, size, conditional);
             }
@@ -181,10 +219,10 @@ public final class S3ReplicaStorage implements ReplicaStorage {
     }
 
     private void multipartPut(String fullKey, Path source, long size, boolean conditional) throws IOException {
-        String uploadId = s3.createMultipartUpload(b -> b.bucket(options.bucket()).key(fullKey)
-                .storageClass(options.storageClass())).uploadId();
-        int parts = (int) ((size + options.partSize() - 1) / options.partSize());
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(parts, options.concurrency()), r -> {
+        String uploadId = s3.createMultipartUpload(b -> b.bucket(location.bucket()).key(fullKey)
+                .storageClass(location.storageClass())).uploadId();
+        int parts = (int) ((size + partSize - 1) / partSize);
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(parts, location.concurrency()), r -> {
             Thread t = new Thread(r, "s3-part-upload");
             t.setDaemon(true);
             return t;
@@ -194,13 +232,13 @@ public final class S3ReplicaStorage implements ReplicaStorage {
             List<Future<CompletedPart>> futures = new ArrayList<>();
             for (int i = 0; i < parts; i++) {
                 int partNumber = i + 1;
-                long offset = (long) i * options.partSize();
-                long length = Math.min(options.partSize(), size - offset);
+                long offset = (long) i * partSize;
+                long length = Math.min(partSize, size - offset);
                 futures.add(pool.submit(() -> {
                     // The body reopens the file at its offset on every attempt, so a retried part needs no buffer.
                     RequestBody body = RequestBody.fromContentProvider(() -> openRange(source, offset, length), length,
                             "application/octet-stream");
-                    String etag = s3.uploadPart(b -> b.bucket(options.bucket()).key(fullKey).uploadId(uploadId)
+                    String etag = s3.uploadPart(b -> b.bucket(location.bucket()).key(fullKey).uploadId(uploadId)
                             .partNumber(partNumber).contentLength(length), body).eTag();
                     return CompletedPart.builder().partNumber(partNumber).eTag(etag).build();
                 }));
@@ -209,7 +247,7 @@ public final class S3ReplicaStorage implements ReplicaStorage {
             for (Future<CompletedPart> f : futures) {
                 completed.add(f.get());
             }
-            s3.completeMultipartUpload(b -> b.bucket(options.bucket()).key(fullKey).uploadId(uploadId)
+            s3.completeMultipartUpload(b -> b.bucket(location.bucket()).key(fullKey).uploadId(uploadId)
                     .ifNoneMatch(conditional ? "*" : null)
                     .multipartUpload(CompletedMultipartUpload.builder().parts(completed).build()));
             done = true;
@@ -226,7 +264,7 @@ public final class S3ReplicaStorage implements ReplicaStorage {
             pool.shutdownNow();
             if (!done) {
                 try {
-                    s3.abortMultipartUpload(b -> b.bucket(options.bucket()).key(fullKey).uploadId(uploadId));
+                    s3.abortMultipartUpload(b -> b.bucket(location.bucket()).key(fullKey).uploadId(uploadId));
                 } catch (SdkException e) {
                     log.debug("aborting multipart upload {} failed (the bucket's lifecycle rules will clean it up)", uploadId, e);
                 }
@@ -286,9 +324,9 @@ public final class S3ReplicaStorage implements ReplicaStorage {
             String probe = root + ".walship-probe-" + UUID.randomUUID();
             boolean honoured;
             try {
-                s3.putObject(b -> b.bucket(options.bucket()).key(probe).ifNoneMatch("*"), RequestBody.fromString("probe"));
+                s3.putObject(b -> b.bucket(location.bucket()).key(probe).ifNoneMatch("*"), RequestBody.fromString("probe"));
                 try {
-                    s3.putObject(b -> b.bucket(options.bucket()).key(probe).ifNoneMatch("*"), RequestBody.fromString("probe"));
+                    s3.putObject(b -> b.bucket(location.bucket()).key(probe).ifNoneMatch("*"), RequestBody.fromString("probe"));
                     honoured = false;
                 } catch (SdkException e) {
                     if (!isPreconditionFailed(e)) {
@@ -296,7 +334,7 @@ public final class S3ReplicaStorage implements ReplicaStorage {
                     }
                     honoured = true;
                 }
-                s3.deleteObject(b -> b.bucket(options.bucket()).key(probe));
+                s3.deleteObject(b -> b.bucket(location.bucket()).key(probe));
             } catch (SdkException e) {
                 throw translate(e, "write to");
             }
@@ -342,7 +380,7 @@ public final class S3ReplicaStorage implements ReplicaStorage {
 
     private ResponseInputStream<GetObjectResponse> open(String key, long offset, String etag) throws IOException {
         try {
-            return s3.getObject(b -> b.bucket(options.bucket()).key(root + key).range(offset > 0 ? "bytes=" + offset + "-" : null)
+            return s3.getObject(b -> b.bucket(location.bucket()).key(root + key).range(offset > 0 ? "bytes=" + offset + "-" : null)
                     .ifMatch(etag));
         } catch (S3Exception e) {
             if (offset > 0 && e.statusCode() == 416) {
@@ -411,7 +449,7 @@ public final class S3ReplicaStorage implements ReplicaStorage {
 
     @Override
     public byte[] getRange(String key, long offset, int length) throws IOException {
-        try (var in = s3.getObject(b -> b.bucket(options.bucket()).key(root + key)
+        try (var in = s3.getObject(b -> b.bucket(location.bucket()).key(root + key)
                 .range("bytes=" + offset + "-" + (offset + length - 1)))) {
             return in.readNBytes(length);
         } catch (S3Exception e) {
@@ -428,7 +466,7 @@ public final class S3ReplicaStorage implements ReplicaStorage {
     public List<ObjectInfo> list(String prefix) throws IOException {
         List<ObjectInfo> out = new ArrayList<>();
         try {
-            for (var page : s3.listObjectsV2Paginator(b -> b.bucket(options.bucket()).prefix(root + prefix))) {
+            for (var page : s3.listObjectsV2Paginator(b -> b.bucket(location.bucket()).prefix(root + prefix))) {
                 for (S3Object o : page.contents()) {
                     String key = o.key().substring(root.length());
                     // Directory markers and probe leftovers are not objects of ours.
@@ -450,7 +488,7 @@ public final class S3ReplicaStorage implements ReplicaStorage {
             List<ObjectIdentifier> batch = all.subList(i, Math.min(all.size(), i + 1000)).stream()
                     .map(k -> ObjectIdentifier.builder().key(root + k).build()).toList();
             try {
-                var result = s3.deleteObjects(b -> b.bucket(options.bucket()).delete(Delete.builder().objects(batch).quiet(true).build()));
+                var result = s3.deleteObjects(b -> b.bucket(location.bucket()).delete(Delete.builder().objects(batch).quiet(true).build()));
                 if (result.hasErrors() && !result.errors().isEmpty()) {
                     var first = result.errors().get(0);
                     throw new StorageException(StorageException.Problem.OTHER, describe() + ": deleting " + first.key() + " failed: "
@@ -472,8 +510,8 @@ public final class S3ReplicaStorage implements ReplicaStorage {
             String code = s.awsErrorDetails() == null ? "" : String.valueOf(s.awsErrorDetails().errorCode());
             int status = s.statusCode();
             if ("NoSuchBucket".equals(code)) {
-                return new StorageException(StorageException.Problem.BUCKET_NOT_FOUND, "bucket '" + options.bucket() + "' does not exist"
-                        + (options.endpoint() == null ? "" : " at " + options.endpoint()) + "; create it or fix the replica URL", e);
+                return new StorageException(StorageException.Problem.BUCKET_NOT_FOUND, "bucket '" + location.bucket() + "' does not exist"
+                        + (location.endpoint() == null ? "" : " at " + location.endpoint()) + "; create it or fix the replica URL", e);
             }
             if (key != null && (status == 404 || "NoSuchKey".equals(code))) {
                 return new ObjectNotFoundException(key);
@@ -486,6 +524,12 @@ public final class S3ReplicaStorage implements ReplicaStorage {
             }
             return new StorageException(StorageException.Problem.OTHER, describe() + ": " + action + " failed: HTTP " + status + " "
                     + code, e);
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof NoCredentials) {
+                return new StorageException(StorageException.Problem.ACCESS_DENIED, "no S3 credentials for " + describe()
+                        + ": walship looked at " + CREDENTIAL_SOURCES + "; set one of them", e);
+            }
         }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof UnknownHostException || t instanceof ConnectException || t instanceof NoRouteToHostException

@@ -68,12 +68,21 @@ public final class DatabaseReplicator {
 
     public DatabaseReplicator(Path dbPath, List<ReplicaTarget> targets, ReplicationSettings settings, Clock clock,
                               ReplicationEvents events) {
+        this(dbPath, defaultSpoolDir(dbPath), targets, settings, clock, events);
+    }
+
+    /**
+     * With the spool in {@code spoolDir} instead of beside the database (the configuration's {@code meta-path}, for a
+     * spool on another volume). The folder is this database's alone.
+     */
+    public DatabaseReplicator(Path dbPath, Path spoolDir, List<ReplicaTarget> targets, ReplicationSettings settings,
+                              Clock clock, ReplicationEvents events) {
         this.events = events;
         this.dbPath = dbPath.toAbsolutePath().normalize();
         this.targets = List.copyOf(targets);
         this.settings = settings;
         this.clock = clock;
-        this.spoolDir = defaultSpoolDir(this.dbPath);
+        this.spoolDir = spoolDir.toAbsolutePath().normalize();
         if (targets.isEmpty()) {
             throw new IllegalArgumentException(dbPath + ": at least one replica is needed");
         }

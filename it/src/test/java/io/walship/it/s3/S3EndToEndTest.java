@@ -9,7 +9,6 @@ import io.walship.config.ReplicationSettings;
 import io.walship.it.Logs;
 import io.walship.it.Writer;
 import io.walship.replica.ReplicaStorage;
-import io.walship.replica.ReplicaUrl;
 import io.walship.replicator.DatabaseReplicator;
 import java.time.Clock;
 import java.time.Duration;
@@ -58,7 +57,7 @@ class S3EndToEndTest extends S3ScenarioSupport {
     void theReplicatorInProcessShipsSmallAndMultipartSegments() throws Exception {
         ReplicationSettings settings = ReplicationSettings.defaults().withSyncInterval(Duration.ofMillis(100))
                 .withMonitorInterval(Duration.ofMillis(50)).withCheckpointPages(300);
-        try (ReplicaStorage storage = ReplicaUrl.open(url("part-size=5MiB"), S3ProxyServer.env())) {
+        try (ReplicaStorage storage = S3Urls.open(url("part-size=5MiB"), S3ProxyServer.env())) {
             DatabaseReplicator replicator = new DatabaseReplicator(db, storage, settings, Clock.systemUTC());
             Writer w = writer("writer").seed(32).txs(250).sleep(0.004).maxOps(6).checkpointBusyTimeoutMs(300)
                     .every(70, "checkpoint:RESTART").at(120, "bigtx:6").start();

@@ -11,7 +11,6 @@ import io.walship.it.RestoreCheck.Restored;
 import io.walship.it.Writer;
 import io.walship.replica.ObjectExistsException;
 import io.walship.replica.ReplicaStorage;
-import io.walship.replica.ReplicaUrl;
 import io.walship.replicator.DatabaseReplicator;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,7 +42,7 @@ class S3FaultsTest extends S3ScenarioSupport {
         ReplicationSettings settings = ReplicationSettings.defaults().withSyncInterval(Duration.ofMillis(100))
                 .withMonitorInterval(Duration.ofMillis(50)).withCheckpointPages(300);
         DatabaseReplicator replicator;
-        try (ReplicaStorage storage = ReplicaUrl.open(faulty, S3ProxyServer.env())) {
+        try (ReplicaStorage storage = S3Urls.open(faulty, S3ProxyServer.env())) {
             replicator = new DatabaseReplicator(db, storage, settings, Clock.systemUTC());
             Writer w = writer("writer").seed(41).txs(5000).sleep(0.01).maxOps(8).checkpointBusyTimeoutMs(300)
                     .every(80, "checkpoint:TRUNCATE").at(150, "bigtx:6").untilStopped().start();
@@ -93,7 +92,7 @@ class S3FaultsTest extends S3ScenarioSupport {
         rnd.nextBytes(large);
         Path smallFile = Files.write(work.resolve("small"), small);
         Path largeFile = Files.write(work.resolve("large"), large);
-        try (ReplicaStorage storage = ReplicaUrl.open(S3ProxyServer.url(proxy.endpoint(), bucket, PREFIX, "part-size=5MiB"),
+        try (ReplicaStorage storage = S3Urls.open(S3ProxyServer.url(proxy.endpoint(), bucket, PREFIX, "part-size=5MiB"),
                 S3ProxyServer.env())) {
             storage.put("segments/0000000000000001-0000000000000001.segment", smallFile); // the create-only probe is done
             proxy.loseNextResponseTo("PUT ");
@@ -159,7 +158,7 @@ class S3FaultsTest extends S3ScenarioSupport {
         // The Restorer in this JVM, cut later in the object.
         int rangesBefore = proxy.ranges.size();
         proxy.cutNextResponseAfter(2_500_000);
-        try (ReplicaStorage storage = ReplicaUrl.open(viaProxy, S3ProxyServer.env())) {
+        try (ReplicaStorage storage = S3Urls.open(viaProxy, S3ProxyServer.env())) {
             Restored inProcess = S3RestoreCheck.restoreInProcess(storage, null, work.resolve("restored-in-process.db"));
             assertEquals(null, inProcess.error(), inProcess.toString());
             assertEquals("ok", inProcess.integrity());

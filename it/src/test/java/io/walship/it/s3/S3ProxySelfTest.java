@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.walship.replica.ReplicaUrl;
 import io.walship.replica.S3ReplicaStorage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,7 +70,7 @@ class S3ProxySelfTest {
 
     @Test
     void walshipsS3StorageDetectsCreateOnlyMode() throws Exception {
-        try (S3ReplicaStorage s = (S3ReplicaStorage) ReplicaUrl.open(S3.url(S3.bucket(), "p"), S3ProxyServer.env())) {
+        try (S3ReplicaStorage s = (S3ReplicaStorage) S3Urls.open(S3.url(S3.bucket(), "p"), S3ProxyServer.env())) {
             assertEquals(null, s.createOnly());
             Path f = Files.writeString(tmp.resolve("f"), "hello");
             s.put("segments/0000000000000001-0000000000000001.segment", f);

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walship.replica.ObjectInfo;
 import io.walship.replica.ReplicaStorage;
-import io.walship.replica.ReplicaUrl;
 import io.walship.replica.S3ReplicaStorage;
 import java.net.URI;
 import java.util.Map;
@@ -40,7 +39,7 @@ abstract class S3ReplicaStorageContract extends ReplicaStorageContract {
     @Override
     protected ReplicaStorage open(long partSize) {
         bucket = newBucket();
-        return ReplicaUrl.open(S3ProxyServer.url(endpoint(), bucket, PREFIX, "part-size=" + partSize, "concurrency=3"), env());
+        return S3Urls.open(S3ProxyServer.url(endpoint(), bucket, PREFIX, "part-size=" + partSize, "concurrency=3"), env());
     }
 
     @Override
@@ -89,7 +88,7 @@ abstract class S3ReplicaStorageContract extends ReplicaStorageContract {
         assertTrue(d.contains(bucket) && d.contains(PREFIX) && d.contains(endpoint().toString()), d);
         String secret = env().get("WALSHIP_SECRET_ACCESS_KEY");
         assertFalse(d.contains(secret), d);
-        assertFalse(((S3ReplicaStorage) storage).options().toString().contains(secret));
+        assertFalse(((S3ReplicaStorage) storage).location().toString().contains(secret));
     }
 
     protected Set<String> rawKeys() {

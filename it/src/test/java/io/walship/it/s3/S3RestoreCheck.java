@@ -4,7 +4,7 @@ import io.walship.it.Digest;
 import io.walship.it.Listing;
 import io.walship.it.RestoreCheck.Restored;
 import io.walship.replica.ReplicaStorage;
-import io.walship.replica.ReplicaUrl;
+import io.walship.config.ReplicaLocation;
 import io.walship.restore.RestoreOutcome;
 import io.walship.restore.RestoreRequest;
 import io.walship.restore.RestoreTarget;
@@ -144,7 +144,7 @@ final class S3RestoreCheck {
         Restored byDefault;
         Restored byTimestamp;
         ExecutorService pool = Executors.newFixedThreadPool(3);
-        try (ReplicaStorage storage = ReplicaUrl.open(url, env)) {
+        try (ReplicaStorage storage = S3Urls.open(url, env)) {
             Future<List<String>> ls = pool.submit(() -> checkLs(objects));
             TreeMap<Long, Future<Restored>> futures = new TreeMap<>();
             for (long t : jarTxids) {
@@ -197,7 +197,7 @@ final class S3RestoreCheck {
         String table = table(objects, byTxid, jarTxids, byDefault, byTimestamp, finalI, latest, namedViaJar ? "jar" : "in-process");
         System.out.println(table);
         if (!problems.isEmpty()) {
-            throw new AssertionError(problems.size() + " problem(s) restoring " + ReplicaUrl.redact(url) + " (seed " + seed + "):\n  - "
+            throw new AssertionError(problems.size() + " problem(s) restoring " + ReplicaLocation.redact(url) + " (seed " + seed + "):\n  - "
                     + String.join("\n  - ", problems) + "\n" + table + "\n" + diagnostics.get());
         }
         if (byTxid.size() < Math.min(randomTxids, range)) {

@@ -5,7 +5,6 @@ import io.walship.it.Logs;
 import io.walship.it.RestoreCheck.Restored;
 import io.walship.it.Writer;
 import io.walship.replica.ReplicaStorage;
-import io.walship.replica.ReplicaUrl;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -162,7 +161,7 @@ abstract class S3ScenarioSupport {
         long deadline = System.nanoTime() + timeout.toNanos();
         long tried = -1;
         String seen = "nothing";
-        try (ReplicaStorage storage = ReplicaUrl.open(url(), S3ProxyServer.env())) {
+        try (ReplicaStorage storage = S3Urls.open(url(), S3ProxyServer.env())) {
             while (true) {
                 long latest = view().latestTxid();
                 if (latest > 0 && latest != tried) {

@@ -1,0 +1,28 @@
+package io.walship.config;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** The lexical rules of replica locations, shared by {@link ReplicaLocation#parse} and the configuration readers. */
+final class LocationGrammar {
+    /** A URL scheme followed by a colon, as RFC 3986 spells schemes. */
+    static final Pattern SCHEME = Pattern.compile("^([A-Za-z][A-Za-z0-9+.\\-]*):");
+    /** A credential in a URL's query, whose value {@link ReplicaLocation#redact} masks. */
+    static final Pattern CREDENTIAL_OPTION = Pattern.compile("(?i)((?:secret-access-key|access-key-id)=)[^&#]*");
+    /** The prefixes that make text a path without doubt. */
+    private static final List<String> PATH_PREFIXES = List.of("/", "./", "../", "~/");
+
+    private LocationGrammar() {
+    }
+
+    /** True for {@code /abs}, {@code ./rel}, {@code ../rel}, {@code ~/rel}, {@code .}, {@code ..} and {@code ~}. */
+    static boolean isPath(String t) {
+        return t.equals(".") || t.equals("..") || t.equals("~") || PATH_PREFIXES.stream().anyMatch(t::startsWith);
+    }
+
+    /** True when the text starts with a scheme and {@code ://}, as every URL walship or Litestream reads does. */
+    static boolean hasScheme(String t) {
+        var m = SCHEME.matcher(t);
+        return m.find() && t.startsWith("//", m.end());
+    }
+}
