@@ -33,9 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Bad input to the real jar with S3 replicas: each failure is one line on stderr that starts with {@code walship: }
- * and names what is wrong, with its own exit code (2 usage, 3 not restorable, 10 no such bucket, 11 access denied,
- * 12 unreachable), no stack trace, no side effect, and never the secret key, whether it came from the environment or
- * the URL, at the default log level or at DEBUG, nor in {@code --help}.
+ * and names what is wrong, with its own exit code (2 usage, 3 not restorable, 10 no such bucket, 11 access denied or
+ * no credentials at all, 12 unreachable), no stack trace, no side effect, and never the secret key, whether it came
+ * from the environment or the URL, at the default log level or at DEBUG, nor in {@code --help}.
  *
  * <p>Each test runs its commands in parallel (every run is a JVM start) and reports every problem it found.
  */
@@ -111,6 +111,69 @@ class S3CliErrorsTest {
                 url("x") + "&access-key-id=" + S3ProxyServer.ACCESS_KEY + "&secret-access-key=" + WRONG_SECRET + "&colour=blue");
         run("replicate: bad bucket, secret in the URL", Map.of(), USAGE, List.of("Bad_Bucket"), r -> assertNoSpool(), "replicate",
                 db.toString(), "s3://Bad_Bucket/x" + ok + "&access-key-id=A&secret-access-key=" + WRONG_SECRET);
+        awaitChecks();
+    }
+
+    /**
+     * Text that is neither a path nor a URL walship reads used to become a local folder silently; every command now
+     * refuses it as a usage error before doing anything.
+     */
+    @Test
+    void locationsThatAreNeitherPathsNorUrlsAreUsageErrors() throws Exception {
+        Path out = tmp.resolve("out.db");
+        for (String[] bad : new String[][] {{"s3:/" + S3.bucket() + "/app", "s3://"},
+            {S3.bucket() + "/app", "neither a path nor a URL; write ./" + S3.bucket() + "/app"},
+            {"gs://" + S3.bucket() + "/app", "scheme 'gs' is not supported"}}) {
+            run("ls " + bad[0], env(), USAGE, List.of(bad[1]), r -> assertNoFolder(bad[0]), "ls", bad[0]);
+            run("restore " + bad[0], env(), USAGE, List.of(bad[1]), r -> {
+                assertFalse(Files.exists(out), "no output");
+                assertNoFolder(bad[0]);
+            }, "restore", "-o", out.toString(), bad[0]);
+            run("replicate " + bad[0], env(), USAGE, List.of(bad[1]), r -> {
+                assertNoSpool();
+                assertNoFolder(bad[0]);
+            }, "replicate", db.toString(), bad[0]);
+        }
+        awaitChecks();
+    }
+
+    /** {@code ls} of a folder that does not exist is an error like a missing bucket, not an empty listing. */
+    @Test
+    void lsOfAMissingFolderIsExitCode10() throws Exception {
+        Path missing = tmp.resolve("no-such-replica");
+        run("ls folder", env(), BUCKET_NOT_FOUND, List.of(missing + " does not exist"), "ls", missing.toString());
+        run("ls --json file URL", env(), BUCKET_NOT_FOUND, List.of("does not exist"), r ->
+                assertEquals("", r.stdout(), "no JSON for a replica that is not there"), "ls", "--json", "file://" + missing);
+        awaitChecks();
+    }
+
+    // ---- no credentials anywhere: 11 ----------------------------------------------------------------------------
+
+    /**
+     * Without credentials in the URL, the environment, a profile or a role, every command exits 11 with one line that
+     * says where walship looked, instead of "unreachable" and the SDK's list of every provider's complaint.
+     */
+    @Test
+    void noCredentialsAnywhereIsExitCode11NamingWhereWalshipLooked() throws Exception {
+        Path home = Files.createDirectories(tmp.resolve("empty-home"));
+        Map<String, String> none = Map.of("HOME", home.toString(),
+                "AWS_SHARED_CREDENTIALS_FILE", home.resolve("no-credentials").toString(),
+                "AWS_CONFIG_FILE", home.resolve("no-config").toString());
+        String url = url("x");
+        Path out = tmp.resolve("out.db");
+        List<String> looked = List.of("no S3 credentials for s3://" + S3.bucket() + "/x", "WALSHIP_ACCESS_KEY_ID",
+                "LITESTREAM_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID", "~/.aws/credentials", "instance roles");
+        Consumer<Jar.Result> oneShortLine = r -> {
+            String line = r.stderr().lines().filter(l -> l.startsWith("walship: ")).findFirst().orElse("");
+            assertTrue(line.length() < 700, "one short line, not the SDK's provider dump (" + line.length() + " chars)");
+            assertFalse(r.stderr().contains("Unable to load credentials") || r.stderr().contains("Profile file"),
+                    "no SDK provider dump");
+        };
+        run("ls", none, ACCESS_DENIED, looked, oneShortLine, "ls", url);
+        run("restore", none, ACCESS_DENIED, looked, oneShortLine.andThen(r -> assertFalse(Files.exists(out))),
+                "restore", "-o", out.toString(), url);
+        run("replicate", none, ACCESS_DENIED, looked, oneShortLine.andThen(r -> assertNoSpool()),
+                "replicate", db.toString(), url);
         awaitChecks();
     }
 
@@ -207,7 +270,31 @@ class S3CliErrorsTest {
         awaitChecks();
     }
 
+    /** Every command's help lists the exit codes it can return; none shows an uninterpolated "null". */
+    @Test
+    void everyCommandsHelpListsItsExitCodes() throws Exception {
+        Map<String, List<Integer>> codes = Map.of("replicate", List.of(2, 8, 10, 11, 12, 14, 15, 16),
+                "restore", List.of(2, 3, 4, 5, 6, 7, 10, 11, 12), "ls", List.of(2, 4, 7, 10, 11, 12),
+                "status", List.of(2, 13), "databases", List.of(0, 1, 2));
+        for (Map.Entry<String, List<Integer>> c : codes.entrySet()) {
+            run(c.getKey() + " --help", env(), 0, List.of(), r -> {
+                String list = r.stdout().substring(Math.max(0, r.stdout().indexOf("Exit codes:")));
+                for (int code : c.getValue()) {
+                    assertTrue(list.matches("(?s).*\\n +" + code + " +\\S.*"), c.getKey() + " --help lists " + code);
+                }
+                assertFalse(r.stdout().contains("null"), "'null' in the help");
+            }, c.getKey(), "--help");
+        }
+        awaitChecks();
+    }
+
     // ---- helpers ----------------------------------------------------------------------------------------------
+
+    /** A refused location created nothing, not even a folder named like it. */
+    private void assertNoFolder(String location) {
+        Path asFolder = Path.of(location).toAbsolutePath().normalize();
+        assertFalse(Files.exists(asFolder), "a folder " + asFolder + " was created");
+    }
 
     private String url(String prefix) {
         return S3.url(S3.bucket(), prefix);
