@@ -19,10 +19,4 @@ final class LocationGrammar {
     static boolean isPath(String t) {
         return t.equals(".") || t.equals("..") || t.equals("~") || PATH_PREFIXES.stream().anyMatch(t::startsWith);
     }
-
-    /** True when the text starts with a scheme and {@code ://}, as every URL walship or Litestream reads does. */
-    static boolean hasScheme(String t) {
-        var m = SCHEME.matcher(t);
-        return m.find() && t.startsWith("//", m.end());
-    }
 }

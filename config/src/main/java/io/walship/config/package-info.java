@@ -19,7 +19,7 @@
  * Text a user wrote that could not be parsed is shown through {@link io.walship.config.ReplicaLocation#redact}, the one
  * masking rule for raw input.
  *
- * <p><b>Litestream keys.</b> {@link io.walship.config.UnsupportedKeys} decides, for each Litestream key walship does not
+ * <p><b>Litestream keys.</b> {@code UnsupportedKeys} decides, for each Litestream key walship does not
  * take as is, whether loading fails (the key would change what is replicated or how it is protected) or goes on with a
  * {@link io.walship.config.ConfigWarning} (the key changes no data). docs/CONFIG.md has the table.
  */

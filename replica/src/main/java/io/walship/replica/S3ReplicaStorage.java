@@ -56,6 +56,8 @@ import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.utils.AttributeMap;
+import software.amazon.awssdk.utils.IoUtils;
+import software.amazon.awssdk.utils.SdkAutoCloseable;
 
 /**
  * A replica in an S3-compatible bucket (AWS S3, MinIO, R2, B2, Ceph, ...), through the AWS SDK for Java v2 with the
@@ -161,7 +163,7 @@ public final class S3ReplicaStorage implements ReplicaStorage {
      * The AWS default credentials chain, with its failure to find any marked ({@link NoCredentials}), so that the error
      * says where walship looked in one line instead of the SDK's list of every provider's complaint.
      */
-    private record DefaultChain(AwsCredentialsProvider chain) implements AwsCredentialsProvider {
+    private record DefaultChain(AwsCredentialsProvider chain) implements AwsCredentialsProvider, SdkAutoCloseable {
         @Override
         public AwsCredentials resolveCredentials() {
             try {
@@ -169,6 +171,12 @@ public final class S3ReplicaStorage implements ReplicaStorage {
             } catch (SdkClientException e) {
                 throw SdkClientException.create("no credentials found", new NoCredentials(e));
             }
+        }
+
+        /** The chain may hold refresh threads (instance and container roles); they go with the client. */
+        @Override
+        public void close() {
+            IoUtils.closeIfCloseable(chain, null);
         }
     }
 
