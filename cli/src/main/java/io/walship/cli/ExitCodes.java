@@ -62,6 +62,9 @@ public final class ExitCodes {
     /** What {@code walship ls} can return. */
     static final int[] LS = {OK, INTERNAL_ERROR, USAGE, CORRUPT_OBJECT, IO_ERROR, BUCKET_NOT_FOUND, ACCESS_DENIED,
         UNREACHABLE};
+    /** What {@code walship verify} can return. */
+    static final int[] VERIFY = {OK, INTERNAL_ERROR, USAGE, NOT_RESTORABLE, CORRUPT_OBJECT, INTEGRITY_FAILED, IO_ERROR,
+        BUCKET_NOT_FOUND, ACCESS_DENIED, UNREACHABLE};
     /** Every code, for {@code walship --help}. */
     static final int[] ALL = {OK, INTERNAL_ERROR, USAGE, NOT_RESTORABLE, CORRUPT_OBJECT, OUTPUT_EXISTS, INTEGRITY_FAILED,
         IO_ERROR, REPLICATION_FAILED, BUCKET_NOT_FOUND, ACCESS_DENIED, UNREACHABLE, DAEMON_UNREACHABLE, SPOOL_LOCKED,

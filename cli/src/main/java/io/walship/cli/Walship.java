@@ -31,7 +31,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "walship", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
         versionProvider = Walship.Version.class,
         description = "Continuous replication of SQLite databases to object storage, and point-in-time restore.",
-        subcommands = {ReplicateCommand.class, RestoreCommand.class, LsCommand.class, StatusCommand.class, DatabasesCommand.class})
+        subcommands = {ReplicateCommand.class, RestoreCommand.class, LsCommand.class, VerifyCommand.class, StatusCommand.class,
+            DatabasesCommand.class})
 public final class Walship implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(Walship.class);
 
@@ -59,16 +60,18 @@ public final class Walship implements Callable<Integer> {
         exitCodeHelp(cl.getSubcommands().get("replicate"), replicate);
         exitCodeHelp(cl.getSubcommands().get("restore"), ExitCodes.helpList(ExitCodes.RESTORE));
         exitCodeHelp(cl.getSubcommands().get("ls"), ExitCodes.helpList(ExitCodes.LS));
+        exitCodeHelp(cl.getSubcommands().get("verify"), ExitCodes.helpList(ExitCodes.VERIFY));
         ((ReplicateCommand) cl.getSubcommands().get("replicate").getCommand()).opener = opener;
         ((RestoreCommand) cl.getSubcommands().get("restore").getCommand()).opener = opener;
         ((LsCommand) cl.getSubcommands().get("ls").getCommand()).opener = opener;
+        ((VerifyCommand) cl.getSubcommands().get("verify").getCommand()).opener = opener;
         return cl;
     }
 
     /** {@code walship} without a command is a usage error, not a silent success. */
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing command: give one of replicate, restore or ls");
+        throw new ParameterException(spec.commandLine(), "missing command: give one of replicate, restore, ls or verify");
     }
 
     private static void exitCodeHelp(CommandLine cl, Map<String, String> codes) {
