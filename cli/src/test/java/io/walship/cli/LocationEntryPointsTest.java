@@ -25,8 +25,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The same replica locations fed to every entry point: the command line of {@code replicate}, {@code restore} and
- * {@code ls}, and a configuration file's {@code url:} and its separate keys ({@code type: s3}, {@code bucket:},
+ * The same replica locations fed to every entry point: the command line of {@code replicate}, {@code restore},
+ * {@code ls} and {@code verify}, and a configuration file's {@code url:} and its separate keys ({@code type: s3}, {@code bucket:},
  * {@code path:}, {@code endpoint:}, ...), read through {@code replicate -config}. Each entry point must reach the same
  * typed location, or refuse the input as a usage error (exit 2) with the same problem. Which location a command
  * parsed is seen at the storage boundary: the commands open replicas through a recording {@link ReplicaOpener}
@@ -139,6 +139,7 @@ class LocationEntryPointsTest {
         check(row.cli(), run("replicate", db.toString(), row.input()), "replicate DB " + row.input());
         check(row.cli(), run("restore", "-o", out.toString(), row.input()), "restore " + row.input());
         check(row.cli(), run("ls", row.input()), "ls " + row.input());
+        check(row.cli(), run("verify", row.input()), "verify " + row.input());
         check(row.url() != null ? row.url() : row.cli(), replicateWithConfig(db, "url: " + row.input()),
                 "config url: " + row.input());
         if (row.keys() != null) {

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code restore -config FILE DB} and {@code ls -config FILE DB}: the database's replica comes from the configuration
+ * {@code restore -config FILE DB}, {@code ls -config FILE DB} and {@code verify -config FILE DB}: the database's replica comes from the configuration
  * file, the first one or the one {@code --replica} names, as {@code litestream restore -config FILE DB} does.
  */
 class ReplicaSelectionTest {
@@ -73,7 +73,7 @@ class ReplicaSelectionTest {
         assertArrayEquals(source.stateAt(3), Files.readAllBytes(out));
         String listing = CliRun.of("ls", "-config", config.toString(), "-replica", "second", db.toString()).succeeds().out();
         assertTrue(listing.startsWith("replica file://" + dir.resolve("second") + "\n"), listing);
-        assertTrue(listing.endsWith("latest txid 3\n"), listing);
+        assertTrue(listing.contains("\nlatest txid 3\n"), listing);
     }
 
     /** Without -o the database is restored to its own path; --if-db-not-exists then leaves it, as at a container start. */
@@ -90,7 +90,19 @@ class ReplicaSelectionTest {
     void lsListsTheFirstReplica() {
         String listing = CliRun.of("ls", "-config", config.toString(), db.toString()).succeeds().out();
         assertTrue(listing.startsWith("replica file://" + dir.resolve("primary") + "\n"), listing);
-        assertTrue(listing.endsWith("latest txid 6\n"), listing);
+        assertTrue(listing.contains("\nlatest txid 6\n"), listing);
+    }
+
+    /** verify takes the same selection (the mixin is shared). */
+    @Test
+    void verifyChecksTheSelectedReplica() {
+        String first = CliRun.of("verify", "-config", config.toString(), db.toString()).succeeds().out();
+        assertTrue(first.startsWith("replica file://" + dir.resolve("primary") + "\n") && first.contains("latest txid 6"),
+                first);
+        String second = CliRun.of("verify", "-config", config.toString(), "--replica", "second", db.toString())
+                .succeeds().out();
+        assertTrue(second.startsWith("replica file://" + dir.resolve("second") + "\n") && second.contains("latest txid 3"),
+                second);
     }
 
     @Test

@@ -31,6 +31,7 @@ class WalshipTest {
                 "replicate", List.of(0, 1, 2, 3, 4, 6, 7, 8, 10, 11, 12, 14, 15, 16),
                 "restore", List.of(0, 1, 2, 3, 4, 5, 6, 7, 10, 11, 12),
                 "ls", List.of(0, 1, 2, 4, 7, 10, 11, 12),
+                "verify", List.of(0, 1, 2, 3, 4, 6, 7, 10, 11, 12),
                 "status", List.of(0, 1, 2, 13),
                 "databases", List.of(0, 1, 2));
         for (Map.Entry<String, List<Integer>> c : codes.entrySet()) {
@@ -39,7 +40,8 @@ class WalshipTest {
             for (int code : c.getValue()) {
                 assertTrue(list.matches("(?s).*\\n +" + code + " +\\S.*"), c.getKey() + " lists " + code + ":\n" + list);
             }
-            assertFalse(help.contains("null"), help);
+            // picocli prints an unresolved ${VAR} as null; a JSON null in a description follows a ':'.
+            assertFalse(help.matches("(?s).*(?<!:\\s{0,5})\\bnull\\b.*"), help);
         }
         String top = CliRun.of("--help").succeeds().out();
         for (int code = 0; code <= 16; code++) {

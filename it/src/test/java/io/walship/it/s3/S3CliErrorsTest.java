@@ -275,6 +275,7 @@ class S3CliErrorsTest {
     void everyCommandsHelpListsItsExitCodes() throws Exception {
         Map<String, List<Integer>> codes = Map.of("replicate", List.of(2, 8, 10, 11, 12, 14, 15, 16),
                 "restore", List.of(2, 3, 4, 5, 6, 7, 10, 11, 12), "ls", List.of(2, 4, 7, 10, 11, 12),
+                "verify", List.of(2, 3, 4, 6, 7, 10, 11, 12),
                 "status", List.of(2, 13), "databases", List.of(0, 1, 2));
         for (Map.Entry<String, List<Integer>> c : codes.entrySet()) {
             run(c.getKey() + " --help", env(), 0, List.of(), r -> {
@@ -282,7 +283,7 @@ class S3CliErrorsTest {
                 for (int code : c.getValue()) {
                     assertTrue(list.matches("(?s).*\\n +" + code + " +\\S.*"), c.getKey() + " --help lists " + code);
                 }
-                assertFalse(r.stdout().contains("null"), "'null' in the help");
+                assertFalse(r.stdout().matches("(?s).*(?<!:\\s{0,5})\\bnull\\b.*"), "an unresolved variable ('null') in the help");
             }, c.getKey(), "--help");
         }
         awaitChecks();
