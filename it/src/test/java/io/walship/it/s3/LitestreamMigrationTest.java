@@ -115,6 +115,13 @@ class LitestreamMigrationTest extends S3ScenarioSupport {
             assertEquals(finalI, state.i(), "the restore from " + replica + " holds the app's last transaction");
             assertEquals(digests.get(state.i()), state.digest(), "content restored from " + replica);
             step("restored " + replica + ": i=" + state.i() + ", digest matches, integrity ok");
+            if (replica.equals(fileUrl)) {
+                Path theirs = tmp.resolve("restores/litestream-latest.db");
+                String their = run(List.of(binary.get().toString(), "restore", "-o", theirs.toString(), fileUrl),
+                        Duration.ofSeconds(60));
+                assertArrayEquals(Files.readAllBytes(theirs), Files.readAllBytes(out),
+                        "walship and Litestream restore the same bytes\n" + their);
+            }
         }
 
         // Points in time: the times of some WAL segments Litestream stored, restored by both tools from the folder.

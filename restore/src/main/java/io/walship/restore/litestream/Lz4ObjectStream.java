@@ -1,9 +1,12 @@
 package io.walship.restore.litestream;
 
 import io.walship.replica.CorruptObjectException;
+import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import net.jpountz.lz4.LZ4Factory;
 import net.jpountz.lz4.LZ4FrameInputStream;
 import net.jpountz.xxhash.XXHashFactory;
@@ -20,6 +23,8 @@ import net.jpountz.xxhash.XXHashFactory;
  * key, so that the restore reports the object and never uses part of it silently.
  */
 final class Lz4ObjectStream extends InputStream {
+    private static final byte[] AGE_MAGIC = "age-encryption.org/".getBytes(StandardCharsets.US_ASCII);
+
     private final String key;
     private final TransportMarking raw;
     private final LZ4FrameInputStream lz4;
@@ -27,13 +32,29 @@ final class Lz4ObjectStream extends InputStream {
 
     Lz4ObjectStream(String key, InputStream in) throws IOException {
         this.key = key;
-        this.raw = new TransportMarking(in);
+        this.raw = new TransportMarking(new BufferedInputStream(in, AGE_MAGIC.length));
         try {
+            rejectEncrypted();
             this.lz4 = new LZ4FrameInputStream(raw, LZ4Factory.fastestJavaInstance().safeDecompressor(),
                     XXHashFactory.fastestJavaInstance().hash32(), true);
         } catch (IOException | RuntimeException e) {
             in.close();
             throw classify(e);
+        }
+    }
+
+    /**
+     * Litestream's {@code age:} setting encrypts each object with age (https://age-encryption.org) around the LZ4
+     * frame; walship has no keys for that, and says so rather than reporting bad LZ4 data.
+     */
+    private void rejectEncrypted() throws IOException {
+        raw.mark(AGE_MAGIC.length);
+        byte[] head = raw.readNBytes(AGE_MAGIC.length);
+        raw.reset();
+        if (Arrays.equals(head, AGE_MAGIC)) {
+            throw new CorruptObjectException(key, "it is encrypted with age (Litestream's age: setting), which walship"
+                    + " cannot decrypt; restore the replica with Litestream, then replicate the restored database with"
+                    + " walship");
         }
     }
 

@@ -269,6 +269,18 @@ class LitestreamRestoreTest {
     }
 
     @Test
+    void anAgeEncryptedObjectIsNamedAsSuch() throws Exception {
+        standardHistory();
+        String key = LitestreamFixture.snapshotKey(fx.generation(), 2);
+        Files.write(fx.object(key), ("age-encryption.org/v1\n-> X25519 abc\nxyz\n--- mac\n" + "\u0001".repeat(200))
+                .getBytes(StandardCharsets.ISO_8859_1));
+
+        RestoreException e = fails(RestoreTarget.latest(), RestoreException.Reason.CORRUPT_OBJECT);
+        assertEquals(Optional.of(key), e.objectKey());
+        assertTrue(e.getMessage().contains("encrypted with age"), e.getMessage());
+    }
+
+    @Test
     void aSnapshotThatIsNoDatabaseIsCorrupt() throws Exception {
         standardHistory();
         String key = LitestreamFixture.snapshotKey(fx.generation(), 2);
