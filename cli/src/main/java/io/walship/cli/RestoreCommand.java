@@ -117,8 +117,9 @@ public final class RestoreCommand implements Callable<Integer> {
         RestoreOutcome outcome;
         try (ReplicaStorage storage = ReplicaUrl.open(replica)) {
             // A replica Litestream wrote, with no walship objects, is restored by the Litestream reader. An output that
-            // --if-db-not-exists keeps needs no look at the replica at all.
+            // --if-db-not-exists keeps, or that may not be replaced, needs no look at the replica at all.
             if (!(ifDbNotExists && Files.exists(output, LinkOption.NOFOLLOW_LINKS))) {
+                Restorer.checkOutput(output.toAbsolutePath().normalize(), force);
                 ReplicaLayout layout = LitestreamCli.detect(storage);
                 if (!(layout instanceof ReplicaLayout.Walship)) {
                     return LitestreamCli.restore(spec, layout, request, generation, clock);

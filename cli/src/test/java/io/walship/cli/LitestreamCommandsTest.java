@@ -101,6 +101,16 @@ class LitestreamCommandsTest {
     }
 
     @Test
+    void anExistingOutputIsRefusedBeforeTheReplicaIsAsked() throws Exception {
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, "mine");
+        // Nothing listens on port 1: had the replica been asked, the error would be about reaching it.
+        CliRun.of("restore", "-o", out.toString(), "s3://bucket/app?endpoint=http://127.0.0.1:1&region=us-east-1")
+                .fails(ExitCodes.OUTPUT_EXISTS, "--force replaces it");
+        assertEquals("mine", Files.readString(out));
+    }
+
+    @Test
     void lsSaysItIsALitestreamLayoutWithItsGenerationsIndexesAndTimes() {
         CliRun run = CliRun.of("ls", replica).succeeds();
 
