@@ -5,6 +5,8 @@ apps do, and after every transaction prints the transaction's sequence number an
 test knows the exact state after each of its transactions.
 
 Commands: tx COUNT [ROWS] | checkpoint MODE | bigtx KB | rollback-spill KB | close | open | vacuum | quit
+          | tx-then-hold-spill ROWS: one transaction, then at once a transaction that rewrites ROWS rows with
+            cache_size=10 (so its pages spill into the WAL) and stays open | rollback: ends that open transaction
 Every command answers one line starting with "ok" (or "err ...").
 """
 import hashlib
@@ -90,6 +92,17 @@ for line in sys.stdin:
                 conn.execute("INSERT INTO items(v, n) VALUES (?, ?)", ("r" * 1000, -1))
             conn.execute("ROLLBACK")
             conn.execute("PRAGMA cache_size=-2000")
+        elif cmd == "tx-then-hold-spill":
+            one_tx(1)
+            conn.execute("PRAGMA cache_size=10")
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("UPDATE items SET v = ? WHERE id IN (SELECT id FROM items ORDER BY id LIMIT ?)",
+                         ("R" * 1000, int(parts[1])))
+        elif cmd == "rollback":
+            conn.execute("ROLLBACK")
+            conn.execute("PRAGMA cache_size=-2000")
+            if len(parts) > 1:
+                one_tx(int(parts[1]))
         elif cmd == "vacuum":
             conn.execute("VACUUM")
         elif cmd == "close":

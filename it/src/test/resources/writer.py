@@ -8,8 +8,9 @@ Schema:
     blobs(id INTEGER PRIMARY KEY, b BLOB NOT NULL)
     progress(k INTEGER PRIMARY KEY CHECK (k=0), tx INTEGER NOT NULL)
 
-Every transaction i (1, 2, 3, ...) also sets progress.tx = i. After each commit the writer appends the
-line "i <digest>" to the digest file, where <digest> is the lower-case hex SHA-256 over
+Every transaction i (1, 2, 3, ...) also sets progress.tx = i. Right before each commit the writer appends the
+line "i <digest>" to the digest file (a later line for the same i replaces an earlier one: the transaction of a
+killed run that never committed is written again), where <digest> is the lower-case hex SHA-256 over
 
     for each items row ordered by id:  f"{id}|{v}|{n}\n"
     then for each blobs row by id:     f"B{id}|{len(b)}|{sha256(b).hexdigest()}\n"
@@ -25,6 +26,8 @@ Actions (--at I:ACTION runs at transaction I, --every K:ACTION at every I divisi
     vacuum          transaction I deletes ~90% of items and all blobs; VACUUM runs after its commit
     bigtx:MB        transaction I also inserts MB mebibytes of random blobs (1 MiB each)
     close-reopen    after the commit of I the writer closes its connection and opens a new one
+    rollback-spill:KB  after the commit of I a transaction inserts KB KiB with cache_size=10, so its pages spill
+                    into the WAL, and rolls back
 
 Exit codes: 0 ok, 2 usage, 3 the database is not what this writer wrote (digest or integrity_check).
 """
@@ -198,6 +201,10 @@ class Writer:
                 if a.startswith("bigtx:"):
                     self.big_insert(int(a.split(":", 1)[1]))
             c.execute("UPDATE progress SET tx = ? WHERE k = 0", (i,))
+            # The digest is recorded before COMMIT (the transaction sees its own changes), so an app killed right
+            # after its commit, or whose dying commit SQLite's recovery later accepts, still has its state on record.
+            # A transaction that then never commits is written again by the next run, and its record replaced.
+            self.append_digest(i, self.digest())
             c.execute("COMMIT")
         except BaseException:
             c.execute("ROLLBACK")
@@ -231,6 +238,15 @@ class Writer:
                 self.stats["close_reopen"] += 1
             elif a.startswith("bigtx:"):
                 pass
+            elif a.startswith("rollback-spill:"):
+                kib = int(a.split(":", 1)[1])
+                self.conn.execute("PRAGMA cache_size=10")
+                self.conn.execute("BEGIN IMMEDIATE")
+                for _ in range(kib):
+                    self.conn.execute("INSERT INTO items(v, n) VALUES (?, ?)", ("S" * 1000, -1))
+                self.conn.execute("ROLLBACK")
+                self.conn.execute("PRAGMA cache_size=-2000")
+                self.stats["rollback_spills"] = self.stats.get("rollback_spills", 0) + 1
             else:
                 raise SystemExit(f"unknown action {a!r}")
 
@@ -246,7 +262,6 @@ class Writer:
                 break
             actions = self.actions_for(i)
             self.transaction(i, actions)
-            self.append_digest(i, self.digest())
             self.after_commit(i, actions)
             if self.args.sleep > 0:
                 time.sleep(self.args.sleep)

@@ -34,11 +34,17 @@ import picocli.CommandLine.Spec;
             "List a replica's snapshots and segments in txid order: kind, txids, time range, transactions, database"
                     + " pages, size in bytes and key.",
             "",
+            "After the table, a summary: the restorable txid windows with their times, gaps in the history, and the"
+                    + " number and bytes of snapshots and segments. It is computed from the headers only; 'walship"
+                    + " verify' reads every object to its end.",
+            "",
             "With --json, print exactly one JSON object: {\"replica\":..., \"snapshots\":[{\"key\", \"txid\","
                     + " \"time\", \"databasePages\", \"pageSize\", \"size\"}], \"segments\":[{\"key\", \"firstTxid\","
                     + " \"lastTxid\", \"firstTime\", \"lastTime\", \"transactions\", \"databasePages\", \"size\"}],"
-                    + " \"latestTxid\":...}. Objects with an unreadable header are left out of it, named on stderr,"
-                    + " and make the exit code 4.",
+                    + " \"latestTxid\":..., \"summary\":{\"windows\":[{\"firstTxid\", \"firstTime\", \"lastTxid\","
+                    + " \"lastTime\"}], \"gaps\":[{\"firstTxid\", \"lastTxid\"}], \"snapshots\":{\"count\", \"bytes\"},"
+                    + " \"segments\":{\"count\", \"bytes\"}}}. Objects with an unreadable header are left out of it"
+                    + " (but counted in the summary), named on stderr, and make the exit code 4.",
             "",
             "A replica Litestream 0.3 wrote, with no walship objects in it, is listed as such: each snapshot and each"
                     + " generation's WAL index range, with object times (--json: \"layout\":\"litestream-0.3\","
@@ -116,7 +122,8 @@ public final class LsCommand implements Callable<Integer> {
                     .append(",\"size\":").append(e.object().size())
                     .append('}');
         }
-        b.append("],\"latestTxid\":").append(listing.latestTxid()).append('}');
+        b.append("],\"latestTxid\":").append(listing.latestTxid())
+                .append(",\"summary\":").append(SummaryFormat.json(listing.summary())).append('}');
         return b.toString();
     }
 
@@ -169,7 +176,8 @@ public final class LsCommand implements Callable<Integer> {
             }
             b.append(line.toString().stripTrailing()).append('\n');
         }
-        return b.append("latest txid ").append(listing.latestTxid()).append('\n').toString();
+        return b.append("latest txid ").append(listing.latestTxid()).append('\n')
+                .append(SummaryFormat.text(listing.summary())).toString();
     }
 
     private record Row(ReplicaObject object, ObjectHeader header, String problem) {

@@ -19,6 +19,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -167,8 +168,12 @@ public final class RestoreCommand implements Callable<Integer> {
 
     /** The one line printed on success, for the operator and for scripts that log it. */
     static String summary(RestoreResult r) {
+        String fallback = r.skippedSnapshots().isEmpty() ? "" : ", from older snapshot " + r.snapshotKey() + " because "
+                + r.skippedSnapshots().stream().map(RestoreResult.SkippedSnapshot::key).collect(Collectors.joining(", "))
+                + " cannot be used";
         return "restored " + r.output() + " to txid " + r.txid() + " (" + DateTimeFormatter.ISO_INSTANT.format(r.time())
-                + "), " + r.pages() + " pages, " + (r.integrityChecked() ? "integrity ok" : "integrity not checked");
+                + "), " + r.pages() + " pages, " + (r.integrityChecked() ? "integrity ok" : "integrity not checked")
+                + fallback;
     }
 
     /** Parses RFC 3339 times; an offset is required, because a local time is ambiguous in a disaster recovery. */

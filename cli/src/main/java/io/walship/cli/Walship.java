@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "walship", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
         versionProvider = Walship.Version.class,
         description = "Continuous replication of SQLite databases to object storage, and point-in-time restore.",
-        subcommands = {ReplicateCommand.class, RestoreCommand.class, LsCommand.class, StatusCommand.class, DatabasesCommand.class})
+        subcommands = {ReplicateCommand.class, RestoreCommand.class, LsCommand.class, VerifyCommand.class, StatusCommand.class,
+            DatabasesCommand.class})
 public final class Walship implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(Walship.class);
 
@@ -51,13 +52,15 @@ public final class Walship implements Callable<Integer> {
         exitCodeHelp(cl.getSubcommands().get("restore"), all);
         exitCodeHelp(cl.getSubcommands().get("ls"), ExitCodes.OK, ExitCodes.INTERNAL_ERROR, ExitCodes.USAGE,
                 ExitCodes.CORRUPT_OBJECT, ExitCodes.IO_ERROR);
+        exitCodeHelp(cl.getSubcommands().get("verify"), ExitCodes.OK, ExitCodes.INTERNAL_ERROR, ExitCodes.USAGE,
+                ExitCodes.NOT_RESTORABLE, ExitCodes.CORRUPT_OBJECT, ExitCodes.INTEGRITY_FAILED, ExitCodes.IO_ERROR);
         return cl;
     }
 
     /** {@code walship} without a command is a usage error, not a silent success. */
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing command: give one of replicate, restore or ls");
+        throw new ParameterException(spec.commandLine(), "missing command: give one of replicate, restore, ls or verify");
     }
 
     private static void exitCodeHelp(CommandLine cl, int... codes) {

@@ -62,7 +62,11 @@ class LsCommandTest {
                 + "{\"key\":\"" + ObjectKeys.segment(4, 6) + "\",\"firstTxid\":4,\"lastTxid\":6,"
                 + "\"firstTime\":\"2026-11-26T04:00:40Z\",\"lastTime\":\"2026-11-26T04:01:00Z\",\"transactions\":3,"
                 + "\"databasePages\":" + pages(6) + ",\"size\":" + size(ObjectKeys.segment(4, 6)) + "}],"
-                + "\"latestTxid\":6}\n";
+                + "\"latestTxid\":6,\"summary\":{\"windows\":[{\"firstTxid\":1,\"firstTime\":\"2026-11-26T04:00:10Z\","
+                + "\"lastTxid\":6,\"lastTime\":\"2026-11-26T04:01:00Z\"}],\"gaps\":[],"
+                + "\"snapshots\":{\"count\":2,\"bytes\":" + (size(ObjectKeys.snapshot(1)) + size(ObjectKeys.snapshot(4))) + "},"
+                + "\"segments\":{\"count\":2,\"bytes\":" + (size(ObjectKeys.segment(2, 4)) + size(ObjectKeys.segment(4, 6)))
+                + "}}}\n";
         assertEquals(expected, run.out());
     }
 
@@ -71,8 +75,9 @@ class LsCommandTest {
         Path empty = dir.resolve("empty");
         CliRun run = CliRun.of("ls", "--json", empty.toString()).succeeds();
 
-        assertEquals("{\"replica\":\"file://" + empty + "\",\"snapshots\":[],\"segments\":[],\"latestTxid\":0}\n",
-                run.out());
+        assertEquals("{\"replica\":\"file://" + empty + "\",\"snapshots\":[],\"segments\":[],\"latestTxid\":0,"
+                + "\"summary\":{\"windows\":[],\"gaps\":[],\"snapshots\":{\"count\":0,\"bytes\":0},"
+                + "\"segments\":{\"count\":0,\"bytes\":0}}}\n", run.out());
     }
 
     @Test
@@ -81,7 +86,7 @@ class LsCommandTest {
     }
 
     @Test
-    void theTableIsAlignedAndInTxidOrder() {
+    void theTableIsAlignedAndInTxidOrder() throws Exception {
         CliRun run = CliRun.of("ls", storage.root().toString()).succeeds();
 
         List<String> lines = run.out().lines().toList();
@@ -92,6 +97,11 @@ class LsCommandTest {
         assertTrue(lines.get(4).startsWith("snapshot  4    "), lines.get(4));
         assertTrue(lines.get(5).startsWith("segment   4-6  "), lines.get(5));
         assertEquals("latest txid 6", lines.get(6));
+        assertEquals("restorable: txids 1..6 (2026-11-26T04:00:10Z to 2026-11-26T04:01:00Z)", lines.get(7));
+        assertEquals("objects: 2 snapshots (" + (size(ObjectKeys.snapshot(1)) + size(ObjectKeys.snapshot(4)))
+                + " bytes), 2 segments (" + (size(ObjectKeys.segment(2, 4)) + size(ObjectKeys.segment(4, 6))) + " bytes)",
+                lines.get(8));
+        assertEquals(9, lines.size());
         int keyColumn = lines.get(1).indexOf("KEY");
         for (int i = 2; i <= 5; i++) {
             assertTrue(lines.get(i).indexOf(i % 2 == 0 ? "snapshots/" : "segments/") == keyColumn, lines.get(i));
@@ -109,6 +119,12 @@ class LsCommandTest {
 
         run.fails(ExitCodes.CORRUPT_OBJECT, ObjectKeys.segment(2, 4));
         assertTrue(run.out().contains("UNREADABLE"), run.out());
+        // Without segment 2-4, snapshot 1 restores only itself: the summary shows the gap and still counts the object.
+        assertTrue(run.out().contains("restorable: txid 1 ("), run.out());
+        assertTrue(run.out().contains("restorable: txids 4..6 ("), run.out());
+        assertTrue(run.out().contains("gap: txids 2..3 cannot be restored"), run.out());
+        assertTrue(run.out().contains("objects: 2 snapshots ("), run.out());
+        assertTrue(run.out().contains(", 2 segments ("), run.out());
         CliRun json = CliRun.of("ls", "--json", storage.root().toString());
         assertEquals(ExitCodes.CORRUPT_OBJECT, json.code());
         assertTrue(json.out().startsWith("{\"replica\":") && !json.out().contains(ObjectKeys.segment(2, 4)), json.out());

@@ -71,6 +71,21 @@ class RestoreCommandTest {
     }
 
     @Test
+    void aCorruptNewestSnapshotFallsBackToTheOlderOneAndTheSummarySaysSo() throws Exception {
+        String corrupt = source.writeSnapshot(storage, 4);
+        Path file = storage.root().resolve(corrupt);
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[ObjectHeader.SIZE + (bytes.length - ObjectHeader.SIZE) / 2] ^= 0x5a;
+        Files.write(file, bytes);
+
+        CliRun run = CliRun.of("restore", "-o", out.toString(), replica).succeeds();
+
+        assertEquals(summary(6).strip() + ", from older snapshot " + ObjectKeys.snapshot(1) + " because " + corrupt
+                + " cannot be used\n", run.out());
+        assertRestoredAt(6);
+    }
+
+    @Test
     void restoresATxid() throws Exception {
         CliRun run = CliRun.of("restore", "--output", out.toString(), "--txid", "3", storage.root().toString()).succeeds();
 

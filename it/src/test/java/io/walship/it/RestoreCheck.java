@@ -189,6 +189,17 @@ public final class RestoreCheck {
             }
             previous = r;
         }
+        // Consecutive txids inside a chain are consecutive writer transactions (a VACUUM commits without a new i): a
+        // transaction skipped or merged shows as a jump of i between neighbouring txids.
+        Set<Long> snapshotTxids = listing.snapshots().stream().map(Listing.Snapshot::txid).collect(Collectors.toSet());
+        for (Restored r : byTxid.values()) {
+            Restored before = byTxid.get(r.txid() - 1);
+            if (before != null && r.error() == null && before.error() == null && !snapshotTxids.contains(r.txid())
+                    && r.i() - before.i() > 1) {
+                problems.add("txid " + r.txid() + " restores i=" + r.i() + " but txid " + before.txid() + " restores i="
+                        + before.i() + ": the writer's transactions in between were skipped or merged into one txid");
+            }
+        }
         // The latest txid is the writer's final state.
         Restored last = byTxid.get(latest);
         if (last.error() == null && (last.i() != finalI || !last.digest().equals(finalDigest))) {

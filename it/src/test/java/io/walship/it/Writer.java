@@ -29,6 +29,7 @@ public final class Writer implements AutoCloseable {
     private long txs = 100;
     private double sleepSeconds = 0.005;
     private boolean stopFile;
+    private final List<String> wrapper = new ArrayList<>();
     private Process process;
     private Instant started;
 
@@ -86,6 +87,15 @@ public final class Writer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Runs the writer under another program, such as {@code strace -f -e inject=fdatasync:signal=SIGKILL:when=N}, which
+     * kills it at an exact system call.
+     */
+    public Writer wrappedBy(String... command) {
+        wrapper.addAll(List.of(command));
+        return this;
+    }
+
     /** Run until {@link #requestStop()} (or {@link #txs} transactions). */
     public Writer untilStopped() {
         stopFile = true;
@@ -122,7 +132,8 @@ public final class Writer implements AutoCloseable {
     }
 
     public Writer start() {
-        List<String> cmd = new ArrayList<>(List.of("python3", "-u", script().toString(),
+        List<String> cmd = new ArrayList<>(wrapper);
+        cmd.addAll(List.of("python3", "-u", script().toString(),
                 "--db", db.toString(),
                 "--digest-file", digestFile().toString(),
                 "--stats-file", statsFile().toString(),
@@ -154,6 +165,19 @@ public final class Writer implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Waits up to {@code timeout} for the writer to end by itself, whatever its exit code; returns the exit code. */
+    public int awaitExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("writer " + name + " did not end within " + timeout + "\n" + Logs.tail(log(), 30));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        return process.exitValue();
     }
 
     public boolean isAlive() {

@@ -2,37 +2,76 @@ package io.walship.replicator;
 
 import io.walship.config.ReplicationSettings;
 import io.walship.replicator.spool.CapturePoint;
+import io.walship.replicator.spool.RestPoint;
 import io.walship.replicator.spool.Spool;
 import io.walship.replicator.wal.WalChecksum;
 import io.walship.replicator.wal.WalCursor;
 import io.walship.replicator.wal.WalFrame;
+import io.walship.replicator.wal.WalGeneration;
 import io.walship.replicator.wal.WalHeader;
+import io.walship.replicator.wal.WalIndexHeader;
 import io.walship.replicator.wal.WalScanner;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Copies every committed transaction of one database from its WAL into the spool, gives each a txid, and decides
- * when continuity with what was already captured is proven and when a new snapshot is needed.
+ * Copies every transaction SQLite committed from one database's WAL into the spool, gives each a txid, and decides
+ * when continuity with what was already captured is proven and when a new snapshot must start a new chain.
  *
- * <p>Continuity rests on walship's pinned read transaction (see {@link SqliteSession}). The pin is only moved inside
- * a write barrier after the whole WAL was captured, so at the moment of pinning the WAL held exactly
- * {@code pinnedFrames} frames, all captured. While the pin is held SQLite can restart the WAL only if no frame was
- * added since (a restart needs every frame checkpointed, and checkpoints cannot pass the pin), so a new WAL
- * generation whose header directly follows the old one, seen while capture still stands at the pin, continues the
- * history without loss. Anything else (another header, a WAL restarted while walship was down, a replaced database
- * file) cannot be proven and leads to a new snapshot, logged at WARN with its reason.
+ * <h2>What is committed</h2>
+ * Only frames up to the wal-index's committed frame count ({@link WalIndexHeader#frames()}) are committed. SQLite
+ * writes a transaction's frames, syncs them and only then publishes the new count in the wal-index; an app that dies
+ * in between leaves checksum-valid commit frames in the WAL that SQLite treats as garbage while walship keeps the
+ * wal-index alive, and that the app's next transaction overwrites. walship never reads past that count, so it never
+ * captures such a phantom, and it never copies frames of a transaction still in progress (a transaction that spills
+ * pages into the WAL and then rolls back leaves nothing behind). Every capture ends exactly at the count, and the
+ * running checksum there must equal the one the wal-index records for it.
+ *
+ * <h2>Pages overwritten in place</h2>
+ * While a transaction is being written, SQLite may overwrite one of its own earlier frames in place (a page spilled
+ * early and changed again) and rewrite the checksums of the frames after it when it commits. It does so only for
+ * frames after the committed count it read when the transaction began (its first frame); frames up to the published
+ * count are never rewritten in place, and the count moves only after the whole transaction is final and synced. walship
+ * reads the count first and then only frames up to it, so it cannot see a page image in the middle of such a
+ * rewrite. {@code CaptureExactnessTest} and the soak test check this with transactions that spill and rewrite the
+ * same pages while the app and walship share one CPU.
+ *
+ * <h2>Continuity</h2>
+ * walship always holds a read transaction (the pin, see {@link SqliteSession}). While it does, checkpoints cannot copy
+ * frames past the pinned state into the database file, and a writer can restart the WAL only when every frame was
+ * copied and no reader uses the WAL, that is when the pin itself reads only from the database file. So a WAL restart
+ * seen while a pin in the old generation is held means that generation ended exactly where the pin stood. After every
+ * pin walship captures up to the wal-index header read right after it, so at such a restart it has captured the whole
+ * old generation, and the new generation continues the history without a gap. Anything else (a restart while walship
+ * was not running, a frame that changed under it, a replaced database file) cannot be proven and starts a new chain
+ * with a snapshot, logged at WARN with the {@link Discontinuity} that explains it.
+ *
+ * <p>A clean stop records a {@link RestPoint}: the database file's checksum once walship's last connection has
+ * checkpointed everything. When walship starts again and the database file still has that checksum, nothing changed
+ * while it was away, so an idle database is resumed without a snapshot even though SQLite removed its WAL.
+ *
+ * <h2>Write barriers</h2>
+ * None of the above needs the app's write lock: pins are proven by reading the wal-index around them, and capture,
+ * fsync and snapshots all run outside any lock. The TRUNCATE checkpoint, which takes the write lock itself, runs only
+ * after a PASSIVE checkpoint copied almost everything, with a short busy timeout, and backs off when readers block it.
+ *
+ * <p>Owned by one capture thread; not thread-safe.
  */
 final class Capturer {
     private static final Logger log = LoggerFactory.getLogger(Capturer.class);
     private static final int DEFAULT_PAGE_SIZE = 4096;
+    private static final Duration TRUNCATE_BUSY = Duration.ofMillis(50);
+    private static final Duration EMERGENCY_BACKOFF_MIN = Duration.ofSeconds(1);
+    private static final Duration EMERGENCY_BACKOFF_MAX = Duration.ofMinutes(1);
 
     private final Path dbPath;
     private final DatabaseFile db;
@@ -41,29 +80,34 @@ final class Capturer {
     private final WalScanner scanner;
     private final ReplicationSettings settings;
     private final Clock clock;
+    private final ReplicationEvents events;
     private final PageOverlay overlay = new PageOverlay();
 
-    private WalHeader generation;
+    /** The generation and position of the last captured frame; frames 0 means none of this generation yet. */
+    private WalGeneration generation;
     private WalCursor committed = new WalCursor(0, WalChecksum.ZERO);
-    private WalCursor scanned = committed;
-    private long openTxid;
-    private WalChecksum firstStagedChecksum;
-    private long pinnedFrames = -1;
     private long lastTxid;
     private Instant lastTime = Instant.EPOCH;
     private long databasePages;
     private int pageSize;
+
+    /**
+     * The generation of the held pin and the wal-index header read right after it started; a WAL restart is proven
+     * when it happens while capture stands at or past that header in that generation. Null while no such pin is known.
+     */
+    private WalIndexHeader pinUpper;
+    private WalIndexHeader lastSeen;
     private long framesSinceCheckpoint;
     private Duration checkpointInterval = Duration.ZERO;
     private Instant lastCheckpoint;
     private Instant lastSnapshotTaken;
-
-    private final ReplicationEvents events;
+    private long lastSnapshotTxid;
+    private Instant nextEmergencyAttempt = Instant.EPOCH;
+    private Duration emergencyBackoff = EMERGENCY_BACKOFF_MIN;
     private long capturedPages;
 
     Capturer(Path dbPath, DatabaseFile db, SqliteSession session, Spool spool, ReplicationSettings settings, Clock clock,
              ReplicationEvents events) {
-        this.events = events;
         this.dbPath = dbPath;
         this.db = db;
         this.session = session;
@@ -71,6 +115,7 @@ final class Capturer {
         this.scanner = new WalScanner(Path.of(dbPath + "-wal"));
         this.settings = settings;
         this.clock = clock;
+        this.events = events;
     }
 
     void checkpointInterval(Duration interval) {
@@ -90,183 +135,250 @@ final class Capturer {
         return lastSnapshotTaken;
     }
 
+    /** The txid of the newest snapshot in the spool that this capturer knows of, 0 if none. */
+    long lastSnapshotTxid() {
+        return lastSnapshotTxid;
+    }
+
     /**
-     * Picks up where the spool left off: continues capturing when the WAL still holds the spool's last position,
-     * otherwise takes a snapshot. {@code replicaLastTxid} is the highest txid the replica already holds.
+     * Picks up where the spool left off, or starts a new chain. Whatever the spool holds after its last complete
+     * record (pages of a transaction whose capture was interrupted) is discarded first.
+     *
+     * @param replica what the replicas already hold: the txid sequence and the transaction times continue after it
+     * @param forced a discontinuity the caller already knows of (the database file was replaced), if any
      */
-    void start(long replicaLastTxid, String forcedReason) throws IOException, SQLException {
+    void start(ReplicaPosition replica, Optional<Discontinuity> forced) throws IOException, SQLException {
+        spool.discardUncommitted();
+        lastSnapshotTxid = spool.newestSnapshotTxid();
         Optional<CapturePoint> last = spool.last();
         if (last.isEmpty()) {
-            lastTxid = replicaLastTxid;
-            if (replicaLastTxid > 0) {
-                breakSnapshot("no local spool at " + spool.directory() + " (first run here, or the spool was lost); the replica holds txids up to "
-                        + replicaLastTxid);
-            } else {
-                breakSnapshot(null);
-            }
+            lastTxid = replica.txid();
+            lastTime = replica.time();
+            breakSnapshot(replica.txid() > 0 ? new Discontinuity.LostSpool(spool.directory(), replica.txid())
+                    : new Discontinuity.NoHistory());
             return;
         }
         CapturePoint p = last.get();
         lastTxid = p.txid();
-        lastTime = p.time();
+        lastTime = p.time().isAfter(replica.time()) ? p.time() : replica.time();
         databasePages = p.databasePages();
         pageSize = p.pageSize();
         generation = p.generation();
         committed = p.cursor();
-        scanned = committed;
-        if (replicaLastTxid > lastTxid) {
-            lastTxid = replicaLastTxid;
-            breakSnapshot("the replica already holds txid " + replicaLastTxid + ", beyond the spool's last txid " + p.txid()
-                    + " (another walship wrote to it, or this spool is older than the replica)");
+        if (replica.txid() > lastTxid) {
+            long spoolTxid = lastTxid;
+            lastTxid = replica.txid();
+            breakSnapshot(new Discontinuity.ReplicaAhead(replica.txid(), spoolTxid));
             return;
         }
-        if (forcedReason != null) {
-            breakSnapshot(forcedReason);
+        if (forced.isPresent()) {
+            breakSnapshot(forced.get());
             return;
         }
-        String reason;
-        try (SqliteSession.Barrier barrier = session.barrier()) {
-            reason = resumeReason();
-            if (reason == null) {
-                rebuildOverlay();
-                reason = captureAvailable();
-                if (reason == null) {
-                    spool.sync();
-                    pin();
-                }
+        SqliteSession.Pin pin = pinInOneGeneration();
+        Optional<Discontinuity> broken = resumeProof(pin.after(), spool.lastRest());
+        if (broken.isPresent()) {
+            breakSnapshot(broken.get());
+            return;
+        }
+        rebuildOverlay();
+        pinUpper = null;
+        Optional<Discontinuity> b = captureUpTo(pin.after());
+        if (b.isPresent()) {
+            breakSnapshot(b.get());
+            return;
+        }
+        pinUpper = pin.after();
+        log.info("{}: resuming at txid {} ({} frame {}), continuity with the spool proven", dbPath, lastTxid, generation,
+                committed.frames());
+    }
+
+    /** Why the database as it is now cannot continue the spool's last position, if it cannot. */
+    private Optional<Discontinuity> resumeProof(WalIndexHeader now, Optional<RestPoint> rest) throws IOException, SQLException {
+        // The WAL proves continuity only through a captured frame that is still there: "no frame yet" in a generation
+        // proves nothing, because a WAL that SQLite removed and rebuilt from nothing looks the same every time.
+        if (committed.frames() > 0 && now.generation().equals(generation)) {
+            if (now.frames() < committed.frames()) {
+                return Optional.of(new Discontinuity.ChangedWhileStopped("the WAL was reset to " + now.frames()
+                        + " frames (walship had captured " + committed.frames() + ")"));
             }
+            if (committed.frames() > 0 && !lastFrameIntact()) {
+                return Optional.of(new Discontinuity.ChangedWhileStopped("the WAL was rewritten ("
+                        + new Discontinuity.LastFrameRewritten(generation, committed.frames()).describe() + ")"));
+            }
+            return Optional.empty();
         }
-        if (reason != null) {
-            breakSnapshot(reason);
-        } else {
-            log.info("{}: resuming at txid {} (WAL frame {}), continuity with the spool proven", dbPath, lastTxid, committed.frames());
+        if (rest.isPresent()) {
+            // The WAL walship stopped in is gone, but a clean stop recorded the database file's checksum. If the file
+            // still has it and no frame of the present WAL was copied into it, the file is the state at the rest
+            // point and every frame in the present WAL was committed on top of it.
+            if (session.backfilled() != 0 && now.frames() > 0) {
+                return Optional.of(new Discontinuity.ChangedWhileStopped("the app checkpointed a new WAL into the database"));
+            }
+            DatabaseFileChecksum sum = DatabaseFileChecksum.of(db);
+            if (sum.bytes() == rest.get().databaseBytes() && sum.crc() == rest.get().databaseCrc()) {
+                generation = now.generation();
+                committed = new WalCursor(0, WalChecksum.ZERO);
+                log.info("{}: the database file is unchanged since walship stopped at txid {} (checksum {})", dbPath, lastTxid,
+                        sum);
+                return Optional.empty();
+            }
+            return Optional.of(new Discontinuity.ChangedWhileStopped("the database file changed (checksum " + sum
+                    + ", walship recorded " + new DatabaseFileChecksum(rest.get().databaseBytes(), rest.get().databaseCrc()) + ")"));
         }
+        if (now.frames() == 0 && !Files.exists(scanner.path())) {
+            return Optional.of(new Discontinuity.ChangedWhileStopped("the WAL was checkpointed and removed (walship"
+                    + " did not stop cleanly, so it has no checksum of the database file to compare)"));
+        }
+        return Optional.of(new Discontinuity.ChangedWhileStopped("the WAL was checkpointed and restarted ("
+                + generation + " -> " + now.generation() + ")"));
     }
 
-    /** Why the WAL on disk cannot continue the spool's last position, or null if it can. */
-    private String resumeReason() throws IOException {
-        Optional<WalHeader> header = scanner.readHeader();
-        if (generation == null) {
-            // There was no WAL to follow when walship stopped: the app may since have written, checkpointed and removed
-            // a whole WAL, changing the database file with no trace walship could check.
-            return header.isPresent() ? "walship was not running when the app started a new WAL"
-                    : "walship cannot prove the database file is unchanged since it stopped (there was no WAL to follow)";
-        }
-        if (header.isEmpty()) {
-            return "the WAL was checkpointed and removed or truncated while walship was not running";
-        }
-        if (!generation.sameGeneration(header.get())) {
-            return "the app checkpointed and restarted the WAL while walship was not running (" + generation + " -> " + header.get() + ")";
-        }
-        if (committed.frames() > 0 && !scanner.frameMatches(generation, committed.frames(), committed.checksum())) {
-            return "the WAL no longer holds the last frame walship captured (frame " + committed.frames() + ")";
-        }
-        return null;
-    }
-
-    /** One capture round: copies whatever committed since the last round. */
+    /**
+     * One capture round: copies whatever SQLite committed since the last round, checks that the last captured frame is
+     * still in the WAL unchanged, and moves the pin forward. An idle round reads the wal-index header and one frame
+     * header, and writes nothing.
+     */
     void poll() throws IOException, SQLException {
         if (db.replaced()) {
             throw new DatabaseReplacedException(dbPath + " was replaced or removed");
         }
-        String reason = captureAvailable();
-        if (reason != null) {
-            breakSnapshot(reason);
+        WalIndexHeader now = session.walIndex();
+        if (committed.frames() > 0 && generation.equals(now.generation()) && !lastFrameIntact()) {
+            breakSnapshot(new Discontinuity.LastFrameRewritten(generation, committed.frames()));
+            return;
+        }
+        if (now.equals(lastSeen)) {
+            return;
+        }
+        Optional<Discontinuity> broken = captureUpTo(now);
+        if (broken.isPresent()) {
+            breakSnapshot(broken.get());
+            return;
+        }
+        lastSeen = now;
+        repin();
+    }
+
+    /**
+     * Starts a new pin and captures up to the header read right after it, so that capture stands at or past the pin;
+     * from then on a WAL restart is proven (see the class comment).
+     */
+    private void repin() throws IOException, SQLException {
+        SqliteSession.Pin pin = session.tryPin();
+        Optional<Discontinuity> broken = captureUpTo(pin.after());
+        if (broken.isPresent()) {
+            breakSnapshot(broken.get());
+            return;
+        }
+        pinUpper = pin.after();
+        lastSeen = pin.after();
+    }
+
+    /** A pin whose before and after headers are in one WAL generation (a restart racing with the pin is retried). */
+    private SqliteSession.Pin pinInOneGeneration() throws IOException, SQLException {
+        while (true) {
+            SqliteSession.Pin pin = session.tryPin();
+            if (pin.before().generation().equals(pin.after().generation())) {
+                return pin;
+            }
         }
     }
 
     /**
-     * Captures what the WAL holds beyond the current position; returns a reason when continuity is broken (and
-     * captures nothing then).
+     * Captures every transaction committed up to {@code target}, a wal-index header read now or earlier. Returns why
+     * continuity broke instead, if it did (nothing of the broken part is captured then).
      */
-    private String captureAvailable() throws IOException {
-        Optional<WalHeader> read = scanner.readHeader();
-        if (read.isEmpty()) {
-            return null;
-        }
-        WalHeader header = read.get();
-        if (generation != null && generation.sameGeneration(header)) {
-            if (openTxid != 0 && !stagedFramesIntact()) {
-                dropOpenTransaction();
+    private Optional<Discontinuity> captureUpTo(WalIndexHeader target) throws IOException {
+        WalGeneration g = target.generation();
+        if (!g.equals(generation)) {
+            // A new generation, with or without committed frames yet. A generation with no frames holds no commit, so
+            // leaving one (as when the app's first transaction after a restart rolls back and the next one picks new
+            // salts) is proven by the same rule.
+            if (!restartProven()) {
+                return Optional.of(new Discontinuity.UnprovenRestart(generation, target,
+                        "at a moment when walship could not prove it had captured all of the previous generation"));
             }
-        } else if (session.pinned() && pinnedFrames >= 0 && committed.frames() == pinnedFrames
-                && (generation == null || header.pageSize() == generation.pageSize())) {
-            // Proven by the pin, not by the header: SQLite writes checkpoint sequence + 1 and salt-1 + 1 only when the
-            // connection that restarted the WAL also writes its first frame; another connection may start it with its
-            // own sequence number and random salts.
-            dropOpenTransaction();
-            log.debug("{}: WAL restarted{}, now {}", dbPath,
-                    generation != null && generation.isFollowedBy(header) ? "" : " by another connection", header);
-            generation = header;
-            committed = WalCursor.start(header);
-            scanned = committed;
+            log.debug("{}: WAL restarted: {} -> {}", dbPath, generation, g);
+            generation = g;
+            committed = new WalCursor(0, WalChecksum.ZERO);
             overlay.clear();
-            // Only one restart can follow a pin; another one before the next pin cannot be proven.
-            pinnedFrames = -1;
-        } else {
-            return breakReason(header);
+            // Only one restart can follow a pin: the next one is proven only against a newer pin.
+            pinUpper = null;
         }
-        spoolFrames();
-        return null;
-    }
-
-    private String breakReason(WalHeader header) {
-        if (generation == null) {
-            return "a WAL appeared while walship did not hold its read transaction";
+        if (target.frames() < committed.frames()) {
+            // An older header than capture already passed (read before a capture that went further): nothing to do.
+            return Optional.empty();
         }
-        if (header.pageSize() != generation.pageSize()) {
-            return "the page size changed from " + generation.pageSize() + " to " + header.pageSize();
+        if (target.frames() == committed.frames()) {
+            if (committed.frames() > 0 && !target.frameChecksum().equals(committed.checksum())) {
+                return Optional.of(new Discontinuity.CaptureStalled(target, committed.frames(),
+                        "the wal-index's checksum for that frame differs from the WAL's"));
+            }
+            return Optional.empty();
         }
-        if (pinnedFrames >= 0 && committed.frames() != pinnedFrames) {
-            return "the WAL restarted although walship had not copied all of it since its last pin (" + generation + " -> "
-                    + header + "); SQLite should not allow this";
+        if (target.pageSize() != 0 && pageSize != 0 && target.pageSize() != pageSize) {
+            return Optional.of(new Discontinuity.PageSizeChanged(pageSize, target.pageSize()));
         }
-        return "the WAL was restarted more than once, or replaced, since walship last proved its position (" + generation
-                + " -> " + header + ")";
-    }
-
-    /** A rolled-back transaction's frames can be overwritten by the next one; check the open one is still there. */
-    private boolean stagedFramesIntact() throws IOException {
-        return scanner.frameMatches(generation, committed.frames() + 1, firstStagedChecksum)
-                && scanner.frameMatches(generation, scanned.frames(), scanned.checksum());
-    }
-
-    private void dropOpenTransaction() throws IOException {
-        spool.discardUncommitted();
-        overlay.dropStaged();
-        openTxid = 0;
-        scanned = committed;
-    }
-
-    private void spoolFrames() throws IOException {
+        Optional<WalHeader> walHeader = scanner.readHeader();
+        if (walHeader.isEmpty() || !generation.startedBy(walHeader.get())) {
+            return Optional.of(new Discontinuity.CaptureStalled(target, committed.frames(),
+                    "the WAL file's header is not the one of the generation the wal-index names"));
+        }
+        WalHeader header = walHeader.get();
+        WalCursor from = committed.frames() == 0 ? WalCursor.start(header) : committed;
         long before = lastTxid;
         capturedPages = 0;
-        WalScanner.ScanResult r = scanner.scan(generation, scanned, this::onFrame);
-        scanned = r.end();
+        scanner.scan(header, from, target.frames(), frame -> onFrame(header, frame));
+        if (committed.frames() != target.frames()) {
+            // Frames up to the committed count cannot be overwritten while the pin holds; if they do not verify, the
+            // WAL is not what SQLite's wal-index says it is. Pages of the incomplete transaction are dropped.
+            spool.discardUncommitted();
+            overlay.dropStaged();
+            events.captureStalled(dbPath);
+            return Optional.of(new Discontinuity.CaptureStalled(target, committed.frames(),
+                    "the frames after it do not continue the WAL's checksum chain"));
+        }
+        if (!target.frameChecksum().equals(committed.checksum())) {
+            events.captureStalled(dbPath);
+            return Optional.of(new Discontinuity.CaptureStalled(target, committed.frames(),
+                    "the wal-index's checksum for the last committed frame differs from the WAL's"));
+        }
         if (lastTxid != before) {
             spool.sync();
-            events.captured(dbPath, lastTxid - before, capturedPages * generation.pageSize());
+            events.captured(dbPath, lastTxid - before, capturedPages * pageSize);
         }
+        return Optional.empty();
     }
 
-    private void onFrame(WalFrame frame) throws IOException {
+    /** Whether a WAL restart seen now continues the history: capture stands at or past the held pin, in its generation. */
+    private boolean restartProven() {
+        return pinUpper != null && pinUpper.generation().equals(generation) && committed.frames() >= pinUpper.frames();
+    }
+
+    private boolean lastFrameIntact() throws IOException {
+        return scanner.frameMatches(generation, pageSize, committed.frames(), committed.checksum());
+    }
+
+    private long openTxid;
+
+    private void onFrame(WalHeader header, WalFrame frame) throws IOException {
         if (openTxid == 0) {
             openTxid = lastTxid + 1;
-            firstStagedChecksum = frame.checksum();
         }
-        spool.appendPage(openTxid, frame.pgno(), frame.page(), generation.pageSize());
+        spool.appendPage(openTxid, frame.pgno(), frame.page(), header.pageSize());
         overlay.stage(frame.pgno(), frame.index(), frame.checksum());
         if (frame.isCommit()) {
             Instant time = nextTime();
             WalCursor at = new WalCursor(frame.index(), frame.checksum());
-            spool.appendCommit(new CapturePoint(openTxid, time, frame.commitSize(), generation.pageSize(), generation, at));
+            spool.appendCommit(new CapturePoint(openTxid, time, frame.commitSize(), header.pageSize(), generation, at));
             overlay.commit();
             framesSinceCheckpoint += frame.index() - committed.frames();
             capturedPages += frame.index() - committed.frames();
             lastTxid = openTxid;
             lastTime = time;
             databasePages = frame.commitSize();
-            pageSize = generation.pageSize();
+            pageSize = header.pageSize();
             committed = at;
             openTxid = 0;
         }
@@ -278,13 +390,17 @@ final class Capturer {
         return now.isAfter(lastTime) ? now : lastTime;
     }
 
-    /** Rebuilds the page overlay of the current generation up to the committed position, which the spool already holds. */
+    /** Rebuilds the page overlay of the current generation up to the captured position, which the spool already holds. */
     private void rebuildOverlay() throws IOException {
         overlay.clear();
-        if (generation == null || committed.frames() == 0) {
+        if (committed.frames() == 0) {
             return;
         }
-        scanner.scan(generation, WalCursor.start(generation), committed.frames(), f -> {
+        Optional<WalHeader> header = scanner.readHeader();
+        if (header.isEmpty() || !generation.startedBy(header.get())) {
+            return;
+        }
+        scanner.scan(header.get(), WalCursor.start(header.get()), committed.frames(), f -> {
             overlay.stage(f.pgno(), f.index(), f.checksum());
             if (f.isCommit()) {
                 overlay.commit();
@@ -294,39 +410,25 @@ final class Capturer {
     }
 
     /**
-     * Inside a write barrier, captures everything the WAL holds, makes it durable and moves the pin to it. Returns why
-     * continuity broke instead, if it did (nothing is pinned then).
+     * Runs walship's checkpoints: PASSIVE once enough captured pages wait (or the checkpoint interval passed), and a
+     * TRUNCATE past the emergency WAL size.
      */
-    private String captureAndPin() throws IOException, SQLException {
-        try (SqliteSession.Barrier barrier = session.barrier()) {
-            String reason = captureAvailable();
-            if (reason == null) {
-                spool.sync();
-                pin();
-            }
-            return reason;
-        }
-    }
-
-    private void pin() throws SQLException {
-        session.pin();
-        pinnedFrames = committed.frames();
-    }
-
-    /** Runs walship's checkpoints: PASSIVE after enough captured pages, TRUNCATE past the emergency WAL size. */
     void maybeCheckpoint() throws IOException, SQLException {
         if (scanner.size() > settings.emergencyWalSize().bytes()) {
-            emergencyTruncate();
-        } else if (framesSinceCheckpoint >= settings.checkpointPages() || checkpointIntervalPassed()) {
-            String reason = captureAndPin();
-            if (reason != null) {
-                breakSnapshot(reason);
-                return;
+            if (!clock.instant().isBefore(nextEmergencyAttempt)) {
+                emergencyTruncate();
             }
-            SqliteSession.CheckpointResult r = checkpoint("PASSIVE");
+        } else if (framesSinceCheckpoint >= settings.checkpointPages() || checkpointIntervalPassed()) {
+            SqliteSession.CheckpointResult r = checkpoint(SqliteSession.CheckpointMode.PASSIVE, Duration.ZERO);
             log.debug("{}: PASSIVE checkpoint: {} of {} frames", dbPath, r.checkpointedFrames(), r.logFrames());
             framesSinceCheckpoint = 0;
             lastCheckpoint = clock.instant();
+            if (r.complete()) {
+                // Every frame is in the database file now: a new pin reads from the file alone (SQLite's read mark 0),
+                // which lets the app's next write restart the WAL instead of growing it, and lets the app's own
+                // RESTART or TRUNCATE checkpoints pass.
+                repin();
+            }
         }
     }
 
@@ -343,128 +445,156 @@ final class Capturer {
         return !now.isBefore(lastCheckpoint.plus(checkpointInterval));
     }
 
-    private SqliteSession.CheckpointResult checkpoint(String mode) throws SQLException {
+    private SqliteSession.CheckpointResult checkpoint(SqliteSession.CheckpointMode mode, Duration busy) throws SQLException {
         try {
-            SqliteSession.CheckpointResult r = session.checkpoint(mode);
-            events.checkpoint(dbPath, mode, r.busy() ? "busy" : "ok");
+            SqliteSession.CheckpointResult r = session.checkpoint(mode, busy);
+            events.checkpoint(dbPath, mode.name(), r.busy() ? "busy" : "ok");
             return r;
         } catch (SQLException e) {
-            events.checkpoint(dbPath, mode, "error");
+            events.checkpoint(dbPath, mode.name(), SqliteSession.isBusy(e) ? "busy" : "error");
+            if (SqliteSession.isBusy(e)) {
+                return new SqliteSession.CheckpointResult(true, -1, -1);
+            }
             throw e;
         }
     }
 
+    /**
+     * Shrinks a WAL that grew past the emergency size, without ever releasing the pin and without blocking the app for
+     * long. A PASSIVE checkpoint first copies what it can (it does not block the app's writers). When it copied
+     * everything, a new pin reads only from the database file (SQLite's read mark 0), and such a reader neither blocks a
+     * TRUNCATE checkpoint nor lets any later frame be copied into the database file; the pin still proves continuity
+     * across the restart the TRUNCATE makes. The TRUNCATE runs with a short busy timeout, so the app's writers wait at
+     * most that long. When the app's readers, or commits that arrived meanwhile, keep it from finishing, walship backs
+     * off (doubling, with jitter) and says so.
+     */
     private void emergencyTruncate() throws IOException, SQLException {
-        long version;
-        String reason;
-        try (SqliteSession.Barrier barrier = session.barrier()) {
-            reason = captureAvailable();
-            if (reason == null) {
-                spool.sync();
-            }
-            version = session.dataVersion();
-            session.unpin();
-        }
-        if (reason != null) {
-            breakSnapshot(reason);
+        poll();
+        SqliteSession.CheckpointResult passive = checkpoint(SqliteSession.CheckpointMode.PASSIVE, Duration.ZERO);
+        if (passive.busy() || passive.checkpointedFrames() < passive.logFrames()) {
+            emergencyBusy("another connection holds an older read transaction or is checkpointing");
             return;
         }
-        SqliteSession.CheckpointResult r = checkpoint("TRUNCATE");
-        log.warn("{}: WAL grew past {}; TRUNCATE checkpoint {}", dbPath, settings.emergencyWalSize(),
-                r.busy() ? "could not finish (readers are active)" : "done");
-        // walship held no read transaction during the checkpoint. If no other connection committed since the barrier
-        // (SQLite's data_version did not move), the WAL held exactly what was captured and the pin can be taken again
-        // as if it had never been released; otherwise the checkpoint may have swept away frames walship never saw.
-        try (SqliteSession.Barrier barrier = session.barrier()) {
-            if (session.dataVersion() == version) {
-                pin();
-                pinnedFrames = committed.frames();
-                reason = null;
-            } else {
-                reason = "the app committed while walship ran an emergency TRUNCATE checkpoint without its read transaction";
-            }
-        }
+        repin();
+        SqliteSession.CheckpointResult r = checkpoint(SqliteSession.CheckpointMode.TRUNCATE, TRUNCATE_BUSY);
         framesSinceCheckpoint = 0;
-        if (reason != null) {
-            breakSnapshot(reason);
+        if (r.busy()) {
+            emergencyBusy("readers or new commits kept the TRUNCATE checkpoint from finishing within "
+                    + TRUNCATE_BUSY.toMillis() + " ms");
+            return;
         }
+        log.warn("{}: WAL grew past {}; TRUNCATE checkpoint done", dbPath, settings.emergencyWalSize());
+        emergencyBackoff = EMERGENCY_BACKOFF_MIN;
+        nextEmergencyAttempt = Instant.EPOCH;
+    }
+
+    private void emergencyBusy(String why) {
+        Duration wait = emergencyBackoff.plusMillis(ThreadLocalRandom.current().nextLong(emergencyBackoff.toMillis() / 2 + 1));
+        nextEmergencyAttempt = clock.instant().plus(wait);
+        emergencyBackoff = emergencyBackoff.multipliedBy(2).compareTo(EMERGENCY_BACKOFF_MAX) > 0 ? EMERGENCY_BACKOFF_MAX
+                : emergencyBackoff.multipliedBy(2);
+        events.emergencyCheckpointBlocked(dbPath);
+        log.warn("{}: the WAL is past {} but the TRUNCATE checkpoint cannot finish: {}; trying again in {} ms", dbPath,
+                settings.emergencyWalSize(), why, wait.toMillis());
     }
 
     /**
-     * Takes a snapshot that starts a new chain at the next txid, because continuity cannot be proven ({@code reason})
-     * or because there is no history yet (null).
+     * Starts a new chain with a snapshot at the next txid, because continuity cannot be proven or because there is no
+     * history yet. The snapshot is of the state a fresh pin sees; no write lock is taken.
      */
-    void breakSnapshot(String reason) throws IOException, SQLException {
-        if (reason != null) {
-            log.warn("{}: taking a new snapshot at txid {}: {}", dbPath, lastTxid + 1, reason);
-        } else {
+    void breakSnapshot(Discontinuity reason) throws IOException, SQLException {
+        if (reason instanceof Discontinuity.NoHistory) {
             log.info("{}: taking the initial snapshot at txid {}", dbPath, lastTxid + 1);
+        } else {
+            log.warn("{}: taking a new snapshot at txid {}: {}", dbPath, lastTxid + 1, reason.describe());
         }
         spool.discardUncommitted();
         openTxid = 0;
-        try (SqliteSession.Barrier barrier = session.barrier()) {
+        SqliteSession.Pin pin = pinInOneGeneration();
+        WalIndexHeader at = pin.after();
+        generation = at.generation();
+        overlay.clear();
+        if (at.frames() > 0) {
+            pageSize = at.pageSize();
             Optional<WalHeader> header = scanner.readHeader();
-            generation = header.orElse(null);
-            overlay.clear();
-            long walPages = 0;
-            if (generation != null) {
-                WalScanner.ScanResult r = scanner.scan(generation, WalCursor.start(generation), f -> {
+            if (header.isPresent() && generation.startedBy(header.get())) {
+                scanner.scan(header.get(), WalCursor.start(header.get()), at.frames(), f -> {
                     overlay.stage(f.pgno(), f.index(), f.checksum());
                     if (f.isCommit()) {
                         overlay.commit();
                     }
                 });
                 overlay.dropStaged();
-                committed = r.committed();
-                walPages = r.lastCommitSize();
-                pageSize = generation.pageSize();
-            } else {
-                committed = new WalCursor(0, WalChecksum.ZERO);
-                int fromFile = db.pageSize();
-                pageSize = fromFile != 0 ? fromFile : DEFAULT_PAGE_SIZE;
             }
-            scanned = committed;
-            databasePages = committed.frames() > 0 && walPages > 0 ? walPages : db.pages(pageSize);
-            pin();
+            // Without a readable WAL every frame is already in the database file (see SnapshotTaker).
+            committed = new WalCursor(at.frames(), at.frameChecksum());
+            databasePages = at.databasePages();
+        } else {
+            int fromFile = db.pageSize();
+            pageSize = fromFile != 0 ? fromFile : at.pageSize() != 0 ? at.pageSize() : DEFAULT_PAGE_SIZE;
+            committed = new WalCursor(0, WalChecksum.ZERO);
+            databasePages = db.pages(pageSize);
         }
-        writeSnapshot(lastTxid + 1, nextTime(), reason == null ? "initial" : "continuity");
+        pinUpper = at;
+        lastSeen = at;
+        writeSnapshot(lastTxid + 1, nextTime(), reason instanceof Discontinuity.NoHistory ? SnapshotReason.INITIAL
+                : SnapshotReason.CONTINUITY);
         framesSinceCheckpoint = committed.frames();
     }
 
     /**
-     * Takes a snapshot of the current state at the current txid; {@code reason} is {@code replica} (a replica needs a
-     * snapshot to start from) or {@code interval} (the snapshot interval passed).
+     * Takes a snapshot of the current state at the current txid, for a replica that needs one to start from or because
+     * the snapshot interval passed. Does nothing when the spool already holds a snapshot at the current txid.
      */
-    void snapshotCurrent(String reason) throws IOException, SQLException {
+    void snapshotCurrent(SnapshotReason reason) throws IOException, SQLException {
         if (lastTxid == 0) {
-            breakSnapshot(null);
+            breakSnapshot(new Discontinuity.NoHistory());
             return;
         }
-        String broken = captureAndPin();
-        if (broken != null) {
-            breakSnapshot(broken);
+        poll();
+        if (lastSnapshotTxid == lastTxid && spool.hasSnapshot(lastTxid)) {
             return;
         }
-        Optional<CapturePoint> last = spool.last();
-        if (last.isPresent() && last.get().txid() == lastTxid && spool.hasSnapshot(lastTxid)) {
-            return;
-        }
-        log.info("{}: taking a snapshot at txid {}", dbPath, lastTxid);
+        log.info("{}: taking a snapshot at txid {} ({})", dbPath, lastTxid, reason.label());
         writeSnapshot(lastTxid, lastTime, reason);
     }
 
-    private void writeSnapshot(long txid, Instant time, String reason) throws IOException {
+    private void writeSnapshot(long txid, Instant time, SnapshotReason reason) throws IOException {
         long start = System.nanoTime();
         Path temp = spool.snapshotTempPath(txid);
         SnapshotTaker.write(temp, txid, time, pageSize, databasePages, db, generation, overlay, scanner.path());
-        long bytes = java.nio.file.Files.size(temp);
+        long bytes = Files.size(temp);
         spool.appendSnapshot(new CapturePoint(txid, time, databasePages, pageSize, generation, committed));
-        events.snapshot(dbPath, reason, bytes);
+        events.snapshot(dbPath, reason.label(), bytes);
         lastTxid = txid;
         lastTime = time;
         lastSnapshotTaken = clock.instant();
+        lastSnapshotTxid = txid;
         log.info("{}: snapshot at txid {} written ({} pages of {} bytes) in {} ms", dbPath, txid, databasePages, pageSize,
                 (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /**
+     * At a clean stop, after the last {@link #poll()}: when a PASSIVE checkpoint copies every captured frame into the
+     * database file, the file then is the state at the last txid, and its checksum goes into the spool as a rest point.
+     * The pin keeps later frames out of the file while the checksum is computed. Costs one read of the database file.
+     */
+    void recordRest() throws IOException, SQLException {
+        if (lastTxid == 0) {
+            return;
+        }
+        SqliteSession.CheckpointResult r = checkpoint(SqliteSession.CheckpointMode.PASSIVE, Duration.ZERO);
+        WalIndexHeader now = session.walIndex();
+        boolean fileHoldsLast = !r.busy() && now.generation().equals(generation) && now.frames() == committed.frames()
+                && session.backfilled() == committed.frames();
+        if (!fileHoldsLast) {
+            log.debug("{}: no rest point: the database file does not hold txid {} alone ({})", dbPath, lastTxid, now);
+            return;
+        }
+        DatabaseFileChecksum sum = DatabaseFileChecksum.of(db);
+        spool.appendRest(new RestPoint(new CapturePoint(lastTxid, lastTime, databasePages, pageSize, generation, committed),
+                sum.bytes(), sum.crc()));
+        log.info("{}: stopped at txid {}; database file checksum {}", dbPath, lastTxid, sum);
     }
 
     /** Signals that the database file was replaced: the session must be reopened and a snapshot taken. */

@@ -92,6 +92,23 @@ final class DatabaseFile implements Closeable {
         return valid ? inHeader : fromLength;
     }
 
+    /** The file's length in bytes. */
+    long length() throws IOException {
+        return channel.size();
+    }
+
+    /** Reads up to {@code length} bytes at {@code position}; returns how many, or -1 at the end of the file. */
+    int read(long position, byte[] into, int length) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(into, 0, length);
+        while (b.hasRemaining()) {
+            int n = channel.read(b, position + b.position());
+            if (n < 0) {
+                return b.position() == 0 ? -1 : b.position();
+            }
+        }
+        return b.position();
+    }
+
     /** Reads page {@code pgno} into {@code into}; false when the file ends before the page. */
     boolean readPage(long pgno, int pageSize, byte[] into) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(into, 0, pageSize);

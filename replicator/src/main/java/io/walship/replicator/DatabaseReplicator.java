@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -249,7 +250,7 @@ public final class DatabaseReplicator {
 
     private void captureLoop() {
         long backoff = 500;
-        String reopenReason = null;
+        Optional<Discontinuity> reopenReason = Optional.empty();
         boolean announcedWait = false;
         boolean finished = false;
         boolean lastAttempt = false;
@@ -283,19 +284,19 @@ public final class DatabaseReplicator {
                 Capturer capturer = new Capturer(dbPath, db, session, spool, settings, clock, events);
                 capturer.checkpointInterval(checkpointInterval);
                 boolean fresh = spool.last().isEmpty();
-                capturer.start(replicaLastTxidForStart(), reopenReason);
+                capturer.start(replicaPositionForStart(), reopenReason);
                 if (fresh) {
                     freshBase = spool.firstTxid();
                 }
-                reopenReason = null;
+                reopenReason = Optional.empty();
                 backoff = 500;
                 lastCaptureError = null;
                 published(capturer);
                 while (!stopping) {
                     if (snapshotRequested.getAndSet(false)) {
-                        capturer.snapshotCurrent("replica");
-                    } else if (periodicSnapshotDue()) {
-                        capturer.snapshotCurrent("interval");
+                        capturer.snapshotCurrent(SnapshotReason.REPLICA);
+                    } else if (capturer.lastTxid() > capturer.lastSnapshotTxid() && periodicSnapshotDue()) {
+                        capturer.snapshotCurrent(SnapshotReason.INTERVAL);
                     }
                     capturer.poll();
                     capturer.maybeCheckpoint();
@@ -303,16 +304,18 @@ public final class DatabaseReplicator {
                     watcher.await(settings.monitorInterval());
                 }
                 if (failure == null) {
-                    // The last transactions the app committed before the stop go into the spool for the final sync.
+                    // The last transactions the app committed before the stop go into the spool for the final sync,
+                    // and a rest point lets the next start prove the database file did not change meanwhile.
                     capturer.poll();
                     published(capturer);
+                    capturer.recordRest();
                 }
                 finished = true;
             } catch (InterruptedException e) {
                 return;
             } catch (Capturer.DatabaseReplacedException e) {
-                reopenReason = "the database file was replaced (" + e.getMessage() + ")";
-                log.warn("{}: {}; reopening", dbPath, reopenReason);
+                reopenReason = Optional.of(new Discontinuity.DatabaseReplaced(e.getMessage()));
+                log.warn("{}: {}; reopening", dbPath, reopenReason.get().describe());
             } catch (SpoolCorruptException e) {
                 fail(e.getMessage());
                 return;
@@ -365,16 +368,16 @@ public final class DatabaseReplicator {
      * from starting. One that answers later with a higher txid than the spool is stopped as diverged (reported, never
      * silently mixed).
      */
-    private long replicaLastTxidForStart() throws InterruptedException {
+    private ReplicaPosition replicaPositionForStart() throws InterruptedException {
         if (spool.last().isPresent()) {
-            return 0;
+            return ReplicaPosition.NONE;
         }
         List<Shipper> all;
         synchronized (lifecycle) {
             all = List.copyOf(shippers);
         }
         long deadline = System.currentTimeMillis() + INIT_WAIT_MILLIS;
-        long last = 0;
+        ReplicaPosition last = ReplicaPosition.NONE;
         for (Shipper s : all) {
             long left = deadline - System.currentTimeMillis();
             if (left > 0 && !s.awaitInitialized(left) && s.failure() == null) {
@@ -382,7 +385,9 @@ public final class DatabaseReplicator {
                         INIT_WAIT_MILLIS / 1000, s.lastError());
             }
             if (s.isInitialized()) {
-                last = Math.max(last, s.shippedTxid());
+                long txid = Math.max(last.txid(), s.shippedTxid());
+                Instant time = s.replicaLastTime().isAfter(last.time()) ? s.replicaLastTime() : last.time();
+                last = new ReplicaPosition(txid, time);
             }
         }
         return last;

@@ -36,6 +36,14 @@ public interface ReplicationEvents {
     default void retentionDeleted(Path db, String replica, int objects) {
     }
 
+    /** The wal-index says frames are committed that capture could not read as a continuation (a new snapshot follows). */
+    default void captureStalled(Path db) {
+    }
+
+    /** The emergency TRUNCATE checkpoint could not finish (readers or new commits blocked it) and backs off. */
+    default void emergencyCheckpointBlocked(Path db) {
+    }
+
     /** A failure that is being retried (or that stopped something); {@code component} is capture, ship or retention. */
     default void error(Path db, String component) {
     }

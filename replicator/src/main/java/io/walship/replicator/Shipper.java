@@ -67,6 +67,7 @@ final class Shipper {
     private volatile Instant newestSnapshotTime;
     private volatile Instant lastShippedTime;
     private volatile Instant shippedPointTime;
+    private volatile Instant replicaLastTime = Instant.EPOCH;
     private Instant nextRetention = Instant.EPOCH;
     private Instant nextForeignCheck = Instant.EPOCH;
     private static final Duration FOREIGN_CHECK_INTERVAL = Duration.ofSeconds(30);
@@ -75,7 +76,8 @@ final class Shipper {
     private SpoolRecord pending;
     private boolean positioned;
     private boolean skippedUnusable;
-    private Instant lastUpload = Instant.EPOCH;
+    /** System.nanoTime() of the last upload: pacing must not stall when the wall clock steps back. */
+    private long lastUploadNanos = System.nanoTime() - Duration.ofDays(1).toNanos();
 
     /** A transaction waiting in the current batch: its commit point and the newest spool record of each page. */
     private record Tx(CapturePoint point, TreeMap<Long, SpoolRecord.Page> pages) {
@@ -133,6 +135,11 @@ final class Shipper {
     /** The capture time of the newest transaction the replica holds (as shipped this run), null if none. */
     Instant shippedPointTime() {
         return shippedPointTime;
+    }
+
+    /** The time of the newest transaction the replica held when this shipper started (the epoch if none). */
+    Instant replicaLastTime() {
+        return replicaLastTime;
     }
 
     /** When the last object reached the replica, null if none this run. */
@@ -267,12 +274,16 @@ final class Shipper {
     /** Learns the replica's position from its listing and finishes an upload a crash interrupted. */
     long init() throws IOException, InterruptedException {
         long last = 0;
+        String lastKey = null;
         String newestSnapshot = null;
         long newestSnapshotTxid = 0;
         for (var info : storage.list("")) {
             var parsed = ObjectKeys.parse(info.key());
             if (parsed.isPresent()) {
-                last = Math.max(last, parsed.get().lastTxid());
+                if (parsed.get().lastTxid() > last) {
+                    last = parsed.get().lastTxid();
+                    lastKey = parsed.get().key();
+                }
                 if (parsed.get().kind() == ObjectKind.SNAPSHOT && parsed.get().firstTxid() >= newestSnapshotTxid) {
                     newestSnapshotTxid = parsed.get().firstTxid();
                     newestSnapshot = parsed.get().key();
@@ -281,6 +292,8 @@ final class Shipper {
         }
         newestSnapshotTime = newestSnapshot == null ? Instant.EPOCH
                 : ObjectHeader.decode(newestSnapshot, storage.getRange(newestSnapshot, 0, ObjectHeader.SIZE)).lastTime();
+        replicaLastTime = lastKey == null ? Instant.EPOCH : lastKey.equals(newestSnapshot) ? newestSnapshotTime
+                : ObjectHeader.decode(lastKey, storage.getRange(lastKey, 0, ObjectHeader.SIZE)).lastTime();
         long freshBase = this.freshBase.getAsLong();
         if (freshBase > 0 && last >= freshBase) {
             throw new DivergedException("replica " + storage.describe() + " holds txid " + last + " but this spool started afresh at txid "
@@ -379,7 +392,7 @@ final class Shipper {
         if (!positioned && !position()) {
             return;
         }
-        long wait = Duration.between(clock.instant(), lastUpload.plus(target.syncInterval())).toMillis();
+        long wait = (lastUploadNanos + target.syncInterval().toNanos() - System.nanoTime()) / 1_000_000;
         if (wait > 0 && !stopping && !draining) {
             pause(wait);
         }
@@ -523,8 +536,8 @@ final class Shipper {
 
     private void shipped(long txid) {
         shippedTxid = Math.max(shippedTxid, txid);
-        lastUpload = clock.instant();
-        lastShippedTime = lastUpload;
+        lastUploadNanos = System.nanoTime();
+        lastShippedTime = clock.instant();
         shippedListener.run();
     }
 

@@ -4,7 +4,7 @@ import io.walship.replica.DatabasePages;
 import io.walship.replica.ObjectHeader;
 import io.walship.replica.ObjectKind;
 import io.walship.replica.SnapshotWriter;
-import io.walship.replicator.wal.WalHeader;
+import io.walship.replicator.wal.WalGeneration;
 import io.walship.replicator.wal.WalScanner;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -31,7 +31,7 @@ final class SnapshotTaker {
     }
 
     static void write(Path target, long txid, Instant time, int pageSize, long databasePages, DatabaseFile db,
-                      WalHeader generation, PageOverlay overlay, Path walPath) throws IOException {
+                      WalGeneration generation, PageOverlay overlay, Path walPath) throws IOException {
         long stored = SnapshotWriter.storedPages(databasePages, pageSize);
         ObjectHeader header = new ObjectHeader(ObjectKind.SNAPSHOT, pageSize, databasePages, txid, txid, time, time, stored);
         byte[] page = new byte[pageSize];
@@ -47,7 +47,7 @@ final class SnapshotTaker {
                 }
                 PageOverlay.FrameRef ref = overlay.get(pgno);
                 boolean fromWal = ref != null && wal != null
-                        && WalScanner.readFramePage(wal, generation, ref.frame(), ref.checksum(), page);
+                        && WalScanner.readFramePage(wal, generation, pageSize, ref.frame(), ref.checksum(), page);
                 if (!fromWal && !db.readPage(pgno, pageSize, page)) {
                     throw new IOException("page " + pgno + " of " + db.path() + " is neither in the WAL nor in the database file;"
                             + " the database changed under the snapshot");
@@ -60,7 +60,7 @@ final class SnapshotTaker {
         }
     }
 
-    private static FileChannel openWal(Path walPath, WalHeader generation, PageOverlay overlay) throws IOException {
+    private static FileChannel openWal(Path walPath, WalGeneration generation, PageOverlay overlay) throws IOException {
         if (generation == null || overlay.size() == 0) {
             return null;
         }

@@ -1,54 +1,112 @@
 package io.walship.replicator;
 
+import io.walship.replicator.wal.WalIndex;
+import io.walship.replicator.wal.WalIndexHeader;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
 
 /**
- * walship's two SQLite connections to a database.
+ * walship's SQLite connections to one database and its view of the wal-index.
  *
- * <p>The reader holds a read transaction at all times. While it does, SQLite cannot checkpoint frames past the
- * reader's snapshot nor restart the WAL over frames walship has not copied yet. It is moved forward ("re-pinned")
- * only inside a write barrier, after everything in the WAL has been captured.
+ * <p>walship holds a read transaction at all times (the pin). While it does, SQLite's checkpoints cannot copy frames
+ * past the pinned state into the database file, and no writer can restart the WAL over frames the pin still needs.
+ * Two reader connections take turns: a new pin is started on the spare reader before the old one is released, so
+ * there is never a moment without a pin.
  *
- * <p>The writer never writes. It takes the write barrier ({@code BEGIN IMMEDIATE}, which stops the app's writers
- * for a moment) and runs walship's checkpoints.
+ * <p>Pins need no write lock: walship reads the wal-index header before and after a pin starts ({@link Pin}) and
+ * captures up to the later one, which is all its continuity rules need (see {@link Capturer}).
+ *
+ * <p>The writer connection never writes. It runs walship's checkpoints, and can take the write barrier
+ * ({@code BEGIN IMMEDIATE}) with a short busy timeout.
+ *
+ * <p>Owned by one capture thread; not thread-safe.
  */
 final class SqliteSession implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SqliteSession.class);
 
-    private final Connection reader;
+    private final Path db;
+    private final Duration busyTimeout;
     private final Connection writer;
+    private Reader pinnedReader;
+    private Reader spareReader;
+    private WalIndex walIndex;
     private boolean pinned;
 
     /** The outcome of {@code PRAGMA wal_checkpoint}: busy flag, frames in the WAL, frames checkpointed. */
     record CheckpointResult(boolean busy, long logFrames, long checkpointedFrames) {
+        /** Whether the checkpoint copied every frame of the WAL into the database file. */
+        boolean complete() {
+            return !busy && checkpointedFrames == logFrames;
+        }
     }
 
-    private SqliteSession(Connection reader, Connection writer) {
-        this.reader = reader;
+    /** A reader connection and whether it holds a read transaction. */
+    private static final class Reader {
+        final Connection connection;
+        boolean open;
+
+        Reader(Connection connection) {
+            this.connection = connection;
+        }
+
+        void begin() throws SQLException {
+            try (Statement s = connection.createStatement()) {
+                s.execute("BEGIN");
+                open = true;
+                // A read transaction starts at its first read, not at BEGIN.
+                try (ResultSet rs = s.executeQuery("SELECT 1 FROM sqlite_master LIMIT 1")) {
+                    rs.next();
+                }
+            }
+        }
+
+        void end() throws SQLException {
+            if (open) {
+                try (Statement s = connection.createStatement()) {
+                    s.execute("COMMIT");
+                }
+                open = false;
+            }
+        }
+    }
+
+    private SqliteSession(Path db, Duration busyTimeout, Connection writer, Connection a, Connection b) {
+        this.db = db;
+        this.busyTimeout = busyTimeout;
         this.writer = writer;
+        this.pinnedReader = new Reader(a);
+        this.spareReader = new Reader(b);
     }
 
     static SqliteSession open(Path db, Duration busyTimeout) throws SQLException {
         SQLiteConfig config = new SQLiteConfig();
         config.setBusyTimeout((int) busyTimeout.toMillis());
         String url = "jdbc:sqlite:" + db.toAbsolutePath();
-        Connection r = config.createConnection(url);
-        Connection w;
+        Connection[] opened = new Connection[3];
         try {
-            w = config.createConnection(url);
+            for (int i = 0; i < opened.length; i++) {
+                opened[i] = config.createConnection(url);
+            }
         } catch (SQLException e) {
-            r.close();
+            for (Connection c : opened) {
+                if (c != null) {
+                    c.close();
+                }
+            }
             throw e;
         }
-        return new SqliteSession(r, w);
+        return new SqliteSession(db, busyTimeout, opened[0], opened[1], opened[2]);
     }
 
     /** Switches the database to WAL mode if it is not; returns true when it had to. */
@@ -66,66 +124,125 @@ final class SqliteSession implements AutoCloseable {
         return true;
     }
 
-    /** A held write barrier; closing it releases the app's writers. */
-    interface Barrier extends AutoCloseable {
-        @Override
-        void close() throws SQLException;
-    }
-
-    /** Takes the write barrier; closing the returned handle releases it. Waits up to the busy timeout. */
-    Barrier barrier() throws SQLException {
-        try (Statement s = writer.createStatement()) {
-            s.execute("BEGIN IMMEDIATE");
-        }
-        return () -> {
-            try (Statement s = writer.createStatement()) {
-                s.execute("ROLLBACK");
-            }
-        };
-    }
-
-    /** Ends the reader's read transaction, if any, and starts a new one at the current end of the WAL. */
-    void pin() throws SQLException {
-        try (Statement s = reader.createStatement()) {
-            if (pinned) {
-                s.execute("COMMIT");
-                pinned = false;
-            }
-            s.execute("BEGIN");
-            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM sqlite_master")) {
-                rs.next();
-            }
+    /**
+     * The wal-index header as it is now. The first call starts the first pin, because walship may hold its own
+     * descriptor of the {@code -shm} file only once SQLite has the wal-index open (see {@link WalIndex}).
+     */
+    WalIndexHeader walIndex() throws IOException, SQLException {
+        if (walIndex == null) {
+            spareReader.begin();
+            release();
             pinned = true;
+            walIndex = WalIndex.open(db);
         }
-    }
-
-    /** Ends the reader's read transaction, letting checkpoints and WAL restarts pass where walship stands. */
-    void unpin() throws SQLException {
-        if (pinned) {
-            try (Statement s = reader.createStatement()) {
-                s.execute("COMMIT");
-            }
-            pinned = false;
-        }
+        return walIndex.read();
     }
 
     boolean pinned() {
         return pinned;
     }
 
-    /** SQLite's data version as seen by the writer connection: it changes when any other connection commits. */
-    long dataVersion() throws SQLException {
-        try (Statement s = writer.createStatement(); ResultSet rs = s.executeQuery("PRAGMA data_version")) {
-            rs.next();
-            return rs.getLong(1);
+    /**
+     * A pin just taken: the wal-index header read right before its read transaction started and right after. The read
+     * transaction sees a state between the two; when they are equal it sees exactly that header, because every commit
+     * changes the header's change counter and every restart its salts.
+     */
+    record Pin(WalIndexHeader before, WalIndexHeader after) {
+        boolean exact() {
+            return before.equals(after);
         }
     }
 
-    CheckpointResult checkpoint(String mode) throws SQLException {
-        try (Statement s = writer.createStatement(); ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(" + mode + ")")) {
+    /**
+     * Starts a new pin without any lock, keeping the old one until the new one holds, so the database is never
+     * unpinned. The old pin ends only after {@link Pin#after()} was read: a WAL restart seen in {@code after} happened
+     * while the old pin still held.
+     */
+    Pin tryPin() throws SQLException, IOException {
+        WalIndexHeader before = walIndex();
+        spareReader.begin();
+        WalIndexHeader after = walIndex.read();
+        release();
+        pinned = true;
+        return new Pin(before, after);
+    }
+
+    /** Frames of the current WAL generation already copied into the database file by checkpoints. */
+    long backfilled() throws IOException, SQLException {
+        walIndex();
+        return walIndex.backfilled();
+    }
+
+    /** Ends every read transaction: checkpoints may then pass where walship stood, and the WAL may restart. */
+    void unpin() throws SQLException {
+        pinnedReader.end();
+        spareReader.end();
+        pinned = false;
+    }
+
+    /** A held write barrier; closing it releases the app's writers. */
+    interface Barrier extends AutoCloseable {
+        @Override
+        void close() throws SQLException;
+    }
+
+    /** Takes the write barrier, waiting at most {@code busy}; empty when another connection holds the write lock. */
+    Optional<Barrier> tryBarrier(Duration busy) throws SQLException {
+        setBusyTimeout(writer, busy);
+        try (Statement s = writer.createStatement()) {
+            s.execute("BEGIN IMMEDIATE");
+        } catch (SQLException e) {
+            if (isBusy(e)) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+        return Optional.of(() -> {
+            try (Statement s = writer.createStatement()) {
+                s.execute("ROLLBACK");
+            }
+        });
+    }
+
+    /** Runs {@code PRAGMA wal_checkpoint(mode)}, letting SQLite's busy handler wait at most {@code busy}. */
+    CheckpointResult checkpoint(CheckpointMode mode, Duration busy) throws SQLException {
+        setBusyTimeout(writer, busy);
+        try (Statement s = writer.createStatement();
+             ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(" + mode.name() + ")")) {
             rs.next();
             return new CheckpointResult(rs.getInt(1) != 0, rs.getLong(2), rs.getLong(3));
         }
+    }
+
+    /** The checkpoint modes walship runs. */
+    enum CheckpointMode {
+        PASSIVE, TRUNCATE
+    }
+
+    static boolean isBusy(SQLException e) {
+        if (e instanceof SQLiteException se) {
+            SQLiteErrorCode code = se.getResultCode();
+            return code == SQLiteErrorCode.SQLITE_BUSY || code.name().startsWith("SQLITE_BUSY_");
+        }
+        return false;
+    }
+
+    /** The spare reader now holds the new pin: the old pin ends and its connection becomes the spare. */
+    private void release() throws SQLException {
+        Reader old = pinnedReader;
+        pinnedReader = spareReader;
+        spareReader = old;
+        old.end();
+    }
+
+    private static void setBusyTimeout(Connection c, Duration d) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("PRAGMA busy_timeout = " + Math.max(0, d.toMillis()));
+        }
+    }
+
+    Duration busyTimeout() {
+        return busyTimeout;
     }
 
     @Override
@@ -133,13 +250,21 @@ final class SqliteSession implements AutoCloseable {
         try {
             unpin();
         } catch (SQLException e) {
-            log.debug("ending the read transaction failed while closing", e);
+            log.debug("ending the read transactions failed while closing", e);
         }
-        for (Connection c : new Connection[] {reader, writer}) {
+        for (Connection c : new Connection[] {pinnedReader.connection, spareReader.connection, writer}) {
             try {
                 c.close();
             } catch (SQLException e) {
                 log.debug("closing a connection failed", e);
+            }
+        }
+        // Only now, with every SQLite connection of this session closed, may the -shm descriptor go (see WalIndex).
+        if (walIndex != null) {
+            try {
+                walIndex.close();
+            } catch (IOException e) {
+                log.debug("closing the wal-index failed", e);
             }
         }
     }

@@ -1,6 +1,7 @@
 package io.walship.restore;
 
 import io.walship.replica.ObjectHeader;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -19,6 +20,18 @@ public record ReplicaListing(String replica, List<Entry> snapshots, List<Entry> 
         snapshots = List.copyOf(snapshots);
         segments = List.copyOf(segments);
         unreadable = List.copyOf(unreadable);
+    }
+
+    /**
+     * The restorable windows and gaps as the readable headers show them, and every listed object counted by kind. The
+     * headers alone cannot show a corrupt payload: {@link ReplicaVerifier} reads every object to its end for that.
+     */
+    public ReplicaSummary summary() {
+        List<ReplicaObject> all = new ArrayList<>();
+        snapshots.forEach(e -> all.add(e.object()));
+        segments.forEach(e -> all.add(e.object()));
+        unreadable.forEach(u -> all.add(u.object()));
+        return ReplicaSummary.of(RestorableHistory.of(snapshots, segments, latestTxid), all, latestTxid);
     }
 
     /** One object and its verified header. */

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Chooses the objects a restore reads, before anything is downloaded, so that an unrestorable target fails fast and
@@ -16,6 +17,9 @@ import java.util.Optional;
  * that no segment holds. So a restore to txid T starts from the newest snapshot at or before T (for a timestamp: the
  * newest taken at or before it) and needs segments holding every txid after the snapshot up to T. A txid that no
  * segment holds is a gap and an error naming the missing range: a restore never silently returns a shorter history.
+ *
+ * <p>A snapshot found corrupt or missing can be excluded ({@link #plan(RestoreTarget, java.util.Set)}): the plan then
+ * starts from the next older snapshot, which reaches the same target only if segments carry it all the way there.
  */
 public final class RestorePlanner {
     private final ReplicaCatalog catalog;
@@ -31,12 +35,23 @@ public final class RestorePlanner {
      *                          or a corrupt, missing or unreadable reason when a header needed for planning fails
      */
     public RestorePlan plan(RestoreTarget target) throws RestoreException {
+        return plan(target, Set.of());
+    }
+
+    /**
+     * Plans a restore to {@code target} that starts from none of the {@code unusable} snapshots (keys of snapshots
+     * found corrupt or missing when they were read), so that a restore can fall back to an older snapshot.
+     *
+     * @throws RestoreException as {@link #plan(RestoreTarget)}; {@link RestoreException#objectKey()} names the
+     *                          snapshot when its header is corrupt or it is gone, so that the caller can exclude it
+     */
+    RestorePlan plan(RestoreTarget target, Set<String> unusable) throws RestoreException {
         if (catalog.snapshots().isEmpty()) {
             throw notRestorable("replica " + catalog.replica() + " holds no snapshot, so there is nothing to restore;"
                     + " check the replica URL, or wait for the replicator to upload its first snapshot");
         }
         if (target instanceof RestoreTarget.AtTime at) {
-            return planForTime(target, at.time());
+            return planForTime(target, at.time(), unusable);
         }
         long latest = catalog.latestTxid();
         long txid = target instanceof RestoreTarget.AtTxid at ? at.txid() : latest;
@@ -44,9 +59,13 @@ public final class RestorePlanner {
             throw notRestorable("txid " + txid + " is beyond replica " + catalog.replica() + ", whose latest txid is "
                     + latest + "; choose a txid up to " + latest);
         }
-        ReplicaObject snapshot = newestSnapshotAtOrBefore(txid);
+        ReplicaObject snapshot = newestSnapshotAtOrBefore(txid, unusable);
         if (snapshot == null) {
             ReplicaObject oldest = catalog.snapshots().get(0);
+            if (oldest.lastTxid() <= txid) {
+                throw notRestorable("replica " + catalog.replica() + " holds no usable snapshot at or before txid "
+                        + txid);
+            }
             throw notRestorable("replica " + catalog.replica() + " holds no snapshot at or before txid " + txid
                     + "; the oldest snapshot is " + oldest.key() + " at txid " + oldest.lastTxid()
                     + ", so choose a txid from " + oldest.lastTxid() + " on");
@@ -61,22 +80,31 @@ public final class RestorePlanner {
         return new RestorePlan(target, snapshot, header, chain.segments(), txid, Optional.empty());
     }
 
-    private RestorePlan planForTime(RestoreTarget target, Instant time) throws RestoreException {
+    private RestorePlan planForTime(RestoreTarget target, Instant time, Set<String> unusable) throws RestoreException {
         ReplicaObject snapshot = null;
         ObjectHeader header = null;
+        ReplicaObject oldest = null;
         ObjectHeader oldestHeader = null;
         List<ReplicaObject> snapshots = catalog.snapshots();
         for (int i = snapshots.size() - 1; i >= 0 && snapshot == null; i--) {
+            if (unusable.contains(snapshots.get(i).key())) {
+                continue;
+            }
             ObjectHeader h = readHeader(snapshots.get(i));
+            oldest = snapshots.get(i);
             oldestHeader = h;
             if (!h.lastTime().isAfter(time)) {
                 snapshot = snapshots.get(i);
                 header = h;
             }
         }
+        if (snapshot == null && oldest == null) {
+            throw notRestorable("replica " + catalog.replica() + " holds no usable snapshot taken at or before "
+                    + time);
+        }
         if (snapshot == null) {
             throw notRestorable("timestamp " + time + " is before the oldest snapshot in replica " + catalog.replica()
-                    + " (" + snapshots.get(0).key() + ", taken at " + oldestHeader.lastTime()
+                    + " (" + oldest.key() + ", taken at " + oldestHeader.lastTime()
                     + "); choose a time at or after " + oldestHeader.lastTime());
         }
         long latest = catalog.latestTxid();
@@ -108,10 +136,10 @@ public final class RestorePlanner {
         return new RestorePlan(target, snapshot, header, chain.segments(), lastTxid, Optional.of(time));
     }
 
-    private ReplicaObject newestSnapshotAtOrBefore(long txid) {
+    private ReplicaObject newestSnapshotAtOrBefore(long txid, Set<String> unusable) {
         ReplicaObject found = null;
         for (ReplicaObject s : catalog.snapshots()) {
-            if (s.lastTxid() <= txid) {
+            if (s.lastTxid() <= txid && !unusable.contains(s.key())) {
                 found = s;
             }
         }

@@ -3,6 +3,7 @@ package io.walship.restore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * A completed restore: the database now at {@code output} is the state right after transaction {@code txid}.
@@ -17,7 +18,21 @@ import java.time.Instant;
  * @param transactions     how many transactions were applied on top of the snapshot
  * @param integrityChecked whether {@code PRAGMA integrity_check} ran (and so returned {@code ok})
  * @param elapsed          how long the restore took
+ * @param skippedSnapshots newer snapshots on the way to the target that were corrupt or missing, newest first, so the
+ *                         restore started from the older {@code snapshotKey}; empty in the usual case
  */
 public record RestoreResult(Path output, long txid, Instant time, long pages, int pageSize, String snapshotKey,
-                            int segments, long transactions, boolean integrityChecked, Duration elapsed) {
+                            int segments, long transactions, boolean integrityChecked, Duration elapsed,
+                            List<SkippedSnapshot> skippedSnapshots) {
+
+    public RestoreResult {
+        skippedSnapshots = List.copyOf(skippedSnapshots);
+    }
+
+    /** A snapshot the restore could not start from, and why in a few words, such as {@code content CRC32C mismatch}. */
+    public record SkippedSnapshot(String key, String problem) {
+        public String describe() {
+            return key + " (" + problem + ")";
+        }
+    }
 }

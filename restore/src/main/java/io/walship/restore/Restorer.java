@@ -16,7 +16,11 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +35,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Every object the restore opens is read to its end, so its checksums verify, even past the target transaction.
  *       Nothing from an object that fails verification survives, because the whole restore fails.</li>
  *   <li>Memory is one page buffer plus the readers' decompression blocks, whatever the database size.</li>
+ *   <li>A snapshot that turns out corrupt or missing is not the end: the restore starts again from the next older
+ *       snapshot, with one WARN line naming the snapshot skipped and the one used, and fails only when no snapshot
+ *       reaches the target.</li>
  *   <li>Unless verification is turned off, SQLite's {@code PRAGMA integrity_check} must answer {@code ok} before the
  *       file is put in place. A database that fails it is kept as {@code OUT.corrupt} for inspection (its pages are
  *       exactly what the replica holds, which may be the only copy) and the output path is not touched.</li>
@@ -76,8 +83,77 @@ public final class Restorer {
             log.info("{}", note);
             return new RestoreOutcome.Skipped(RestoreOutcome.Why.REPLICA_EMPTY, note);
         }
-        RestorePlan plan = new RestorePlanner(catalog).plan(request.target());
-        return new RestoreOutcome.Restored(apply(plan, output, request.overwrite(), request.verify()));
+        return new RestoreOutcome.Restored(restoreFallingBack(catalog, request, output));
+    }
+
+    /**
+     * Plans and applies the restore; when the snapshot it starts from turns out corrupt or missing (its header while
+     * planning, or its content while applying), plans again without it, from the next older snapshot. Each round
+     * excludes one more snapshot, so this ends. Only snapshots are skipped: every later plan needs the same segments
+     * up to the target, so a corrupt segment fails the restore at once.
+     */
+    private RestoreResult restoreFallingBack(ReplicaCatalog catalog, RestoreRequest request, Path output)
+            throws RestoreException {
+        RestorePlanner planner = new RestorePlanner(catalog);
+        Set<String> unusable = new HashSet<>();
+        List<RestoreResult.SkippedSnapshot> skipped = new ArrayList<>();
+        RestoreException firstFailure = null;
+        while (true) {
+            RestorePlan plan;
+            try {
+                plan = planner.plan(request.target(), unusable);
+            } catch (RestoreException e) {
+                if (isSnapshotFailure(e, catalog) && unusable.add(e.objectKey().orElseThrow())) {
+                    skipped.add(skippedSnapshot(e));
+                    firstFailure = firstFailure == null ? e : firstFailure;
+                    continue;
+                }
+                if (firstFailure != null && e.reason() == RestoreException.Reason.NOT_RESTORABLE) {
+                    throw noOlderPath(request.target(), skipped, firstFailure, e);
+                }
+                throw e;
+            }
+            if (!skipped.isEmpty()) {
+                log.warn("snapshot {} cannot be used; restoring {} from the older snapshot {} and its segments instead",
+                        skipped.stream().map(RestoreResult.SkippedSnapshot::describe).collect(Collectors.joining(", ")),
+                        request.target().describe(), plan.snapshot().key());
+            }
+            try {
+                return apply(plan, output, request.overwrite(), request.verify(), skipped);
+            } catch (RestoreException e) {
+                boolean snapshotFailed = isSnapshotFailure(e, catalog)
+                        && e.objectKey().orElseThrow().equals(plan.snapshot().key());
+                if (!snapshotFailed || !unusable.add(plan.snapshot().key())) {
+                    throw e;
+                }
+                skipped.add(skippedSnapshot(e));
+                firstFailure = firstFailure == null ? e : firstFailure;
+            }
+        }
+    }
+
+    /** Whether the failure is a snapshot that is corrupt or gone, which an older snapshot may stand in for. */
+    private static boolean isSnapshotFailure(RestoreException e, ReplicaCatalog catalog) {
+        if (e.reason() != RestoreException.Reason.CORRUPT_OBJECT && e.reason() != RestoreException.Reason.MISSING_OBJECT) {
+            return false;
+        }
+        return e.objectKey().map(key -> catalog.snapshots().stream().anyMatch(s -> s.key().equals(key))).orElse(false);
+    }
+
+    private static RestoreResult.SkippedSnapshot skippedSnapshot(RestoreException e) {
+        String key = e.objectKey().orElseThrow();
+        String problem = e.getCause() instanceof CorruptObjectException c ? c.problem()
+                : e.reason() == RestoreException.Reason.MISSING_OBJECT ? "gone since it was listed" : e.getMessage();
+        return new RestoreResult.SkippedSnapshot(key, problem);
+    }
+
+    /** The restore fails for the corrupt snapshot, saying why no older snapshot could take its place. */
+    private static RestoreException noOlderPath(RestoreTarget target, List<RestoreResult.SkippedSnapshot> skipped,
+                                                RestoreException firstFailure, RestoreException why) {
+        String names = skipped.stream().map(RestoreResult.SkippedSnapshot::describe).collect(Collectors.joining(", "));
+        return new RestoreException(firstFailure.reason(), "cannot restore " + target.describe() + ": snapshot "
+                + names + " cannot be used, and no older snapshot reaches the target (" + why.getMessage()
+                + "); restore an earlier point or from another replica", skipped.get(0).key(), firstFailure);
     }
 
     /**
@@ -89,6 +165,11 @@ public final class Restorer {
      *                          exists and may not be replaced, or the integrity check fails
      */
     public RestoreResult apply(RestorePlan plan, Path output, boolean overwrite, boolean verify) throws RestoreException {
+        return apply(plan, output, overwrite, verify, List.of());
+    }
+
+    private RestoreResult apply(RestorePlan plan, Path output, boolean overwrite, boolean verify,
+                                List<RestoreResult.SkippedSnapshot> skipped) throws RestoreException {
         Path out = output.toAbsolutePath().normalize();
         checkOutput(out, overwrite);
         Instant started = clock.instant();
@@ -114,7 +195,7 @@ public final class Restorer {
             done = true;
             Duration elapsed = Duration.between(started, clock.instant());
             RestoreResult result = new RestoreResult(out, position.txid, position.time, position.pages, plan.pageSize(),
-                    plan.snapshot().key(), plan.segments().size(), position.transactions, verify, elapsed);
+                    plan.snapshot().key(), plan.segments().size(), position.transactions, verify, elapsed, skipped);
             log.info("restored {} to txid {} ({}), {} pages of {} bytes, {} transaction(s) applied from {} segment(s), in {} ms",
                     out, result.txid(), result.time(), result.pages(), result.pageSize(), result.transactions(),
                     result.segments(), elapsed.toMillis());

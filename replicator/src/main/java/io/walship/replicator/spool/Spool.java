@@ -41,7 +41,7 @@ public final class Spool implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(Spool.class);
     static final String SUFFIX = ".wspool";
     static final int MAGIC = 0x5753504c; // "WSPL"
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     static final int FILE_HEADER = 20;
 
     private final Path dir;
@@ -52,6 +52,7 @@ public final class Spool implements Closeable {
     private long committedEnd;
     private long pendingTxid;
     private CapturePoint last;
+    private RestPoint lastRest;
     private long durableTxid;
 
     /** One spool file and how far its content is durable and complete. */
@@ -89,6 +90,22 @@ public final class Spool implements Closeable {
     /** The last transaction or snapshot captured, empty for a new spool. */
     public synchronized Optional<CapturePoint> last() {
         return Optional.ofNullable(last);
+    }
+
+    /** The rest point, when the spool's last record is one (a clean stop); empty otherwise. */
+    public synchronized Optional<RestPoint> lastRest() {
+        return Optional.ofNullable(lastRest);
+    }
+
+    /** The txid of the newest snapshot the spool holds, 0 if none. */
+    public synchronized long newestSnapshotTxid() {
+        long newest = 0;
+        for (SpoolFile f : files) {
+            for (long t : f.snapshots) {
+                newest = Math.max(newest, t);
+            }
+        }
+        return newest;
     }
 
     /** The highest txid that is durable and visible to readers, 0 if none. */
@@ -152,6 +169,21 @@ public final class Spool implements Closeable {
         }
         write(SpoolRecord.framePoint(SpoolRecord.COMMIT, point));
         committed(point);
+    }
+
+    /**
+     * Records a clean stop at the last txid (see {@link RestPoint}), durably. Readers skip it: it is local knowledge,
+     * not part of the history shipped to replicas.
+     */
+    public synchronized void appendRest(RestPoint rest) throws IOException {
+        if (pendingTxid != 0 || last == null || rest.point().txid() != last.txid()) {
+            throw new IllegalStateException("rest point at txid " + rest.point().txid() + " while the spool is at "
+                    + (last == null ? 0 : last.txid()) + (pendingTxid != 0 ? " with txid " + pendingTxid + " open" : ""));
+        }
+        write(SpoolRecord.frameRest(rest));
+        committed(rest.point());
+        lastRest = rest;
+        sync();
     }
 
     /** Drops page records written after the last commit: that transaction was not complete in the WAL yet. */
@@ -282,6 +314,7 @@ public final class Spool implements Closeable {
         committedEnd = active.position();
         pendingTxid = 0;
         last = point;
+        lastRest = null;
         SpoolFile f = current();
         f.maxTxid = Math.max(f.maxTxid, point.txid());
     }
@@ -475,6 +508,18 @@ public final class Spool implements Closeable {
                 }
                 return null;
             }
+            case SpoolRecord.REST -> {
+                if (payload.remaining() != SpoolRecord.REST_PAYLOAD) {
+                    return "bad record length";
+                }
+                RestPoint r = SpoolRecord.parseRest(payload);
+                if (open != 0 || last == null || r.point().txid() != lastTxid) {
+                    return "rest point at txid " + r.point().txid() + " out of order after " + lastTxid;
+                }
+                last = r.point();
+                lastRest = r;
+                return null;
+            }
             case SpoolRecord.COMMIT, SpoolRecord.SNAPSHOT -> {
                 if (payload.remaining() != SpoolRecord.POINT_PAYLOAD) {
                     return "bad record length";
@@ -490,6 +535,7 @@ public final class Spool implements Closeable {
                     f.snapshots.add(p.txid());
                 }
                 last = p;
+                lastRest = null;
                 f.maxTxid = Math.max(f.maxTxid, p.txid());
                 return null;
             }

@@ -21,7 +21,7 @@ public final class SpoolReader implements Closeable {
         this.spool = spool;
     }
 
-    /** The next durable record, or null if there is none yet. */
+    /** The next durable record (rest points skipped), or null if there is none yet. */
     public SpoolRecord next() throws IOException {
         while (true) {
             if (file == null) {
@@ -30,7 +30,11 @@ public final class SpoolReader implements Closeable {
                 }
             }
             if (position < file.durableEnd) {
-                return readRecord();
+                SpoolRecord r = readRecord();
+                if (r != null) {
+                    return r;
+                }
+                continue;
             }
             if (!file.sealed) {
                 return null;
@@ -76,6 +80,10 @@ public final class SpoolReader implements Closeable {
             throw new SpoolCorruptException("spool file " + file.path + " is corrupt at offset " + start);
         }
         position = end;
+        if (type == SpoolRecord.REST) {
+            // A clean stop: local knowledge for the capturer, nothing to ship.
+            return null;
+        }
         CapturePoint p = SpoolRecord.parsePoint(rec.position(5).limit(crcAt).slice());
         return type == SpoolRecord.SNAPSHOT ? new SpoolRecord.Snapshot(p) : new SpoolRecord.Commit(p);
     }

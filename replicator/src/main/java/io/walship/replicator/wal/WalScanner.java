@@ -131,27 +131,39 @@ public final class WalScanner {
      * Reads the header fields of frame {@code frameIndex} and checks that it is still the frame that was captured:
      * same salts and the same stored checksum. Used to prove that a WAL was not rewritten under us.
      */
-    public boolean frameMatches(WalHeader header, long frameIndex, WalChecksum expected) throws IOException {
+    public boolean frameMatches(WalGeneration generation, int pageSize, long frameIndex, WalChecksum expected)
+            throws IOException {
         try (FileChannel ch = FileChannel.open(walPath, StandardOpenOption.READ)) {
             ByteBuffer hb = ByteBuffer.allocate(WalFrame.HEADER_SIZE);
-            readFully(ch, hb, WalCursor.frameOffset(frameIndex, header.pageSize()));
-            return !hb.hasRemaining() && hb.getInt(8) == header.salt1() && hb.getInt(12) == header.salt2()
+            readFully(ch, hb, WalCursor.frameOffset(frameIndex, pageSize));
+            return !hb.hasRemaining() && hb.getInt(8) == generation.salt1() && hb.getInt(12) == generation.salt2()
                     && hb.getInt(16) == expected.s1() && hb.getInt(20) == expected.s2();
         } catch (NoSuchFileException e) {
             return false;
         }
     }
 
+    /** {@link #frameMatches(WalGeneration, int, long, WalChecksum)} for the generation {@code header} starts. */
+    public boolean frameMatches(WalHeader header, long frameIndex, WalChecksum expected) throws IOException {
+        return frameMatches(WalGeneration.of(header), header.pageSize(), frameIndex, expected);
+    }
+
+    /** {@link #readFramePage(FileChannel, WalGeneration, int, long, WalChecksum, byte[])} for {@code header}'s generation. */
+    public static boolean readFramePage(FileChannel ch, WalHeader header, long frameIndex, WalChecksum expected, byte[] page)
+            throws IOException {
+        return readFramePage(ch, WalGeneration.of(header), header.pageSize(), frameIndex, expected, page);
+    }
+
     /**
      * Reads the page image of frame {@code frameIndex} into {@code page} if that frame still carries the expected
      * salts and checksum; returns false (and leaves {@code page} undefined) otherwise.
      */
-    public static boolean readFramePage(FileChannel ch, WalHeader header, long frameIndex, WalChecksum expected,
-                                        byte[] page) throws IOException {
-        long offset = WalCursor.frameOffset(frameIndex, header.pageSize());
+    public static boolean readFramePage(FileChannel ch, WalGeneration generation, int pageSize, long frameIndex,
+                                        WalChecksum expected, byte[] page) throws IOException {
+        long offset = WalCursor.frameOffset(frameIndex, pageSize);
         ByteBuffer hb = ByteBuffer.allocate(WalFrame.HEADER_SIZE);
         readFully(ch, hb, offset);
-        ByteBuffer pb = ByteBuffer.wrap(page, 0, header.pageSize());
+        ByteBuffer pb = ByteBuffer.wrap(page, 0, pageSize);
         readFully(ch, pb, offset + WalFrame.HEADER_SIZE);
         if (hb.hasRemaining() || pb.hasRemaining()) {
             return false;
@@ -159,7 +171,7 @@ public final class WalScanner {
         // Check the header again after the page: a restart that overwrote the frame while we read it changes the salts.
         ByteBuffer again = ByteBuffer.allocate(WalFrame.HEADER_SIZE);
         readFully(ch, again, offset);
-        return hb.getInt(8) == header.salt1() && hb.getInt(12) == header.salt2()
+        return hb.getInt(8) == generation.salt1() && hb.getInt(12) == generation.salt2()
                 && hb.getInt(16) == expected.s1() && hb.getInt(20) == expected.s2()
                 && again.rewind().equals(hb.rewind());
     }

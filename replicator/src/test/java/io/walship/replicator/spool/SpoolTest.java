@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walship.replicator.wal.WalChecksum;
 import io.walship.replicator.wal.WalCursor;
-import io.walship.replicator.wal.WalHeader;
+import io.walship.replicator.wal.WalGeneration;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SpoolTest {
     private static final int PAGE = 512;
-    private static final WalHeader GEN = WalHeader.parse(WalHeader.encode(false, PAGE, 3, 77, 99)).orElseThrow();
+    private static final WalGeneration GEN = new WalGeneration(77, 99);
 
     @TempDir
     Path dir;
