@@ -8,6 +8,7 @@ import io.walship.restore.ReplicaCatalog;
 import io.walship.restore.ReplicaListing;
 import io.walship.restore.ReplicaObject;
 import io.walship.restore.RestoreException;
+import io.walship.restore.litestream.ReplicaLayout;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -43,7 +44,11 @@ import picocli.CommandLine.Spec;
                     + " \"latestTxid\":..., \"summary\":{\"windows\":[{\"firstTxid\", \"firstTime\", \"lastTxid\","
                     + " \"lastTime\"}], \"gaps\":[{\"firstTxid\", \"lastTxid\"}], \"snapshots\":{\"count\", \"bytes\"},"
                     + " \"segments\":{\"count\", \"bytes\"}}}. Objects with an unreadable header are left out of it"
-                    + " (but counted in the summary), named on stderr, and make the exit code 4."
+                    + " (but counted in the summary), named on stderr, and make the exit code 4.",
+            "",
+            "A replica Litestream 0.3 wrote, with no walship objects in it, is listed as such: each snapshot and each"
+                    + " generation's WAL index range, with object times (--json: \"layout\":\"litestream-0.3\","
+                    + " \"generations\":[...]). A Litestream 0.5 (LTX) replica is named, not read."
         })
 public final class LsCommand implements Callable<Integer> {
 
@@ -62,6 +67,10 @@ public final class LsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ReplicaListing listing;
         try (ReplicaStorage storage = ReplicaUrl.open(replica)) {
+            ReplicaLayout layout = LitestreamCli.detect(storage);
+            if (!(layout instanceof ReplicaLayout.Walship)) {
+                return LitestreamCli.ls(spec, layout, json); // a replica Litestream wrote
+            }
             try {
                 listing = ReplicaCatalog.load(storage).listing();
             } catch (IOException e) {

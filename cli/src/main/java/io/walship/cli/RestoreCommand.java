@@ -8,6 +8,9 @@ import io.walship.restore.RestoreRequest;
 import io.walship.restore.RestoreResult;
 import io.walship.restore.RestoreTarget;
 import io.walship.restore.Restorer;
+import io.walship.restore.litestream.ReplicaLayout;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -45,7 +48,11 @@ import picocli.CommandLine.TypeConversionException;
                     + " database that fails it is kept as OUT.corrupt for inspection (it holds exactly what the"
                     + " replica holds, possibly the only copy) and OUT is left untouched.",
             "",
-            "The restored database keeps the WAL journal mode of its source; no -wal or -shm file is left beside it."
+            "The restored database keeps the WAL journal mode of its source; no -wal or -shm file is left beside it.",
+            "",
+            "A replica Litestream 0.3 wrote (generations/...), with no walship objects in it, is restored the same way:"
+                    + " the latest state or --timestamp (object times, as Litestream uses them), from the newest"
+                    + " generation or --generation; it has no txids."
         })
 public final class RestoreCommand implements Callable<Integer> {
 
@@ -87,6 +94,11 @@ public final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--no-verify", description = "Skip PRAGMA integrity_check of the restored database.")
     boolean noVerify;
 
+    @Option(names = "--generation", paramLabel = "G",
+            description = "Litestream 0.3 replicas only: restore generation G (as 'walship ls' lists them) instead"
+                    + " of the newest.")
+    String generation;
+
     @Parameters(index = "0", paramLabel = "REPLICA",
             description = "The replica: a folder path, file:///absolute/path, file://./relative/path or"
                     + " s3://BUCKET/PATH?endpoint=...&region=...")
@@ -105,6 +117,19 @@ public final class RestoreCommand implements Callable<Integer> {
                 .withVerify(!noVerify);
         RestoreOutcome outcome;
         try (ReplicaStorage storage = ReplicaUrl.open(replica)) {
+            // A replica Litestream wrote, with no walship objects, is restored by the Litestream reader. An output that
+            // --if-db-not-exists keeps, or that may not be replaced, needs no look at the replica at all.
+            if (!(ifDbNotExists && Files.exists(output, LinkOption.NOFOLLOW_LINKS))) {
+                Restorer.checkOutput(output.toAbsolutePath().normalize(), force);
+                ReplicaLayout layout = LitestreamCli.detect(storage);
+                if (!(layout instanceof ReplicaLayout.Walship)) {
+                    return LitestreamCli.restore(spec, layout, request, generation, clock);
+                }
+                if (generation != null) {
+                    throw new ParameterException(spec.commandLine(), "--generation applies only to Litestream 0.3"
+                            + " replicas; " + storage.describe() + " is a walship replica");
+                }
+            }
             outcome = new Restorer(storage, clock).restore(request);
         } catch (RestoreException e) {
             throw withHint(e);
