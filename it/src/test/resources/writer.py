@@ -26,6 +26,8 @@ Actions (--at I:ACTION runs at transaction I, --every K:ACTION at every I divisi
     vacuum          transaction I deletes ~90% of items and all blobs; VACUUM runs after its commit
     bigtx:MB        transaction I also inserts MB mebibytes of random blobs (1 MiB each)
     close-reopen    after the commit of I the writer closes its connection and opens a new one
+    spill-rewrite   transaction I runs with cache_size=10 and rewrites a third of all rows three times, so its pages
+                    spill into the WAL and SQLite overwrites its own uncommitted frames in place
     rollback-spill:KB  after the commit of I a transaction inserts KB KiB with cache_size=10, so its pages spill
                     into the WAL, and rolls back
 
@@ -191,12 +193,21 @@ class Writer:
 
     def transaction(self, i, actions):
         c = self.conn
+        spill = "spill-rewrite" in actions
+        if spill:
+            c.execute("PRAGMA cache_size=10")
         c.execute("BEGIN IMMEDIATE")
         try:
             if "vacuum" in actions:
                 self.mass_delete()
             else:
                 self.random_ops()
+            if spill:
+                # With a 10-page cache the rewritten pages spill into the WAL and are rewritten again by the next
+                # round: SQLite then overwrites this transaction's own frames in place and recomputes checksums.
+                for r in range(3):
+                    c.execute("UPDATE items SET n = n + 1, v = substr(v, 2) || ? WHERE id % 3 = ?",
+                              (chr(97 + self.rng.randrange(26)), r))
             for a in actions:
                 if a.startswith("bigtx:"):
                     self.big_insert(int(a.split(":", 1)[1]))
@@ -206,6 +217,8 @@ class Writer:
             # A transaction that then never commits is written again by the next run, and its record replaced.
             self.append_digest(i, self.digest())
             c.execute("COMMIT")
+            if spill:
+                c.execute("PRAGMA cache_size=-2000")
         except BaseException:
             c.execute("ROLLBACK")
             raise
@@ -237,6 +250,8 @@ class Writer:
                 self.connect()
                 self.stats["close_reopen"] += 1
             elif a.startswith("bigtx:"):
+                pass
+            elif a == "spill-rewrite":
                 pass
             elif a.startswith("rollback-spill:"):
                 kib = int(a.split(":", 1)[1])

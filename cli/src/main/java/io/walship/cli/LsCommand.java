@@ -10,6 +10,7 @@ import io.walship.restore.ReplicaCatalog;
 import io.walship.restore.ReplicaListing;
 import io.walship.restore.ReplicaObject;
 import io.walship.restore.RestoreException;
+import io.walship.restore.litestream.ReplicaLayout;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -53,7 +54,11 @@ import picocli.CommandLine.Spec;
             "",
             "A folder that does not exist is an error (exit code 10), like a bucket that does not exist. With -config"
                     + " FILE the argument is a database path listed in FILE and its first replica (or --replica NAME) is"
-                    + " listed."
+                    + " listed.",
+            "",
+            "A replica Litestream 0.3 wrote, with no walship objects in it, is listed as such: each snapshot and each"
+                    + " generation's WAL index range, with object times (--json: \"layout\":\"litestream-0.3\","
+                    + " \"generations\":[...]). A Litestream 0.5 (LTX) replica is named, not read."
         })
 public final class LsCommand implements Callable<Integer> {
 
@@ -85,6 +90,10 @@ public final class LsCommand implements Callable<Integer> {
         }
         ReplicaListing listing;
         try (ReplicaStorage storage = opener.open(location)) {
+            ReplicaLayout layout = LitestreamCli.detect(storage);
+            if (!(layout instanceof ReplicaLayout.Walship)) {
+                return LitestreamCli.ls(spec, layout, json); // a replica Litestream wrote
+            }
             try {
                 listing = ReplicaCatalog.load(storage).listing();
             } catch (IOException e) {

@@ -159,9 +159,10 @@ public final class ReplicateCommand implements Callable<Integer> {
                     targets.add(new ReplicaTarget(r.name(), storage, r.syncInterval(), r.snapshotInterval(), r.retention(),
                             r.retentionCheckInterval()));
                 }
+                java.util.Optional<io.walship.restore.RestoreResult> restoredNow = java.util.Optional.empty();
                 if (restoreIfMissing || db.restoreIfMissing()) {
                     try {
-                        MissingDatabaseRestore.restoreIfMissing(db.path(), storages, Clock.systemUTC());
+                        restoredNow = MissingDatabaseRestore.restoreIfMissing(db.path(), storages, Clock.systemUTC());
                     } catch (RestoreException e) {
                         error("restoring missing " + db.path() + ": " + e.getMessage());
                         return e.getCause() instanceof StorageException s ? ExitCodes.of(s.problem()) : ExitCodes.of(e.reason());
@@ -171,6 +172,10 @@ public final class ReplicateCommand implements Callable<Integer> {
                 DatabaseReplicator replicator = new DatabaseReplicator(db.path(), spoolDir, targets, db.settings(),
                         Clock.systemUTC(), metrics);
                 replicator.checkpointInterval(db.checkpointInterval());
+                if (restoredNow.isPresent()) {
+                    var r = restoredNow.get();
+                    replicator.continueFromRestore(r.txid(), r.time(), r.pages(), r.pageSize());
+                }
                 databases.add(replicator);
             }
             if (!unreachable.isEmpty() && unreachable.size() == replicaCount) {

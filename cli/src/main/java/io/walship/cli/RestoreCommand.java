@@ -8,6 +8,9 @@ import io.walship.restore.RestoreRequest;
 import io.walship.restore.RestoreResult;
 import io.walship.restore.RestoreTarget;
 import io.walship.restore.Restorer;
+import io.walship.restore.litestream.ReplicaLayout;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -50,7 +53,11 @@ import picocli.CommandLine.TypeConversionException;
             "",
             "With -config FILE the argument is a database path listed in FILE: it is restored from its first replica (or"
                     + " --replica NAME), with the credentials FILE gives, to -o OUT or, without -o, to its own path, as"
-                    + " litestream restore does (add --if-db-not-exists for a start-up script)."
+                    + " litestream restore does (add --if-db-not-exists for a start-up script).",
+            "",
+            "A replica Litestream 0.3 wrote (generations/...), with no walship objects in it, is restored the same way:"
+                    + " the latest state or --timestamp (object times, as Litestream uses them), from the newest"
+                    + " generation or --generation; it has no txids."
         })
 public final class RestoreCommand implements Callable<Integer> {
 
@@ -96,6 +103,11 @@ public final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--no-verify", description = "Skip PRAGMA integrity_check of the restored database.")
     boolean noVerify;
 
+    @Option(names = "--generation", paramLabel = "G",
+            description = "Litestream 0.3 replicas only: restore generation G (as 'walship ls' lists them) instead"
+                    + " of the newest.")
+    String generation;
+
     @Parameters(index = "0", paramLabel = "REPLICA|DB",
             description = "The replica: a folder (/absolute/path or ./relative/path), file:///absolute/path,"
                     + " file://./relative/path or s3://BUCKET/PATH?endpoint=...&region=...; with -config, the path of a"
@@ -122,6 +134,19 @@ public final class RestoreCommand implements Callable<Integer> {
                 .withVerify(!noVerify);
         RestoreOutcome outcome;
         try (ReplicaStorage storage = opener.open(selected.location())) {
+            // A replica Litestream wrote, with no walship objects, is restored by the Litestream reader. An output that
+            // --if-db-not-exists keeps, or that may not be replaced, needs no look at the replica at all.
+            if (!(ifDbNotExists && Files.exists(out, LinkOption.NOFOLLOW_LINKS))) {
+                Restorer.checkOutput(out.toAbsolutePath().normalize(), force);
+                ReplicaLayout layout = LitestreamCli.detect(storage);
+                if (!(layout instanceof ReplicaLayout.Walship)) {
+                    return LitestreamCli.restore(spec, layout, request, generation, clock);
+                }
+                if (generation != null) {
+                    throw new ParameterException(spec.commandLine(), "--generation applies only to Litestream 0.3"
+                            + " replicas; " + storage.describe() + " is a walship replica");
+                }
+            }
             outcome = new Restorer(storage, clock).restore(request);
         } catch (RestoreException e) {
             throw withHint(e);

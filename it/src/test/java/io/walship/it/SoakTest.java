@@ -18,12 +18,12 @@ import org.junit.jupiter.api.Timeout;
  * exactly what the app committed, and every snapshot walship took has a reason the test expects: one of the app's
  * WAL restarts or checkpoints happened while walship was not running.
  *
- * <p>Runs {@code -Dwalship.soak.seconds} seconds (90 in CI). For a long run:
+ * <p>Runs {@code -Dwalship.soak.seconds} seconds (60 in CI). For a long run:
  * {@code ./mvnw -B -pl it -am verify -Dtest=SoakTest -Dsurefire.failIfNoSpecifiedTests=false
  * -Dwalship.soak.seconds=1800}.
  */
 class SoakTest extends ScenarioSupport {
-    static final long SECONDS = Long.getLong("walship.soak.seconds", 90);
+    static final long SECONDS = Long.getLong("walship.soak.seconds", 60);
 
     @Test
     @Timeout(value = 7200, unit = TimeUnit.SECONDS)

@@ -97,6 +97,8 @@ final class Capturer {
      */
     private WalIndexHeader pinUpper;
     private WalIndexHeader lastSeen;
+    /** Whether the held pin is known to read from the database file alone (SQLite's read mark 0). */
+    private boolean pinReadsFileOnly;
     private long framesSinceCheckpoint;
     private Duration checkpointInterval = Duration.ZERO;
     private Instant lastCheckpoint;
@@ -249,6 +251,12 @@ final class Capturer {
             return;
         }
         if (now.equals(lastSeen)) {
+            if (!pinReadsFileOnly && now.frames() > 0 && session.backfilled() >= now.frames()) {
+                // A checkpoint (the app's own, or SQLite's automatic one) copied the whole WAL into the database file.
+                // A new pin then reads from the file alone and no longer holds back a RESTART or TRUNCATE checkpoint
+                // the app may be waiting on, nor the app's next write, which can now restart the WAL.
+                repin();
+            }
             return;
         }
         Optional<Discontinuity> broken = captureUpTo(now);
@@ -265,7 +273,10 @@ final class Capturer {
      * from then on a WAL restart is proven (see the class comment).
      */
     private void repin() throws IOException, SQLException {
+        long backfilled = session.backfilled();
         SqliteSession.Pin pin = session.tryPin();
+        // SQLite puts a new reader on read mark 0 (the database file alone) when every frame was checkpointed.
+        pinReadsFileOnly = pin.exact() && backfilled >= pin.before().frames();
         Optional<Discontinuity> broken = captureUpTo(pin.after());
         if (broken.isPresent()) {
             breakSnapshot(broken.get());
@@ -277,6 +288,7 @@ final class Capturer {
 
     /** A pin whose before and after headers are in one WAL generation (a restart racing with the pin is retried). */
     private SqliteSession.Pin pinInOneGeneration() throws IOException, SQLException {
+        pinReadsFileOnly = false;
         while (true) {
             SqliteSession.Pin pin = session.tryPin();
             if (pin.before().generation().equals(pin.after().generation())) {

@@ -1,13 +1,17 @@
 package io.walship.replicator;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 
 /**
  * The length and CRC32C of a whole database file, which proves at start that the file did not change while walship
  * was stopped. CRC32C runs at memory speed on current CPUs, so the cost is one read of the file.
  */
-record DatabaseFileChecksum(long bytes, int crc) {
+public record DatabaseFileChecksum(long bytes, int crc) {
     private static final int CHUNK = 1 << 20;
 
     static DatabaseFileChecksum of(DatabaseFile db) throws IOException {
@@ -24,6 +28,29 @@ record DatabaseFileChecksum(long bytes, int crc) {
             pos += n;
         }
         return new DatabaseFileChecksum(length, (int) crc.getValue());
+    }
+
+    /**
+     * The checksum of the file at {@code path}, read through a descriptor of its own. Only for a file no SQLite
+     * connection of this process has open (such as a database just restored, before replication starts): closing a
+     * descriptor drops every POSIX lock the process holds on the file.
+     */
+    public static DatabaseFileChecksum of(Path path) throws IOException {
+        CRC32C crc = new CRC32C();
+        ByteBuffer buf = ByteBuffer.allocate(CHUNK);
+        long total = 0;
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            while (true) {
+                buf.clear();
+                int n = ch.read(buf);
+                if (n < 0) {
+                    break;
+                }
+                crc.update(buf.array(), 0, n);
+                total += n;
+            }
+        }
+        return new DatabaseFileChecksum(total, (int) crc.getValue());
     }
 
     @Override

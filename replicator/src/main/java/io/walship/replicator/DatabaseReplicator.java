@@ -2,8 +2,13 @@ package io.walship.replicator;
 
 import io.walship.config.ReplicationSettings;
 import io.walship.replica.ReplicaStorage;
+import io.walship.replicator.spool.CapturePoint;
+import io.walship.replicator.spool.RestPoint;
 import io.walship.replicator.spool.Spool;
 import io.walship.replicator.spool.SpoolCorruptException;
+import io.walship.replicator.wal.WalChecksum;
+import io.walship.replicator.wal.WalCursor;
+import io.walship.replicator.wal.WalGeneration;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -31,6 +36,8 @@ import org.slf4j.LoggerFactory;
 public final class DatabaseReplicator {
     private static final Logger log = LoggerFactory.getLogger(DatabaseReplicator.class);
     private static final long INIT_WAIT_MILLIS = 10_000;
+    private static final int QUICK_POLLS = 60;
+    private static final Duration QUICK_POLL_INTERVAL = Duration.ofMillis(5);
 
     private final Path dbPath;
     private final List<ReplicaTarget> targets;
@@ -39,6 +46,7 @@ public final class DatabaseReplicator {
     private final Path spoolDir;
     private final ReplicationEvents events;
     private volatile Duration checkpointInterval = Duration.ofMinutes(1);
+    private volatile RestoredState restored;
     private final AtomicBoolean snapshotRequested = new AtomicBoolean();
     private final Object lifecycle = new Object();
     private volatile boolean stopping;
@@ -106,6 +114,21 @@ public final class DatabaseReplicator {
      */
     public void checkpointInterval(Duration interval) {
         this.checkpointInterval = interval;
+    }
+
+    /**
+     * The database was just restored from a replica, at a txid with this time and size: when walship finds no spool,
+     * it starts one at that point, so that capture continues the replica's history instead of uploading a snapshot of
+     * what it just downloaded (provided the database file is still the restored one). Call before {@link #start()}.
+     */
+    public void continueFromRestore(long txid, Instant time, long pages, int pageSize) throws IOException {
+        // The checksum is taken now, before the app can touch the restored file; the capturer compares it with the
+        // file when capture starts.
+        this.restored = new RestoredState(txid, time, pages, pageSize, DatabaseFileChecksum.of(dbPath));
+    }
+
+    /** What {@link #continueFromRestore} was told. */
+    private record RestoredState(long txid, Instant time, long pages, int pageSize, DatabaseFileChecksum checksum) {
     }
 
     /** The replicas' descriptions (no secrets), known before the replicator starts. */
@@ -290,6 +313,7 @@ public final class DatabaseReplicator {
                     log.info("{} was not in WAL mode; switched it to WAL so that walship can follow its transactions", dbPath);
                 }
                 startShipping();
+                seedFromRestore();
                 Capturer capturer = new Capturer(dbPath, db, session, spool, settings, clock, events);
                 capturer.checkpointInterval(checkpointInterval);
                 boolean fresh = spool.last().isEmpty();
@@ -310,7 +334,15 @@ public final class DatabaseReplicator {
                     capturer.poll();
                     capturer.maybeCheckpoint();
                     published(capturer);
-                    watcher.await(settings.monitorInterval());
+                    if (watcher.await(settings.monitorInterval())) {
+                        // A checkpoint writes the database file. When it has copied every frame, a new pin that reads
+                        // the file alone frees the app's RESTART or TRUNCATE waiting on walship's read transaction,
+                        // so look again soon instead of after a whole monitor interval.
+                        for (int i = 0; i < QUICK_POLLS && !stopping; i++) {
+                            capturer.poll();
+                            watcher.await(QUICK_POLL_INTERVAL);
+                        }
+                    }
                 }
                 if (failure == null) {
                     // The last transactions the app committed before the stop go into the spool for the final sync,
@@ -340,6 +372,19 @@ public final class DatabaseReplicator {
                 backoff = Math.min(backoff * 2, 30_000);
             }
         }
+    }
+
+    /** Starts an empty spool at the restored state (see {@link #continueFromRestore}); once. */
+    private void seedFromRestore() throws IOException {
+        RestoredState r = restored;
+        restored = null;
+        if (r == null || spool.last().isPresent()) {
+            return;
+        }
+        DatabaseFileChecksum sum = r.checksum();
+        spool.seed(new RestPoint(new CapturePoint(r.txid(), r.time(), r.pages(), r.pageSize(), new WalGeneration(0, 0),
+                new WalCursor(0, WalChecksum.ZERO)), sum.bytes(), sum.crc()));
+        log.info("{}: continuing the replica's history at txid {} from the restored database ({})", dbPath, r.txid(), sum);
     }
 
     private void published(Capturer capturer) {

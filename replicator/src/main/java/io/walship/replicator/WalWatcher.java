@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.time.Duration;
@@ -21,8 +22,10 @@ final class WalWatcher implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(WalWatcher.class);
 
     private final WatchService service;
+    private final Path dbName;
 
     WalWatcher(Path dbPath) {
+        this.dbName = dbPath.getFileName();
         WatchService ws = null;
         try {
             ws = FileSystems.getDefault().newWatchService();
@@ -43,18 +46,26 @@ final class WalWatcher implements Closeable {
         this.service = ws;
     }
 
-    /** Waits until something in the folder changes or {@code timeout} passes. */
-    void await(Duration timeout) throws InterruptedException {
+    /**
+     * Waits until something in the folder changes or {@code timeout} passes. Returns true when the database file
+     * itself changed: a checkpoint is copying pages into it, and the moment it finishes (which no file event shows,
+     * since SQLite records it in shared memory) matters to walship's pin.
+     */
+    boolean await(Duration timeout) throws InterruptedException {
         if (service == null) {
             Thread.sleep(timeout.toMillis());
-            return;
+            return false;
         }
+        boolean databaseChanged = false;
         WatchKey key = service.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
         while (key != null) {
-            key.pollEvents();
+            for (WatchEvent<?> e : key.pollEvents()) {
+                databaseChanged |= dbName.equals(e.context());
+            }
             key.reset();
             key = service.poll();
         }
+        return databaseChanged;
     }
 
     @Override

@@ -191,16 +191,7 @@ public final class Restorer {
             }
             final long pages = position.pages;
             local(() -> staged.finish(pages), "cannot write " + staged.path());
-            if (verify) {
-                verify(staged, out);
-            }
-            try {
-                staged.publish(out, overwrite);
-            } catch (FileAlreadyExistsException e) {
-                throw outputExists(out, "appeared while restoring");
-            } catch (IOException e) {
-                throw localFailure("cannot move the restored database into place at " + out, e);
-            }
+            verifyAndPublish(staged, out, overwrite, verify);
             done = true;
             Duration elapsed = Duration.between(started, clock.instant());
             RestoreResult result = new RestoreResult(out, position.txid, position.time, position.pages, plan.pageSize(),
@@ -308,7 +299,29 @@ public final class Restorer {
         return position;
     }
 
-    private void verify(StagedDatabase staged, Path out) throws RestoreException {
+    /**
+     * Puts a finished staged database in place: runs {@code PRAGMA integrity_check} on it first when {@code verify}
+     * (keeping a failing file as {@code OUT.corrupt}), then renames it to {@code out} atomically. Shared with the
+     * readers of other replica layouts, so that every restore ends the same way.
+     *
+     * @throws RestoreException when the check fails, the output appeared meanwhile and may not be replaced, or the
+     *                          rename fails
+     */
+    public static void verifyAndPublish(StagedDatabase staged, Path out, boolean overwrite, boolean verify)
+            throws RestoreException {
+        if (verify) {
+            verify(staged, out);
+        }
+        try {
+            staged.publish(out, overwrite);
+        } catch (FileAlreadyExistsException e) {
+            throw outputExists(out, "appeared while restoring");
+        } catch (IOException e) {
+            throw localFailure("cannot move the restored database into place at " + out, e);
+        }
+    }
+
+    private static void verify(StagedDatabase staged, Path out) throws RestoreException {
         Path kept = out.resolveSibling(out.getFileName() + ".corrupt");
         String problem;
         try {
@@ -341,7 +354,7 @@ public final class Restorer {
     }
 
     /** Refuses an output that exists, or stale SQLite files beside it, unless they may be replaced. */
-    private static void checkOutput(Path output, boolean overwrite) throws RestoreException {
+    public static void checkOutput(Path output, boolean overwrite) throws RestoreException {
         if (overwrite) {
             return;
         }
@@ -380,7 +393,8 @@ public final class Restorer {
         }
     }
 
-    private static RestoreException localFailure(String what, IOException e) {
+    /** A failed local file operation ({@code what} says which) as the restore error an operator sees. */
+    public static RestoreException localFailure(String what, IOException e) {
         return new RestoreException(RestoreException.Reason.LOCAL_IO, what + ": " + e
                 + "; check free space and permissions, then retry", null, e);
     }

@@ -18,8 +18,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * The database being restored, in a temporary file beside the output so that the final rename is atomic and never
  * crosses file systems. Pages are written where they belong, one at a time, so memory does not grow with the
  * database. Until {@link #publish} the output path is untouched; {@link #discard} removes every trace.
+ *
+ * <p>Public so that readers of other replica layouts ({@code io.walship.restore.litestream}) build their output the
+ * same way; {@link Restorer#verifyAndPublish} puts a finished file in place.
  */
-final class StagedDatabase {
+public final class StagedDatabase {
     /** Files SQLite keeps beside a database; any of them left next to a restored database would be applied to it. */
     static final List<String> SIDECAR_SUFFIXES = List.of("-wal", "-shm", "-journal");
 
@@ -38,7 +41,7 @@ final class StagedDatabase {
     }
 
     /** Creates an empty temporary file named {@code .OUT.walship-restore-XXXXXXXX} in the output's folder. */
-    static StagedDatabase create(Path output, int pageSize) throws IOException {
+    public static StagedDatabase create(Path output, int pageSize) throws IOException {
         Path dir = output.getParent();
         Files.createDirectories(dir);
         while (true) {
@@ -54,12 +57,12 @@ final class StagedDatabase {
         }
     }
 
-    Path path() {
+    public Path path() {
         return path;
     }
 
     /** Writes one page image at its place in the file, {@code (pgno - 1) * pageSize}. */
-    void writePage(long pgno, byte[] page) throws IOException {
+    public void writePage(long pgno, byte[] page) throws IOException {
         ByteBuffer buf = ByteBuffer.wrap(page, 0, pageSize);
         long position = (pgno - 1) * pageSize;
         while (buf.hasRemaining()) {
@@ -68,7 +71,7 @@ final class StagedDatabase {
     }
 
     /** Drops every page after {@code pages}, as a commit that shrank the database (such as a VACUUM) did. */
-    void truncate(long pages) throws IOException {
+    public void truncate(long pages) throws IOException {
         long size = pages * pageSize;
         if (channel.size() > size) {
             channel.truncate(size);
@@ -79,7 +82,7 @@ final class StagedDatabase {
      * Makes the file exactly {@code pages} long and durable, then closes it. A file can be short only when its last
      * pages were never written, which leaves them zero, so the file is extended with zeros.
      */
-    void finish(long pages) throws IOException {
+    public void finish(long pages) throws IOException {
         truncate(pages);
         long size = pages * pageSize;
         if (channel.size() < size) {
@@ -137,7 +140,7 @@ final class StagedDatabase {
     }
 
     /** Closes and deletes the temporary file and anything SQLite created beside it; never throws. */
-    void discard() {
+    public void discard() {
         if (channel != null) {
             try {
                 channel.close();

@@ -19,5 +19,8 @@
  * A restore never produces a silently shorter history: a missing transaction, a corrupt object or a failed
  * integrity check is an error with a {@link io.walship.restore.RestoreException.Reason}, and the output path is left
  * as it was.
+ *
+ * <p>{@link io.walship.restore.litestream} restores replicas Litestream 0.3 wrote, ending the same way through
+ * {@link io.walship.restore.StagedDatabase} and {@link io.walship.restore.Restorer#verifyAndPublish}.
  */
 package io.walship.restore;

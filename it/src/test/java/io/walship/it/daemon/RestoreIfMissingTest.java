@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.walship.it.Walship;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
@@ -32,6 +33,7 @@ class RestoreIfMissingTest {
                 "-exec", "python3 " + app + " " + db + " 120 0", db.toString(), replica.toString());
         assertEquals(0, first.waitFor(60), first.log());
 
+        List<String> snapshotsBefore = snapshotKeys(replica);
         // The container is recreated: database, WAL and spool are gone.
         try (Stream<Path> files = Files.list(dir)) {
             for (Path p : files.toList()) {
@@ -66,6 +68,9 @@ class RestoreIfMissingTest {
         var expected = new java.util.ArrayList<>(LongStream.range(0, 120).boxed().toList());
         expected.add(1000L);
         assertEquals(expected, DaemonRun.column(out, "SELECT n FROM counter ORDER BY rowid"));
+        // Replicating the restored database continues the replica's history: what was just downloaded is not
+        // uploaded again as a new snapshot.
+        assertEquals(snapshotsBefore, snapshotKeys(replica), "no new snapshot after the restore\n" + second.log());
 
         // With the database present the flag does nothing.
         DaemonRun third = DaemonRun.start(dir.resolve("third.log"), "replicate", "-restore-if-db-not-exists",
@@ -73,6 +78,12 @@ class RestoreIfMissingTest {
         assertEquals(0, third.waitFor(60), third.log());
         assertTrue(third.log().contains("exists; no restore needed"), third.log());
         TimeUnit.MILLISECONDS.sleep(1);
+    }
+
+    private static List<String> snapshotKeys(Path replica) throws Exception {
+        try (Stream<Path> s = Files.list(replica.resolve("snapshots"))) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
     }
 
     private static void deleteRecursively(Path p) throws Exception {

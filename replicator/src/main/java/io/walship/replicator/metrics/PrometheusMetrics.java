@@ -45,6 +45,8 @@ public final class PrometheusMetrics implements ReplicationEvents {
     private final Histogram storageRequestSeconds;
     private final Counter retentionDeleted;
     private final Counter errors;
+    private final Counter captureStalls;
+    private final Counter emergencyBlocked;
     private volatile Daemon daemon;
 
     /** Metrics in a registry of their own. */
@@ -71,6 +73,11 @@ public final class PrometheusMetrics implements ReplicationEvents {
                 "Snapshots taken into the spool, by reason (initial, continuity, replica or interval).", "db", "reason");
         snapshotBytes = counter("walship_snapshot_bytes_total",
                 "Bytes of snapshots taken into the spool, by reason.", "db", "reason");
+        captureStalls = counter("walship_capture_stalls_total",
+                "Times the wal-index named committed frames that capture could not read as a continuation (a snapshot followed).",
+                "db");
+        emergencyBlocked = counter("walship_emergency_checkpoint_blocked_total",
+                "Emergency TRUNCATE checkpoints that readers or new commits kept from finishing (walship backs off).", "db");
         storageRequests = counter("walship_storage_requests_total",
                 "Requests to a replica's storage, by operation and result (ok, not_found, conflict or error).",
                 "db", "replica", "operation", "result");
@@ -182,6 +189,16 @@ public final class PrometheusMetrics implements ReplicationEvents {
     @Override
     public void retentionDeleted(Path db, String replica, int objects) {
         retentionDeleted.labelValues(db.toString(), replica).inc(objects);
+    }
+
+    @Override
+    public void captureStalled(Path db) {
+        captureStalls.labelValues(db.toString()).inc();
+    }
+
+    @Override
+    public void emergencyCheckpointBlocked(Path db) {
+        emergencyBlocked.labelValues(db.toString()).inc();
     }
 
     @Override

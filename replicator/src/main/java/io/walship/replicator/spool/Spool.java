@@ -186,6 +186,22 @@ public final class Spool implements Closeable {
         sync();
     }
 
+    /**
+     * Starts an empty spool at a rest point: a database restored from a replica at {@code rest.point().txid()}, whose
+     * history capture continues when the database file is still the restored one.
+     */
+    public synchronized void seed(RestPoint rest) throws IOException {
+        if (last != null) {
+            throw new IllegalStateException("only an empty spool can be seeded; this one is at txid " + last.txid());
+        }
+        rollIfFull(rest.point().txid());
+        write(SpoolRecord.frameRest(rest));
+        committed(rest.point());
+        current().maxTxid = rest.point().txid();
+        lastRest = rest;
+        sync();
+    }
+
     /** Drops page records written after the last commit: that transaction was not complete in the WAL yet. */
     public synchronized void discardUncommitted() throws IOException {
         if (pendingTxid != 0 || active.size() != committedEnd) {
