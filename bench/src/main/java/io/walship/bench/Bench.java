@@ -62,6 +62,7 @@ public final class Bench {
                     continue; // restore runs inside bulk, on its replicas
                 }
                 long t0 = System.nanoTime();
+                double busy0 = systemBusySeconds();
                 System.out.println("bench: --- " + scenario + " ---");
                 try {
                     switch (scenario) {
@@ -77,7 +78,12 @@ public final class Bench {
                     e.printStackTrace(System.out);
                     failures.put(scenario, String.valueOf(e));
                 }
-                System.out.printf("bench: %s took %.0f s%n", scenario, (System.nanoTime() - t0) / 1e9);
+                double took = (System.nanoTime() - t0) / 1e9;
+                // Context for judging contention: the whole machine's busy CPU seconds, and the load average after.
+                results.put("machineLoad", scenario, "seconds", took);
+                results.put("machineLoad", scenario, "machineBusyCpuSeconds", systemBusySeconds() - busy0);
+                results.put("machineLoad", scenario, "loadAverageAfter", loadAverage());
+                System.out.printf("bench: %s took %.0f s%n", scenario, took);
             }
         }
         Report report = new Report(results);
@@ -111,6 +117,26 @@ public final class Bench {
             return 1;
         }
         return 0;
+    }
+
+    /** Busy CPU seconds of the whole machine so far (user + nice + system + irq + softirq + steal in /proc/stat). */
+    private static double systemBusySeconds() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long busy = Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]) + Long.parseLong(f[6])
+                    + Long.parseLong(f[7]) + Long.parseLong(f[8]);
+            return busy / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).strip();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private static Map<String, Object> machine() {

@@ -72,6 +72,15 @@ final class BulkScenario {
                 results.put("bulk", who, "peakRssBytes", ProcStat.peakRssBytes(r.pid()));
                 results.put("bulk", who, "maxWalBytes", sampler.maxWalBytes());
                 results.put("bulk", who, "requests", Runs.requests(lab.proxy.since(mark), s.client()));
+                // For auditing the end time: what was uploaded after the app's last commit, and when it was answered.
+                List<String> late = new java.util.ArrayList<>();
+                for (CountingProxy.Exchange e : lab.proxy.since(mark)) {
+                    if (e.client.equals(s.client()) && e.doneNanos() > w.num("last_commit_ns")) {
+                        late.add(String.format(java.util.Locale.ROOT, "%s %s (%d bytes) answered %.3f s after the last commit", e.op,
+                                e.target, e.bodyBytes, (e.doneNanos() - w.num("last_commit_ns")) / 1e9));
+                    }
+                }
+                results.put("bulk", who, "requestsAfterLastCommit", late);
             }
             results.put("bulk", who, "exitCode", r.stop());
         }

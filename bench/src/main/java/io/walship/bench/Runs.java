@@ -109,7 +109,10 @@ final class Runs {
         pb.environment().putAll(env);
         Process p = pb.start();
         p.getOutputStream().close();
-        p.waitFor();
+        if (!p.waitFor(10, java.util.concurrent.TimeUnit.MINUTES)) {
+            p.destroyForcibly().waitFor();
+            throw new IOException(String.join(" ", cmd) + " did not finish within 10 minutes");
+        }
         long t1 = System.nanoTime();
         List<CountingProxy.Exchange> seen = lab.proxy.since(mark);
         long first = seen.stream().filter(e -> e.client.equals(subject.client())).mapToLong(e -> e.startNanos).min().orElse(0);
