@@ -51,7 +51,7 @@ public final class Bench {
         System.out.printf("bench: walship %s, Litestream %s, scale %s, scenarios %s; work folder %s%n", options.jar(),
                 options.litestream() == null ? "absent (its columns stay empty)" : options.litestream(), options.scale(),
                 String.join(",", options.only()), work);
-        try (Lab lab = new Lab(options, work)) {
+        try (BuildLock buildLock = new BuildLock(BuildLock.DEFAULT, options.waitForBuildsMinutes()); Lab lab = new Lab(options, work, buildLock)) {
             WalshipSubject walship = new WalshipSubject(lab, options.jar());
             List<Subject> subjects = new ArrayList<>(List.of(walship));
             if (options.litestream() != null) {
@@ -63,6 +63,7 @@ public final class Bench {
                 }
                 long t0 = System.nanoTime();
                 double busy0 = systemBusySeconds();
+                long build0 = buildLock.busySeconds();
                 System.out.println("bench: --- " + scenario + " ---");
                 try {
                     switch (scenario) {
@@ -83,7 +84,9 @@ public final class Bench {
                 results.put("machineLoad", scenario, "seconds", took);
                 results.put("machineLoad", scenario, "machineBusyCpuSeconds", systemBusySeconds() - busy0);
                 results.put("machineLoad", scenario, "loadAverageAfter", loadAverage());
-                System.out.printf("bench: %s took %.0f s%n", scenario, took);
+                results.put("machineLoad", scenario, "mavenBuildBesideSeconds", buildLock.busySeconds() - build0);
+                System.out.printf("bench: %s took %.0f s%s%n", scenario, took, buildLock.busySeconds() > build0
+                        ? " (a Maven build ran beside it for about " + (buildLock.busySeconds() - build0) + " s)" : "");
             }
         }
         Report report = new Report(results);
@@ -106,6 +109,7 @@ public final class Bench {
         System.out.println();
         System.out.print(table);
         System.out.println();
+        System.out.println("bench: a Maven build ran beside the measurements for about " + totalBuildSeconds(results) + " s in all");
         System.out.println("bench: every number is in " + json);
         if (!options.keep()) {
             deleteRecursively(work);
@@ -117,6 +121,15 @@ public final class Bench {
             return 1;
         }
         return 0;
+    }
+
+    private static long totalBuildSeconds(Results results) {
+        long total = 0;
+        for (String s : Options.SCENARIOS) {
+            Double v = results.num("machineLoad", s, "mavenBuildBesideSeconds");
+            total += v == null ? 0 : v.longValue();
+        }
+        return total;
     }
 
     /** Busy CPU seconds of the whole machine so far (user + nice + system + irq + softirq + steal in /proc/stat). */

@@ -22,11 +22,13 @@ final class Lab implements AutoCloseable {
     final S3ProxyServer s3;
     final CountingProxy proxy;
     final Path work;
+    final BuildLock buildLock;
     private int dirs;
 
-    Lab(Options options, Path work) throws Exception {
+    Lab(Options options, Path work, BuildLock buildLock) throws Exception {
         this.options = options;
         this.work = work;
+        this.buildLock = buildLock;
         this.s3 = new S3ProxyServer().start();
         this.proxy = CountingProxy.start(s3.port());
     }

@@ -14,13 +14,14 @@ import java.util.Set;
  * @param root the repository root (where {@code cli/target/walship.jar} and {@code bench/writers/app.py} are)
  * @param litestream the Litestream 0.3.13 binary, or null to skip its columns
  */
-record Options(Path root, Path jar, Path litestream, Set<String> only, double scale, Path out, boolean keep) {
+record Options(Path root, Path jar, Path litestream, Set<String> only, double scale, Path out, boolean keep, long waitForBuildsMinutes) {
     /** The scenarios in the order they run; {@code --only} picks from these. */
     static final List<String> SCENARIOS = List.of("bulk", "restore", "segments", "sustained", "idle", "barrier");
     static final String DEFAULT_LITESTREAM = "/tmp/package/litestream";
 
     static final String USAGE = """
             usage: bench/run [--only SCENARIO,...] [--scale X] [--litestream PATH] [--jar PATH] [--out DIR] [--keep]
+                             [--wait-for-builds MINUTES]
               --only        a subset of: bulk, restore, segments, sustained, idle, barrier (default: all;
                             restore needs the bulk replica, so it runs bulk too)
               --scale X     multiply sizes and durations by X (e.g. 0.05 for a quick smoke run; default 1)
@@ -29,6 +30,9 @@ record Options(Path root, Path jar, Path litestream, Set<String> only, double sc
               --jar         walship's fat jar (default: cli/target/walship.jar)
               --out DIR     where bench-<timestamp>.json goes (default: bench/target)
               --keep        keep the work folder (databases, replicas' logs) instead of deleting it
+              --wait-for-builds MINUTES
+                            before each measurement, wait while a Maven build holds /tmp/walship-maven.lock, at most
+                            this long in the whole run (default 20); the JSON says how long a build ran beside
             """;
 
     static Options parse(String[] args, Path root) {
@@ -38,6 +42,7 @@ record Options(Path root, Path jar, Path litestream, Set<String> only, double sc
         double scale = 1.0;
         Path out = root.resolve("bench/target");
         boolean keep = false;
+        long waitMinutes = 20;
         List<String> a = new ArrayList<>(List.of(args));
         for (int i = 0; i < a.size(); i++) {
             String arg = a.get(i);
@@ -62,6 +67,7 @@ record Options(Path root, Path jar, Path litestream, Set<String> only, double sc
                 case "--jar" -> jar = Path.of(value(a, ++i, arg));
                 case "--out" -> out = Path.of(value(a, ++i, arg));
                 case "--keep" -> keep = true;
+                case "--wait-for-builds" -> waitMinutes = Long.parseLong(value(a, ++i, arg));
                 case "-h", "--help" -> throw new IllegalArgumentException("");
                 default -> throw new IllegalArgumentException("unknown argument '" + arg + "'");
             }
@@ -79,7 +85,7 @@ record Options(Path root, Path jar, Path litestream, Set<String> only, double sc
                     + "`cd /tmp && npm pack @flydotio/litestream-linux-x64@1.0.1 && tar xzf flydotio-litestream-linux-x64-1.0.1.tgz`)");
             litestream = null;
         }
-        return new Options(root, jar, litestream, only, scale, out, keep);
+        return new Options(root, jar, litestream, only, scale, out, keep, waitMinutes);
     }
 
     private static String value(List<String> a, int i, String option) {

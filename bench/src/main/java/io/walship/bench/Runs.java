@@ -30,6 +30,7 @@ final class Runs {
     }
 
     static Fresh fresh(Lab lab, AppWriter app, String name) throws IOException, InterruptedException {
+        lab.buildLock.awaitFree();
         Path dir = lab.newDir(name);
         Path db = dir.resolve("app.db");
         app.run(dir.resolve("init.log"), 60, "init", db.toString());
