@@ -103,7 +103,7 @@ final class Report {
                 pct(r.num("sustained", "litestream", "commitsPerSecond"), alone), "%.1f", ">= 95", wTp == null ? null : wTp >= 95);
         Double wBytes = mib(r.num("sustained", "walship", "replicaBytes"));
         Double lBytes = mib(r.num("sustained", "litestream", "replicaBytes"));
-        add(String.format(Locale.ROOT, "replica bytes after that run, %.0f MiB db (MiB)", dbMib()), wBytes, lBytes, "%.1f",
+        add(String.format(Locale.ROOT, "replica bytes after that run (MiB; the db: %s)", dbSizes()), wBytes, lBytes, "%.1f",
                 "<= Litestream's", wBytes == null || lBytes == null ? null : wBytes <= lBytes);
         Double wObj = r.num("sustained", "walship", "replicaObjects");
         Double lObj = r.num("sustained", "litestream", "replicaObjects");
@@ -148,9 +148,12 @@ final class Report {
         return c == null || cps == null ? 20 : Math.round(c / cps);
     }
 
-    private double dbMib() {
-        Double b = r.num("sustained", "walship", "dbBytes");
-        return b == null ? 0 : b / MIB;
+    /** The databases' sizes after the sustained run: they differ, since each app commits as fast as it can. */
+    private String dbSizes() {
+        Double w = r.num("sustained", "walship", "dbBytes");
+        Double l = r.num("sustained", "litestream", "dbBytes");
+        return (w == null ? "" : String.format(Locale.ROOT, "%.0f MiB with walship", w / MIB))
+                + (l == null ? "" : String.format(Locale.ROOT, "%s%.0f MiB with Litestream", w == null ? "" : ", ", l / MIB));
     }
 
     private void rss(String name, String scenario) {
