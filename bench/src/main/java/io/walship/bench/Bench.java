@@ -48,7 +48,8 @@ public final class Bench {
         Results results = new Results();
         Map<String, Object> failures = new LinkedHashMap<>();
         AppWriter app = new AppWriter(options.root().resolve("bench/writers/app.py"));
-        System.out.printf("bench: walship %s, Litestream %s, scale %s, scenarios %s; work folder %s%n", options.jar(),
+        System.out.printf("bench: walship %s (checkout %s), Litestream %s, scale %s, scenarios %s; work folder %s%n", options.jar(),
+                gitDescribe(options.root()),
                 options.litestream() == null ? "absent (its columns stay empty)" : options.litestream(), options.scale(),
                 String.join(",", options.only()), work);
         try (BuildLock buildLock = new BuildLock(BuildLock.DEFAULT, options.waitForBuildsMinutes()); Lab lab = new Lab(options, work, buildLock)) {
@@ -99,6 +100,7 @@ public final class Bench {
         opts.put("scale", options.scale());
         opts.put("scenarios", new ArrayList<>(options.only()));
         opts.put("walshipJar", options.jar().toString());
+        opts.put("checkout", gitDescribe(options.root()));
         opts.put("litestream", options.litestream() == null ? null : options.litestream().toString());
         doc.put("options", opts);
         doc.put("table", report.rows().stream().map(Report.Row::asMap).toList());
@@ -121,6 +123,20 @@ public final class Bench {
             return 1;
         }
         return 0;
+    }
+
+    /** The checkout's commit (and "-dirty" with uncommitted changes), or null without git. */
+    private static String gitDescribe(Path root) {
+        try {
+            Process p = new ProcessBuilder("git", "-C", root.toString(), "describe", "--always", "--dirty").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            return p.waitFor() == 0 ? out : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     private static long totalBuildSeconds(Results results) {
