@@ -41,11 +41,21 @@ final class Quiet {
         }
     }
 
-    /** When the last PUT or POST (an upload, or the end of a multipart upload) of {@code client} was answered; 0 if none. */
+    /** A PUT smaller than this cannot carry a page of the bench's data (half random bytes: over 2 KB compressed). */
+    static final long DATA_PUT_BYTES = 512;
+
+    /**
+     * When the last upload that can carry the app's data was answered; 0 if none. That is a PUT of at least
+     * {@value #DATA_PUT_BYTES} bytes, or the POST that completes a multipart upload. Smaller PUTs are left out: after
+     * its checkpoint Litestream uploads the bare header of its next WAL index (about 120 bytes), which holds no
+     * transaction and would otherwise count as the moment the replica held the last one.
+     */
     static long lastUpload(List<CountingProxy.Exchange> exchanges, String client) {
         long last = 0;
         for (CountingProxy.Exchange e : exchanges) {
-            if (e.client.equals(client) && (e.op == CountingProxy.Op.PUT || e.op == CountingProxy.Op.POST)) {
+            boolean data = e.op == CountingProxy.Op.PUT && e.bodyBytes >= DATA_PUT_BYTES
+                    || e.op == CountingProxy.Op.POST && e.target.contains("uploadId=");
+            if (e.client.equals(client) && data) {
                 last = Math.max(last, e.doneNanos());
             }
         }
