@@ -44,6 +44,10 @@ public interface ReplicationEvents {
     default void emergencyCheckpointBlocked(Path db) {
     }
 
+    /** The spool dropped transactions some replica lacked, to stay within its size limit. */
+    default void spoolDropped(Path db, long transactions) {
+    }
+
     /** A failure that is being retried (or that stopped something); {@code component} is capture, ship or retention. */
     default void error(Path db, String component) {
     }
