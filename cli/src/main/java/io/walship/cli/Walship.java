@@ -51,7 +51,7 @@ public final class Walship implements Callable<Integer> {
         exitCodeHelp(cl, all);
         exitCodeHelp(cl.getSubcommands().get("restore"), all);
         exitCodeHelp(cl.getSubcommands().get("ls"), ExitCodes.OK, ExitCodes.INTERNAL_ERROR, ExitCodes.USAGE,
-                ExitCodes.CORRUPT_OBJECT, ExitCodes.IO_ERROR);
+                ExitCodes.NOT_RESTORABLE, ExitCodes.CORRUPT_OBJECT, ExitCodes.IO_ERROR);
         exitCodeHelp(cl.getSubcommands().get("verify"), ExitCodes.OK, ExitCodes.INTERNAL_ERROR, ExitCodes.USAGE,
                 ExitCodes.NOT_RESTORABLE, ExitCodes.CORRUPT_OBJECT, ExitCodes.INTEGRITY_FAILED, ExitCodes.IO_ERROR);
         return cl;

@@ -16,8 +16,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The database being restored, in a temporary file beside the output so that the final rename is atomic and never
- * crosses file systems. Pages are written where they belong, one at a time, so memory does not grow with the
- * database. Until {@link #publish} the output path is untouched; {@link #discard} removes every trace.
+ * crosses file systems. Pages are written where they belong with positioned writes, one at a time, so memory does not
+ * grow with the database; the file is fsynced once, when it is complete. Used by one thread. Until {@link #publish} the output path is untouched; {@link #discard} removes every trace.
  */
 final class StagedDatabase {
     /** Files SQLite keeps beside a database; any of them left next to a restored database would be applied to it. */
@@ -27,6 +27,8 @@ final class StagedDatabase {
     private final int pageSize;
     private final Thread cleanupOnExit;
     private FileChannel channel;
+    /** The file's length as this class last set it, so a commit that does not shrink the file costs no system call. */
+    private long size;
 
     private StagedDatabase(Path path, int pageSize, FileChannel channel) {
         this.path = path;
@@ -58,6 +60,10 @@ final class StagedDatabase {
         return path;
     }
 
+    int pageSize() {
+        return pageSize;
+    }
+
     /** Writes one page image at its place in the file, {@code (pgno - 1) * pageSize}. */
     void writePage(long pgno, byte[] page) throws IOException {
         ByteBuffer buf = ByteBuffer.wrap(page, 0, pageSize);
@@ -65,13 +71,15 @@ final class StagedDatabase {
         while (buf.hasRemaining()) {
             position += channel.write(buf, position);
         }
+        size = Math.max(size, position);
     }
 
     /** Drops every page after {@code pages}, as a commit that shrank the database (such as a VACUUM) did. */
     void truncate(long pages) throws IOException {
-        long size = pages * pageSize;
-        if (channel.size() > size) {
-            channel.truncate(size);
+        long target = pages * pageSize;
+        if (size > target) {
+            channel.truncate(target);
+            size = target;
         }
     }
 
@@ -81,10 +89,11 @@ final class StagedDatabase {
      */
     void finish(long pages) throws IOException {
         truncate(pages);
-        long size = pages * pageSize;
-        if (channel.size() < size) {
-            channel.write(ByteBuffer.allocate(1), size - 1);
+        long target = pages * pageSize;
+        if (channel.size() < target) {
+            channel.write(ByteBuffer.allocate(1), target - 1);
         }
+        // The only fsync of the restore: pages went in with positioned writes, in any order, all made durable here.
         channel.force(true);
         channel.close();
         channel = null;
