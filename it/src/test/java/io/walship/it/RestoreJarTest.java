@@ -123,6 +123,107 @@ class RestoreJarTest {
                 .exitCode());
     }
 
+    /**
+     * A segment of {@code level} holding transactions {@code first..last}, each rewriting pages 2..4 with their images in
+     * {@code state} (so applying any of them leaves the database as {@code state}).
+     */
+    private static String run(FileReplicaStorage storage, Path scratch, byte[] state, int level, long first, long last)
+            throws Exception {
+        long pages = state.length / 4096;
+        ObjectHeader h = ObjectHeader.segment(level, 4096, pages, first, last, T0.plusSeconds(first), T0.plusSeconds(last),
+                FIRST);
+        Path tmp = Files.createTempFile(scratch, "segment", ".tmp");
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp))) {
+            SegmentWriter w = new SegmentWriter(out, h);
+            for (long txid = first; txid <= last; txid++) {
+                w.beginTransaction(txid, T0.plusSeconds(txid).toEpochMilli(), pages, 3);
+                for (long p = 2; p <= 4; p++) {
+                    w.page(p, state, (int) ((p - 1) * 4096));
+                }
+            }
+            w.finish();
+        }
+        storage.put(ObjectKeys.of(h), tmp);
+        Files.delete(tmp);
+        return ObjectKeys.of(h);
+    }
+
+    private static String firstErrorLine(Walship.Result r) {
+        return r.stderr().lines().filter(l -> l.startsWith("walship: ")).findFirst().orElse("(none) " + r.describe());
+    }
+
+    /**
+     * The overlap rules through the jar: segments of one level sharing txids, a partial overlap across levels and two
+     * snapshots at one txid each make restore and ls exit 4 naming both objects; a compacted segment covering a run
+     * exactly is used, in place of the run.
+     */
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void overlapsAreRefusedNamingBothObjectsAndACompactedRunIsUsed() throws Exception {
+        byte[] state = database("o.db", 30, 200);
+        assertTrue(state.length / 4096 >= 4);
+
+        FileReplicaStorage compacted = new FileReplicaStorage(dir.resolve("compacted"));
+        snapshot(compacted, dir, state, FIRST);
+        run(compacted, dir, state, 0, 2, 4);
+        run(compacted, dir, state, 0, 5, 9);
+        run(compacted, dir, state, 1, 2, 9);
+        Path out = dir.resolve("compacted.db");
+        Walship.Result ok = Walship.run(Duration.ofSeconds(60), "restore", "-o", out.toString(), compacted.root().toString());
+        assertEquals(0, ok.exitCode(), ok.describe());
+        assertTrue(ok.stderr().contains("then 1 segment up to txid 9"), "the level-1 segment replaces the run: " + ok.stderr());
+        assertArrayEquals(state, Files.readAllBytes(out));
+        assertEquals(0, Walship.run(Duration.ofSeconds(60), "ls", compacted.root().toString()).exitCode());
+
+        FileReplicaStorage overlapping = new FileReplicaStorage(dir.resolve("overlapping"));
+        snapshot(overlapping, dir, state, FIRST);
+        String a = run(overlapping, dir, state, 0, 2, 6);
+        String b = run(overlapping, dir, state, 0, 5, 9);
+        Walship.Result r = Walship.run(Duration.ofSeconds(60), "restore", "-o", dir.resolve("x.db").toString(),
+                overlapping.root().toString());
+        assertEquals(4, r.exitCode(), r.describe());
+        assertTrue(firstErrorLine(r).contains(a) && firstErrorLine(r).contains(b), firstErrorLine(r));
+        Walship.Result ls = Walship.run(Duration.ofSeconds(60), "ls", overlapping.root().toString());
+        assertEquals(4, ls.exitCode(), ls.describe());
+        assertTrue(ls.stdout().lines().anyMatch(l -> l.startsWith("PROBLEM: segments " + a + " and " + b)), ls.stdout());
+        assertEquals(4, Walship.run(Duration.ofSeconds(60), "verify", overlapping.root().toString()).exitCode());
+
+        FileReplicaStorage partial = new FileReplicaStorage(dir.resolve("partial"));
+        snapshot(partial, dir, state, FIRST);
+        String low = run(partial, dir, state, 0, 2, 6);
+        run(partial, dir, state, 0, 7, 9);
+        String high = run(partial, dir, state, 1, 4, 9);
+        r = Walship.run(Duration.ofSeconds(60), "restore", "-o", dir.resolve("y.db").toString(), partial.root().toString());
+        assertEquals(4, r.exitCode(), r.describe());
+        assertTrue(firstErrorLine(r).contains(high) && firstErrorLine(r).contains(low), firstErrorLine(r));
+
+        FileReplicaStorage twice = new FileReplicaStorage(dir.resolve("twice"));
+        String s1 = snapshot(twice, dir, state, FIRST);
+        ObjectHeader other = ObjectHeader.snapshot(4096, state.length / 4096, 1, T0.plusMillis(1), FIRST, 0600);
+        r = Walship.run(Duration.ofSeconds(60), "restore", "-o", dir.resolve("z.db").toString(), twice.root().toString());
+        assertEquals(0, r.exitCode(), "one snapshot so far: " + r.describe());
+        Files.delete(dir.resolve("z.db"));
+        // A second snapshot at txid 1 (another time in its key and header).
+        writeSnapshotAt(twice, dir, state, other);
+        r = Walship.run(Duration.ofSeconds(60), "restore", "-o", dir.resolve("z.db").toString(), twice.root().toString());
+        assertEquals(4, r.exitCode(), r.describe());
+        assertTrue(firstErrorLine(r).contains(s1) && firstErrorLine(r).contains(ObjectKeys.of(other)), firstErrorLine(r));
+    }
+
+    private static void writeSnapshotAt(FileReplicaStorage storage, Path scratch, byte[] state, ObjectHeader h)
+            throws Exception {
+        Path tmp = Files.createTempFile(scratch, "snapshot", ".tmp");
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp))) {
+            SnapshotWriter w = new SnapshotWriter(out, h);
+            for (long p = 1; p <= h.databasePages(); p++) {
+                w.page(state, (int) ((p - 1) * 4096));
+            }
+            w.finish();
+        }
+        storage.put(ObjectKeys.of(h), tmp);
+        Files.delete(tmp);
+    }
+
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void progressLinesOnlyWhenAsked() throws Exception {
