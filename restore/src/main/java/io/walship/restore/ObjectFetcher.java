@@ -24,8 +24,10 @@ import java.util.function.BiPredicate;
  * <p>Object {@code i} is read on a download thread of its own: the thread streams it from the storage through the
  * object's reader (LZ4 decompression, every structural check, the checksums at the end) and hands each decoded record to
  * the apply thread through the object's queue. At most {@link Prefetch#objects()} objects are in flight, started in
- * apply order, so the object the apply thread waits for is always being read; each object's queue holds at most
- * {@link Prefetch#bytesPerObject()} bytes of pages, so memory stays bounded however far the downloads run ahead. The
+ * apply order (and never more than the storage serves at once, {@link ReplicaStorage#maxConcurrentReads()}), so the
+ * object the apply thread waits for is always being read; each object's queue holds at most its share of
+ * {@link Prefetch#bytes()}, so memory stays bounded however far the downloads run ahead. A download interrupted by a
+ * failed connection resumes at the offset it reached. The
  * apply thread takes the objects strictly in order ({@link #next()}), so pages are applied in txid order.
  *
  * <p>Pages of transactions the restore will not apply ({@code wanted} says which) are decoded and verified but not
@@ -33,6 +35,7 @@ import java.util.function.BiPredicate;
  * fetcher's own daemon threads, ended by {@link #close()}.
  */
 final class ObjectFetcher implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ObjectFetcher.class);
     /** Every record is charged at least this much against its object's budget, so empty transactions count too. */
     private static final int RECORD_OVERHEAD = 64;
 
@@ -71,7 +74,7 @@ final class ObjectFetcher implements AutoCloseable {
 
         private Stream(ReplicaObject object) {
             this.object = object;
-            this.budget = new Semaphore((int) Math.min(Integer.MAX_VALUE, prefetch.bytesPerObject()));
+            this.budget = new Semaphore((int) Math.min(Integer.MAX_VALUE, prefetch.bytes() / window));
         }
 
         ReplicaObject object() {
@@ -92,7 +95,7 @@ final class ObjectFetcher implements AutoCloseable {
 
         private void read() {
             try {
-                try (InputStream in = new BufferedInputStream(new Counting(storage.get(object.key(), 0)), 1 << 16)) {
+                try (InputStream in = new BufferedInputStream(new Counting(new Resuming(object.key())), 1 << 16)) {
                     if (object.isSnapshot()) {
                         readSnapshot(in);
                     } else {
@@ -139,9 +142,13 @@ final class ObjectFetcher implements AutoCloseable {
         }
     }
 
+    /** How often one object's download is resumed after its connection failed, before the failure counts. */
+    static final int RESUMES = 3;
+
     private final ReplicaStorage storage;
     private final List<ReplicaObject> objects;
     private final Prefetch prefetch;
+    private final int window;
     private final BiPredicate<Long, java.time.Instant> wanted;
     private final RestoreProgress progress;
     private final ExecutorService threads;
@@ -160,13 +167,15 @@ final class ObjectFetcher implements AutoCloseable {
         this.prefetch = prefetch;
         this.wanted = wanted;
         this.progress = progress;
+        // Each object in flight holds a connection while it streams: never more than the storage can serve at once.
+        this.window = Math.max(1, Math.min(prefetch.objects(), storage.maxConcurrentReads()));
         AtomicInteger n = new AtomicInteger();
-        this.threads = Executors.newFixedThreadPool(Math.max(1, Math.min(prefetch.objects(), objects.size())), r -> {
+        this.threads = Executors.newFixedThreadPool(Math.max(1, Math.min(window, objects.size())), r -> {
             Thread t = new Thread(r, "walship-restore-fetch-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
-        for (int i = 0; i < Math.min(prefetch.objects(), objects.size()); i++) {
+        for (int i = 0; i < Math.min(window, objects.size()); i++) {
             start(i);
         }
     }
@@ -199,6 +208,63 @@ final class ObjectFetcher implements AutoCloseable {
     @Override
     public void close() {
         threads.shutdownNow();
+    }
+
+    /**
+     * An object's bytes from the storage, resumed where they stopped when the connection fails. A download thread that
+     * runs ahead waits, with its connection open, until the apply thread catches up, which can take longer than a server
+     * or client keeps an idle connection; the object is then read on from the same offset with a new request, at most
+     * {@link #RESUMES} times. A missing object and the storage's own errors (access denied, no such bucket) are not
+     * resumed.
+     */
+    private final class Resuming extends InputStream {
+        private final String key;
+        private InputStream in;
+        private long position;
+        private int resumes;
+
+        Resuming(String key) throws IOException {
+            this.key = key;
+            this.in = storage.get(key, 0);
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            while (true) {
+                try {
+                    int n = in.read(b, off, len);
+                    if (n > 0) {
+                        position += n;
+                    }
+                    return n;
+                } catch (IOException e) {
+                    if (resumes >= RESUMES || e instanceof io.walship.replica.ObjectNotFoundException
+                            || e instanceof io.walship.replica.StorageException) {
+                        throw e;
+                    }
+                    resumes++;
+                    log.debug("reading {} failed at byte {} ({}); resuming there", key, position, e.toString());
+                    try {
+                        in.close();
+                    } catch (IOException closing) {
+                        e.addSuppressed(closing);
+                    }
+                    in = storage.get(key, position);
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
     }
 
     /** Counts the bytes downloaded for the progress display. */

@@ -39,9 +39,4 @@ public record Prefetch(int objects, long bytes) {
         long quarterHeap = Runtime.getRuntime().maxMemory() / 4;
         return new Prefetch(objects, Math.max(objects * MIN_BYTES_PER_OBJECT, Math.min(DEFAULT_BYTES, quarterHeap)));
     }
-
-    /** The decoded bytes one object in flight may buffer. */
-    long bytesPerObject() {
-        return bytes / objects;
-    }
 }

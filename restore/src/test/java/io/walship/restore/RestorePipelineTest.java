@@ -115,6 +115,68 @@ class RestorePipelineTest {
         }
     }
 
+    /** The window never exceeds what the storage serves at once (for S3, its connection pool). */
+    @Test
+    void theWindowStaysWithinTheStoragesConcurrentReads() throws Exception {
+        ConcurrencyProbe probe = new ConcurrencyProbe(storage, 2);
+        assertRestored(history, 12, restored(new Restorer(probe, Clock.systemUTC()).restore(RestoreRequest.to(out("c.db"))
+                .withPrefetch(new Prefetch(8, 8 << 20)))));
+        assertTrue(probe.maxOpen.get() <= 2, "at most 2 objects open at once, saw " + probe.maxOpen.get());
+    }
+
+    /**
+     * A download whose connection fails (as when a server drops a connection left idle while the apply thread catches up)
+     * resumes at the offset it reached, with a new request; a connection that keeps failing fails the restore.
+     */
+    @Test
+    void aFailedConnectionResumesAtItsOffset() throws Exception {
+        FlakyStorage flaky = new FlakyStorage(storage, DatabaseHistory.snapshotKey(7), 1);
+        assertRestored(history, 12, restored(new Restorer(flaky, Clock.systemUTC()).restore(RestoreRequest.to(out("f.db")))));
+        assertEquals(List.of(0L, 1000L), flaky.offsets, "read again from byte 1000 after the failure");
+
+        FlakyStorage broken = new FlakyStorage(storage, DatabaseHistory.segmentKey(9, 9), 100);
+        RestoreException e = assertThrows(RestoreException.class, () -> new Restorer(broken, Clock.systemUTC())
+                .restore(RestoreRequest.to(out("b.db"))));
+        assertEquals(RestoreException.Reason.REPLICA_IO, e.reason());
+        assertEquals(1 + ObjectFetcher.RESUMES, broken.offsets.size());
+    }
+
+    /** Fails reads of one key after its first 1000 bytes, {@code failures} times. */
+    private static final class FlakyStorage extends ConcurrencyProbe {
+        private final String key;
+        private int failures;
+        final List<Long> offsets = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        FlakyStorage(ReplicaStorage delegate, String key, int failures) {
+            super(delegate, Integer.MAX_VALUE);
+            this.key = key;
+            this.failures = failures;
+        }
+
+        @Override
+        public InputStream get(String k, long offset) throws IOException {
+            InputStream in = delegateGet(k, offset);
+            if (!k.equals(key)) {
+                return in;
+            }
+            offsets.add(offset);
+            boolean fail = failures-- > 0;
+            return new FilterInputStream(in) {
+                private long at = offset;
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    if (fail && at >= 1000) {
+                        throw new java.net.SocketTimeoutException("Read timed out");
+                    }
+                    int n = super.read(b, off, (int) Math.min(len, fail ? Math.max(1, 1000 - at) : len));
+                    at += Math.max(n, 0);
+                    return n;
+                }
+            };
+        }
+    }
+
     /** A corrupt segment in the middle of the window is still an error naming it; nothing is left behind. */
     @Test
     void aCorruptSegmentAheadInTheWindowIsNamed() throws Exception {
@@ -160,15 +222,30 @@ class RestorePipelineTest {
         assertTrue(Prefetch.defaults().bytes() <= Prefetch.DEFAULT_BYTES);
     }
 
-    /** Counts objects open for reading at the same time. */
-    private static final class ConcurrencyProbe implements ReplicaStorage {
+    /** Counts objects open for reading at the same time; says it serves {@code maxReads} reads at once. */
+    private static class ConcurrencyProbe implements ReplicaStorage {
         private final ReplicaStorage delegate;
+        private final int maxReads;
         final AtomicInteger open = new AtomicInteger();
         final AtomicInteger maxOpen = new AtomicInteger();
         private final ConcurrentHashMap<String, Boolean> seen = new ConcurrentHashMap<>();
 
         ConcurrencyProbe(ReplicaStorage delegate) {
+            this(delegate, Integer.MAX_VALUE);
+        }
+
+        ConcurrencyProbe(ReplicaStorage delegate, int maxReads) {
             this.delegate = delegate;
+            this.maxReads = maxReads;
+        }
+
+        @Override
+        public int maxConcurrentReads() {
+            return maxReads;
+        }
+
+        InputStream delegateGet(String key, long offset) throws IOException {
+            return delegate.get(key, offset);
         }
 
         @Override
