@@ -66,8 +66,8 @@ import picocli.CommandLine.Spec;
                     + "[{\"firstTxid\", \"firstTime\", \"lastTxid\", \"lastTime\"}], \"gaps\":[{\"firstTxid\","
                     + " \"lastTxid\"}], \"snapshots\":{\"count\", \"bytes\"}, \"segments\":{\"count\", \"bytes\"}},"
                     + " \"lineages\":[{\"lineage\", \"latestTxid\", \"summary\"}], \"conflicts\":[{\"kind\","
-                    + " \"objects\":[key], \"problem\"}]}. databasePages and pageSize are null where no header was"
-                    + " read; lineage is 16 hex digits or \"legacy\"; the top-level summary is that of the lineage"
+                    + " \"objects\":[key], \"problem\"}]}. databasePages and pageSize are JSON null where no header"
+                    + " was read; lineage is 16 hex digits or \"legacy\"; the top-level summary is that of the lineage"
                     + " holding the latest txid. Objects with an unreadable header are left out of it (but counted in"
                     + " the summary), named on stderr, and make the exit code 4.",
             "",
