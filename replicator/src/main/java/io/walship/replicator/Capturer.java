@@ -205,6 +205,11 @@ final class Capturer {
                         + " frames (walship had captured " + committed.frames() + ")"));
             }
             if (committed.frames() > 0 && !lastFrameIntact()) {
+                WalIndexHeader again = session.walIndex();
+                if (!again.generation().equals(generation)) {
+                    // The app restarted the WAL between the two reads (see poll).
+                    return resumeProof(again, rest);
+                }
                 return Optional.of(new Discontinuity.ChangedWhileStopped("the WAL was rewritten ("
                         + new Discontinuity.LastFrameRewritten(generation, committed.frames()).describe() + ")"));
             }
@@ -247,8 +252,15 @@ final class Capturer {
         }
         WalIndexHeader now = session.walIndex();
         if (committed.frames() > 0 && generation.equals(now.generation()) && !lastFrameIntact()) {
-            breakSnapshot(new Discontinuity.LastFrameRewritten(generation, committed.frames()));
-            return;
+            // The app may have restarted the WAL (a TRUNCATE or RESTART checkpoint, or its first write after a full
+            // checkpoint) between the two reads. SQLite writes the new generation into the wal-index before it
+            // truncates or overwrites the WAL file, so a second read of the wal-index tells such a restart, which the
+            // pin rule below may prove, from a WAL rewritten under SQLite's feet (SoakTest found the race).
+            now = session.walIndex();
+            if (generation.equals(now.generation())) {
+                breakSnapshot(new Discontinuity.LastFrameRewritten(generation, committed.frames()));
+                return;
+            }
         }
         if (now.equals(lastSeen)) {
             if (!pinReadsFileOnly && now.frames() > 0 && session.backfilled() >= now.frames()) {

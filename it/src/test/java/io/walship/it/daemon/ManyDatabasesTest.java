@@ -64,8 +64,11 @@ class ManyDatabasesTest {
         awaitRows(good2, 250, dir.resolve("check2.db"));
         assertTrue(run.isAlive(), run.log());
         run.signal("TERM");
-        assertEquals(0, run.waitFor(60), run.log());
+        // The broken replica never received anything, so the final sync reports what stays in the spool (exit 16)
+        // instead of claiming success; the good replicas are complete.
+        assertEquals(16, run.waitFor(60), run.log());
         String log = run.log();
+        assertTrue(log.contains("one.db -> {broken="), "the exit names the replica that lacks transactions\n" + log);
         assertTrue(log.contains("one.db -> broken: upload of"), "the failing replica is reported\n" + log);
         assertTrue(!log.contains("one.db -> good: upload of"), "the good replica never failed\n" + log);
         for (Path[] pair : new Path[][] {{good1, db1}, {good2, db2}}) {

@@ -400,10 +400,14 @@ public final class Spool implements Closeable {
                 }
             }
         }
-        if (!releasable.isEmpty() && active != null) {
+        // A release record goes between transactions only: the capture thread may be half-way through one (its page
+        // records written, its commit not yet), and a record in between would make recovery call the spool corrupt.
+        // The shipper releases again after its next upload, so waiting costs nothing.
+        if (!releasable.isEmpty() && active != null && pendingTxid == 0) {
             for (long t : releasable) {
                 write(SpoolFormat.released(t));
             }
+            committedEnd = active.position();
             sync();
             for (SpoolFile f : files) {
                 f.snapshots.removeAll(releasable);

@@ -83,6 +83,10 @@ final class SpoolLock implements Closeable {
 
     @Override
     public void close() throws IOException {
+        // Closing twice (a test's abandon and then its try-with-resources) is harmless.
+        if (!channel.isOpen()) {
+            return;
+        }
         try {
             lock.release();
         } finally {

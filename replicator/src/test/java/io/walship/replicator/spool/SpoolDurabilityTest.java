@@ -277,6 +277,33 @@ class SpoolDurabilityTest {
     }
 
     @Test
+    void aReleaseWhileATransactionIsOpenWaitsForItsCommit() throws Exception {
+        // The shipper thread releases shipped snapshots while the capture thread is half-way through a transaction
+        // (CrashLoopTest found a spool that recovery then called corrupt: "snapshot release inside a transaction").
+        try (Spool spool = Spool.open(dir, 64L << 20)) {
+            snapshot(spool, 1);
+            transaction(spool, 2);
+            spool.sync();
+            spool.appendPage(3, 1, page(3, 1), PAGE);
+            spool.release(2, 1);
+            spool.appendPage(3, 2, page(3, 2), PAGE);
+            spool.appendCommit(point(3));
+            spool.sync();
+            assertEquals(1, spool.newestSnapshotTxid(), "the snapshot is kept until a release between transactions");
+            spool.release(3, 1);
+            assertEquals(0, spool.newestSnapshotTxid());
+            transaction(spool, 4);
+            spool.sync();
+            spool.abandon();
+        }
+        try (Spool reopened = Spool.open(dir, 64L << 20)) {
+            assertEquals(4, reopened.last().orElseThrow().txid());
+            assertEquals(0, reopened.newestSnapshotTxid(), "the release survives a crash");
+            assertEquals(List.of(2L, 3L, 4L), commitTxids(reopened));
+        }
+    }
+
+    @Test
     void dropOldestLetsGoOfUnshippedRecordsAndSaysWhich() throws Exception {
         try (Spool spool = Spool.open(dir, 4096)) {
             snapshot(spool, 1);
