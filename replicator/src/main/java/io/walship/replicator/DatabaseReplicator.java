@@ -59,6 +59,7 @@ public final class DatabaseReplicator {
     private Thread captureThread;
     private Spool spool;
     private final List<Shipper> shippers = new ArrayList<>();
+    private final CaptureTimeline captureTimes = new CaptureTimeline();
 
     /**
      * The state of one replica of this database, for status output and metrics.
@@ -181,6 +182,21 @@ public final class DatabaseReplicator {
         return d.isNegative() ? Duration.ZERO : d;
     }
 
+    /**
+     * When the oldest transaction that some working replica still lacks was captured (as seen by this run), or null
+     * when every replica holds everything captured. Its age is how old the oldest write is that a lost machine would
+     * take with it.
+     */
+    public Instant oldestUnshippedTime() {
+        long shipped = shippedTxid();
+        Instant newest = capturedTime;
+        if (newest == null || shipped >= capturedTxid) {
+            return null;
+        }
+        Instant first = captureTimes.firstAfter(shipped);
+        return first != null ? first : newest;
+    }
+
     /** Whether capture runs: the database is open, its history continued or snapshotted, and no error is pending. */
     public boolean capturing() {
         return capturedTxid > 0 && lastCaptureError == null && failure == null;
@@ -219,7 +235,7 @@ public final class DatabaseReplicator {
 
     /** Starts replicating in the background; returns at once. */
     public void start() {
-        captureThread = new Thread(this::captureLoop, "capture-" + dbPath.getFileName());
+        captureThread = new Thread(LogContext.tagged(dbPath, null, this::captureLoop), "capture-" + dbPath.getFileName());
         captureThread.start();
     }
 
@@ -390,6 +406,7 @@ public final class DatabaseReplicator {
     private void published(Capturer capturer) {
         capturedTxid = capturer.lastTxid();
         capturedTime = capturer.lastTime();
+        captureTimes.record(capturedTxid, capturedTime);
         if (capturer.lastSnapshotTaken() != null) {
             lastSnapshotTaken = capturer.lastSnapshotTaken();
         }

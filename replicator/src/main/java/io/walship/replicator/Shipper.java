@@ -153,7 +153,7 @@ final class Shipper {
      * damaged spool is reported to {@code spoolFailure}.
      */
     void start(java.util.function.Consumer<String> spoolFailure) {
-        thread = new Thread(() -> loop(spoolFailure), "ship-" + name.replace(" -> ", "-"));
+        thread = new Thread(LogContext.tagged(dbPath, target.name(), () -> loop(spoolFailure)), "ship-" + name.replace(" -> ", "-"));
         thread.start();
     }
 
