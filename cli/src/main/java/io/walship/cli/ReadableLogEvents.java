@@ -28,7 +28,7 @@ import org.slf4j.event.KeyValuePair;
  * It wraps the real encoder (text or JSON), which sees a copy of each event with these changes.
  */
 final class ReadableLogEvents extends EncoderBase<ILoggingEvent> {
-    private static final Pattern TXID_BEFORE = Pattern.compile("(?i)\\btxids? $");
+    private static final Pattern TXID_BEFORE = Pattern.compile("(?i)\\btxids?(?: up to| at)? $");
 
     private final Encoder<ILoggingEvent> delegate;
 

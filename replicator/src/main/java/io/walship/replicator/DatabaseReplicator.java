@@ -265,13 +265,13 @@ public final class DatabaseReplicator {
         Duration budget = failure == null ? finalSync : Duration.ZERO;
         List<Thread> drains = new ArrayList<>();
         for (Shipper s : all) {
-            Thread t = new Thread(() -> {
+            Thread t = new Thread(LogContext.tagged(dbPath, s.target().name(), () -> {
                 try {
                     s.drainAndStop(budget);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-            }, "final-sync-" + dbPath.getFileName() + "-" + s.target().name());
+            }), "final-sync-" + dbPath.getFileName() + "-" + s.target().name());
             t.start();
             drains.add(t);
         }
