@@ -66,6 +66,7 @@ final class LogSetup {
             names.setVersion("[ignore]");
             json.setFieldNames(names);
             json.setTimeZone("UTC");
+            json.setTimestampPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
             encoder = json;
         } else {
             PatternLayoutEncoder text = new PatternLayoutEncoder();

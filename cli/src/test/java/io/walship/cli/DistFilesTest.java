@@ -50,10 +50,10 @@ class DistFilesTest {
     /** The page as man shows it, with groff's warnings turned into a failure; null where man is not installed. */
     private static String render(Path page) throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/man")), "man is not installed");
-        Process p = new ProcessBuilder("man", "--warnings=all", "-l", page.toString()).redirectError(ProcessBuilder.Redirect.PIPE)
-                .start();
+        ProcessBuilder pb = new ProcessBuilder("man", "--warnings=all", "-l", page.toString());
+        pb.environment().put("MANWIDTH", "200");
+        Process p = pb.start();
         p.getOutputStream().close();
-        p.environment();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));

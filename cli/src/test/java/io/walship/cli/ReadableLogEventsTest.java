@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /** Log lines read the same whatever the code passed: durations as the config writes them, txid and db as fields. */
 class ReadableLogEventsTest {
-    private static final LoggerContext CONTEXT = new LoggerContext();
+    private static final LoggerContext CONTEXT = (LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
 
     private static ILoggingEvent event(String template, Object... args) {
         LoggingEvent e = new LoggingEvent("x", CONTEXT.getLogger("io.walship.replicator.Test"), Level.INFO, template, null, args);
