@@ -187,7 +187,7 @@ class ObservabilityTest {
         assertNull(r.failure());
     }
 
-    private void assertPositionsMatchTheDaemon(Exposition e) {
+    private void assertPositionsMatchTheDaemon(Exposition e) throws java.io.IOException {
         assertEquals(replicator.capturedTxid(), e.value("walship_local_txid", "db", label));
         assertEquals(replicator.shippedTxid(), e.value("walship_replica_txid", "db", label, "replica", "backup"));
         assertEquals(replicator.capturedTxid(), replicator.shippedTxid());

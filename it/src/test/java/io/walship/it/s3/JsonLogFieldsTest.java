@@ -91,6 +91,8 @@ class JsonLogFieldsTest {
                 final-sync-timeout: 10s
                 dbs:
                   - path: %s
+                    # Checkpoints after a few pages, so that walship logs its DEBUG lines about them.
+                    min-checkpoint-page-count: 4
                     replicas:
                       - name: s3
                         url: %s
