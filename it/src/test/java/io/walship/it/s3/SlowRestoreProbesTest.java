@@ -103,6 +103,17 @@ class SlowRestoreProbesTest {
                     expected.add(i);
                 }
                 assertEquals(expected, column(db, "SELECT n FROM t ORDER BY rowid"));
+
+                // The file's lag-budget (2s) is what /readyz holds the replica to: cut S3 off, write, and it says so.
+                proxy.latency(Duration.ZERO);
+                awaitStatus(base + "/readyz", 200, "", walship, log);
+                proxy.outage(true);
+                try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
+                    c.createStatement().execute("INSERT INTO t(n) VALUES (200)");
+                }
+                awaitStatus(base + "/readyz", 503, "(budget 2 s)", walship, log);
+                proxy.outage(false);
+                awaitStatus(base + "/readyz", 200, "", walship, log);
             } finally {
                 walship.destroy();
                 assertTrue(walship.waitFor(60, TimeUnit.SECONDS));
@@ -111,8 +122,24 @@ class SlowRestoreProbesTest {
         }
     }
 
+    /** Polls {@code url} until it answers {@code code} with a body containing {@code text}, for at most 60 s. */
+    private static void awaitStatus(String url, int code, String text, Process walship, Path log) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        HttpResponse<String> r = null;
+        while (System.nanoTime() < deadline) {
+            assertTrue(walship.isAlive(), "walship exited\n" + Files.readString(log));
+            r = get(url);
+            if (r != null && r.statusCode() == code && r.body().contains(text)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(url + " never answered " + code + " '" + text + "'; last: "
+                + (r == null ? "nothing" : r.statusCode() + " " + r.body()) + "\n" + Files.readString(log));
+    }
+
     private static String config(Path db, String url, String addr) {
-        return (addr == null ? "" : "addr: \"" + addr + "\"\n") + """
+        return (addr == null ? "" : "addr: \"" + addr + "\"\nlag-budget: 2s\n") + """
                 logging:
                   stderr: true
                 final-sync-timeout: 10s
