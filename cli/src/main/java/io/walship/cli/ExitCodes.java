@@ -15,7 +15,9 @@ import java.util.Map;
  *       URL;</li>
  *   <li>{@value #NOT_RESTORABLE}: the target cannot be restored from the replica: a gap in the txids, a txid beyond the
  *       replica, a time before its first snapshot, or no snapshot at all;</li>
- *   <li>{@value #CORRUPT_OBJECT}: a replica object is corrupt, or was listed but is missing;</li>
+ *   <li>{@value #CORRUPT_OBJECT}: a replica object is corrupt, or was listed but is missing, or the replica holds
+ *       objects no restore may combine: several lineages (unless {@code --lineage} chooses one), overlapping segments
+ *       of one level, or two snapshots at one txid;</li>
  *   <li>{@value #OUTPUT_EXISTS}: the output database (or a {@code -wal}, {@code -shm} or {@code -journal} file beside
  *       it) exists and {@code --force} was not given;</li>
  *   <li>{@value #INTEGRITY_FAILED}: the restored database failed {@code PRAGMA integrity_check};</li>
@@ -78,7 +80,8 @@ public final class ExitCodes {
         DESCRIPTIONS.put(USAGE, "usage error: bad option, value, replica URL or config file");
         DESCRIPTIONS.put(NOT_RESTORABLE, "target not restorable: gap in txids, txid beyond the replica, time before"
                 + " its first snapshot, or empty replica");
-        DESCRIPTIONS.put(CORRUPT_OBJECT, "a replica object is corrupt or missing");
+        DESCRIPTIONS.put(CORRUPT_OBJECT, "a replica object is corrupt or missing, or objects conflict (several"
+                + " lineages without --lineage, overlapping segments)");
         DESCRIPTIONS.put(OUTPUT_EXISTS, "the output database exists and --force was not given");
         DESCRIPTIONS.put(INTEGRITY_FAILED, "the restored database failed PRAGMA integrity_check");
         DESCRIPTIONS.put(IO_ERROR, "I/O error on local files or reading the replica");
@@ -99,7 +102,7 @@ public final class ExitCodes {
     public static int of(RestoreException.Reason reason) {
         return switch (reason) {
             case NOT_RESTORABLE -> NOT_RESTORABLE;
-            case CORRUPT_OBJECT, MISSING_OBJECT -> CORRUPT_OBJECT;
+            case CORRUPT_OBJECT, MISSING_OBJECT, CONFLICTING_OBJECTS -> CORRUPT_OBJECT;
             case OUTPUT_EXISTS -> OUTPUT_EXISTS;
             case INTEGRITY_FAILED -> INTEGRITY_FAILED;
             case LOCAL_IO, REPLICA_IO -> IO_ERROR;

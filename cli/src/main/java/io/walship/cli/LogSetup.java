@@ -41,10 +41,8 @@ final class LogSetup {
     private LogSetup() {
     }
 
-    /** Text on stderr at INFO (or {@code WALSHIP_LOG_LEVEL}): every command's logging until a config file says more. */
-    static void applyDefaults() {
-        apply(new LoggingConfig("info", false, true), System.getenv("WALSHIP_LOG_LEVEL"));
-    }
+    /** What every command logs with until a config file says more: text on stderr at INFO. */
+    static final LoggingConfig DEFAULTS = new LoggingConfig("info", false, true);
 
     /** The config file's {@code logging:} section, with {@code WALSHIP_LOG_LEVEL} from the environment. */
     static void apply(LoggingConfig config) {
@@ -52,22 +50,20 @@ final class LogSetup {
     }
 
     static void apply(LoggingConfig config, String envLevels) {
-        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
-            return;
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            configure(context, config, envLevels);
         }
+    }
+
+    /**
+     * Sets up {@code context} for {@code config} and {@code envLevels}. Works on the context alone, without
+     * {@link LoggerFactory}, so that {@link DefaultLogConfigurator} can call it while logback is still initializing.
+     */
+    static void configure(LoggerContext context, LoggingConfig config, String envLevels) {
         Levels levels = Levels.parse(config.level(), envLevels);
         Encoder<ILoggingEvent> encoder;
         if (config.json()) {
-            LogstashEncoder json = new LogstashEncoder();
-            LogstashFieldNames names = new LogstashFieldNames();
-            names.setLogger("logger");
-            names.setThread("thread");
-            names.setLevelValue("[ignore]");
-            names.setVersion("[ignore]");
-            json.setFieldNames(names);
-            json.setTimeZone("UTC");
-            json.setTimestampPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
-            encoder = json;
+            encoder = jsonEncoder();
         } else {
             PatternLayoutEncoder text = new PatternLayoutEncoder();
             text.setPattern(PATTERN);
@@ -99,8 +95,25 @@ final class LogSetup {
             }
         }
         for (String problem : levels.problems()) {
-            LoggerFactory.getLogger(LogSetup.class).warn("WALSHIP_LOG_LEVEL: {}", problem);
+            context.getLogger(LogSetup.class).warn("WALSHIP_LOG_LEVEL: {}", problem);
         }
+    }
+
+    /**
+     * The JSON encoder, in a method of its own so that text logging (every short command's) never loads the JSON
+     * encoder's classes.
+     */
+    private static Encoder<ILoggingEvent> jsonEncoder() {
+        LogstashEncoder json = new LogstashEncoder();
+        LogstashFieldNames names = new LogstashFieldNames();
+        names.setLogger("logger");
+        names.setThread("thread");
+        names.setLevelValue("[ignore]");
+        names.setVersion("[ignore]");
+        json.setFieldNames(names);
+        json.setTimeZone("UTC");
+        json.setTimestampPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
+        return json;
     }
 
     /**

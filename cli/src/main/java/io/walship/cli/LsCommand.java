@@ -2,15 +2,19 @@ package io.walship.cli;
 
 import io.walship.config.FolderLocation;
 import io.walship.config.ReplicaLocation;
+import io.walship.replica.Lineage;
 import io.walship.replica.ObjectHeader;
 import io.walship.replica.ReplicaStorage;
 import io.walship.replica.StorageException;
 import io.walship.replicator.metrics.Json;
+import io.walship.restore.HistoryConflict;
 import io.walship.restore.ReplicaCatalog;
 import io.walship.restore.ReplicaListing;
 import io.walship.restore.ReplicaObject;
+import io.walship.restore.ReplicaSummary;
 import io.walship.restore.RestoreException;
 import io.walship.restore.litestream.ReplicaLayout;
+import io.walship.restore.Restorer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -19,6 +23,9 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -37,20 +44,32 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "ls", sortOptions = false,
         description = {
-            "List a replica's snapshots and segments in txid order: kind, txids, time range, transactions, database"
-                    + " pages, size in bytes and key.",
+            "List a replica's snapshots and segments in txid order: kind, level, txids, time range, transactions,"
+                    + " database pages, size in bytes and key. Objects of format version 2 are listed from the"
+                    + " replica's listing alone (their keys carry txids, times, level and lineage); a version-1 object's"
+                    + " header is read for its times. PAGES shows '-' where no header was read.",
             "",
-            "After the table, a summary: the restorable txid windows with their times, gaps in the history, and the"
-                    + " number and bytes of snapshots and segments. It is computed from the headers only; 'walship"
-                    + " verify' reads every object to its end.",
+            "Each lineage (a separate history: a second walship writing to the same path, or a history started over)"
+                    + " is listed on its own, with a WARNING line; --lineage shows one. Objects no restore may combine"
+                    + " (overlapping segments of one level, partial overlaps across levels, two snapshots at one txid)"
+                    + " are named on PROBLEM lines. Either makes the exit code 4 (several lineages: unless --lineage"
+                    + " is given).",
             "",
-            "With --json, print exactly one JSON object: {\"replica\":..., \"snapshots\":[{\"key\", \"txid\","
-                    + " \"time\", \"databasePages\", \"pageSize\", \"size\"}], \"segments\":[{\"key\", \"firstTxid\","
-                    + " \"lastTxid\", \"firstTime\", \"lastTime\", \"transactions\", \"databasePages\", \"size\"}],"
-                    + " \"latestTxid\":..., \"summary\":{\"windows\":[{\"firstTxid\", \"firstTime\", \"lastTxid\","
-                    + " \"lastTime\"}], \"gaps\":[{\"firstTxid\", \"lastTxid\"}], \"snapshots\":{\"count\", \"bytes\"},"
-                    + " \"segments\":{\"count\", \"bytes\"}}}. Objects with an unreadable header are left out of it"
-                    + " (but counted in the summary), named on stderr, and make the exit code 4.",
+            "After each lineage's table, a summary: the restorable txid windows with their times, gaps in the history,"
+                    + " and the number and bytes of snapshots and segments. It is computed from the listing only;"
+                    + " 'walship verify' reads every object to its end.",
+            "",
+            "With --json, print exactly one JSON object: {\"replica\":..., \"snapshots\":[{\"key\", \"lineage\","
+                    + " \"txid\", \"time\", \"databasePages\", \"pageSize\", \"size\"}], \"segments\":[{\"key\","
+                    + " \"lineage\", \"level\", \"firstTxid\", \"lastTxid\", \"firstTime\", \"lastTime\","
+                    + " \"transactions\", \"databasePages\", \"size\"}], \"latestTxid\":..., \"summary\":{\"windows\":"
+                    + "[{\"firstTxid\", \"firstTime\", \"lastTxid\", \"lastTime\"}], \"gaps\":[{\"firstTxid\","
+                    + " \"lastTxid\"}], \"snapshots\":{\"count\", \"bytes\"}, \"segments\":{\"count\", \"bytes\"}},"
+                    + " \"lineages\":[{\"lineage\", \"latestTxid\", \"summary\"}], \"conflicts\":[{\"kind\","
+                    + " \"objects\":[key], \"problem\"}]}. databasePages and pageSize are JSON null where no header"
+                    + " was read; lineage is 16 hex digits or \"legacy\"; the top-level summary is that of the lineage"
+                    + " holding the latest txid. Objects with an unreadable header are left out of it (but counted in"
+                    + " the summary), named on stderr, and make the exit code 4.",
             "",
             "A folder that does not exist is an error (exit code 10), like a bucket that does not exist. With -config"
                     + " FILE the argument is a database path listed in FILE and its first replica (or --replica NAME) is"
@@ -67,6 +86,10 @@ public final class LsCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print one JSON object instead of a table.")
     boolean json;
+
+    @Option(names = "--lineage", paramLabel = "ID", converter = RestoreCommand.LineageConverter.class,
+            description = "List only this lineage: its 16 hex digits as ls shows them, or 'legacy'.")
+    Lineage lineage;
 
     @Mixin
     ReplicaSelection selection;
@@ -95,7 +118,8 @@ public final class LsCommand implements Callable<Integer> {
                 return LitestreamCli.ls(spec, layout, json); // a replica Litestream wrote
             }
             try {
-                listing = ReplicaCatalog.load(storage).listing();
+                ReplicaCatalog catalog = ReplicaCatalog.load(storage);
+                listing = Restorer.chooseLineage(catalog, Optional.ofNullable(lineage)).listing();
             } catch (IOException e) {
                 throw RestoreException.fromReplica(e, storage.describe());
             }
@@ -103,11 +127,16 @@ public final class LsCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.print(json ? json(listing) + "\n" : table(listing));
         out.flush();
+        List<String> problems = new ArrayList<>();
         if (!listing.unreadable().isEmpty()) {
-            PrintWriter err = spec.commandLine().getErr();
-            err.println("walship: " + listing.unreadable().size() + " object(s) in " + listing.replica()
+            problems.add(listing.unreadable().size() + " object(s) in " + listing.replica()
                     + " have an unreadable header and are not usable for restores: "
                     + listing.unreadable().stream().map(u -> Walship.oneLine(u.problem())).collect(Collectors.joining("; ")));
+        }
+        listing.conflicts().forEach(c -> problems.add(c.describe()));
+        if (!problems.isEmpty()) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("walship: " + Walship.oneLine(String.join("; ", problems)));
             err.flush();
             return ExitCodes.CORRUPT_OBJECT;
         }
@@ -120,34 +149,73 @@ public final class LsCommand implements Callable<Integer> {
         b.append("{\"replica\":").append(string(listing.replica())).append(",\"snapshots\":[");
         for (int i = 0; i < listing.snapshots().size(); i++) {
             ReplicaListing.Entry e = listing.snapshots().get(i);
-            ObjectHeader h = e.header();
+            Optional<ObjectHeader> h = e.header();
             b.append(i == 0 ? "" : ",")
                     .append("{\"key\":").append(string(e.object().key()))
-                    .append(",\"txid\":").append(h.lastTxid())
-                    .append(",\"time\":").append(string(time(h.lastTime())))
-                    .append(",\"databasePages\":").append(h.databasePages())
-                    .append(",\"pageSize\":").append(h.pageSize())
+                    .append(",\"lineage\":").append(string(e.object().lineage().toString()))
+                    .append(",\"txid\":").append(e.object().lastTxid())
+                    .append(",\"time\":").append(string(time(e.lastTime())))
+                    .append(",\"databasePages\":").append(h.map(x -> Long.toString(x.databasePages())).orElse("null"))
+                    .append(",\"pageSize\":").append(h.map(x -> Integer.toString(x.pageSize())).orElse("null"))
                     .append(",\"size\":").append(e.object().size())
                     .append('}');
         }
         b.append("],\"segments\":[");
         for (int i = 0; i < listing.segments().size(); i++) {
             ReplicaListing.Entry e = listing.segments().get(i);
-            ObjectHeader h = e.header();
+            ReplicaObject o = e.object();
             b.append(i == 0 ? "" : ",")
-                    .append("{\"key\":").append(string(e.object().key()))
-                    .append(",\"firstTxid\":").append(h.firstTxid())
-                    .append(",\"lastTxid\":").append(h.lastTxid())
-                    .append(",\"firstTime\":").append(string(time(h.firstTime())))
-                    .append(",\"lastTime\":").append(string(time(h.lastTime())))
-                    .append(",\"transactions\":").append(h.count())
-                    .append(",\"databasePages\":").append(h.databasePages())
-                    .append(",\"size\":").append(e.object().size())
+                    .append("{\"key\":").append(string(o.key()))
+                    .append(",\"lineage\":").append(string(o.lineage().toString()))
+                    .append(",\"level\":").append(o.level())
+                    .append(",\"firstTxid\":").append(o.firstTxid())
+                    .append(",\"lastTxid\":").append(o.lastTxid())
+                    .append(",\"firstTime\":").append(string(time(e.firstTime())))
+                    .append(",\"lastTime\":").append(string(time(e.lastTime())))
+                    .append(",\"transactions\":").append(o.lastTxid() - o.firstTxid() + 1)
+                    .append(",\"databasePages\":").append(e.header().map(x -> Long.toString(x.databasePages()))
+                            .orElse("null"))
+                    .append(",\"size\":").append(o.size())
                     .append('}');
         }
+        SortedMap<Lineage, ReplicaSummary> summaries = listing.summaries();
         b.append("],\"latestTxid\":").append(listing.latestTxid())
-                .append(",\"summary\":").append(SummaryFormat.json(listing.summary())).append('}');
+                .append(",\"summary\":").append(SummaryFormat.json(mainSummary(listing, summaries)))
+                .append(",\"lineages\":[");
+        int n = 0;
+        for (Map.Entry<Lineage, ReplicaSummary> e : summaries.entrySet()) {
+            b.append(n++ == 0 ? "" : ",").append("{\"lineage\":").append(string(e.getKey().toString()))
+                    .append(",\"latestTxid\":").append(e.getValue().latestTxid())
+                    .append(",\"summary\":").append(SummaryFormat.json(e.getValue())).append('}');
+        }
+        b.append("],\"conflicts\":").append(conflictsJson(listing.conflicts())).append('}');
         return b.toString();
+    }
+
+    /** The one lineage's summary, or with several that of the lineage holding the latest txid. */
+    private static ReplicaSummary mainSummary(ReplicaListing listing, SortedMap<Lineage, ReplicaSummary> summaries) {
+        return summaries.values().stream().max(Comparator.comparingLong(ReplicaSummary::latestTxid))
+                .orElse(listing.summary());
+    }
+
+    /** Conflicts as a JSON array: {@code [{"kind","objects":[key],"problem"}]}. */
+    static String conflictsJson(List<HistoryConflict> conflicts) {
+        return conflicts.stream().map(c -> "{\"kind\":" + string(kind(c)) + ",\"objects\":["
+                + c.objects().stream().map(o -> string(o.key())).collect(Collectors.joining(",")) + "],\"problem\":"
+                + string(c.describe()) + "}").collect(Collectors.joining(",", "[", "]"));
+    }
+
+    static String kind(HistoryConflict c) {
+        if (c instanceof HistoryConflict.MixedLineages) {
+            return "mixed-lineages";
+        }
+        if (c instanceof HistoryConflict.OverlappingSegments) {
+            return "overlapping-segments";
+        }
+        if (c instanceof HistoryConflict.PartialCover) {
+            return "partial-cover";
+        }
+        return "duplicate-snapshots";
     }
 
     /** A JSON string literal (shared with the daemon's /status document). */
@@ -155,41 +223,63 @@ public final class LsCommand implements Callable<Integer> {
         return Json.quote(s);
     }
 
-    /** The listing as an aligned table, every object in txid order whatever its kind. */
+    /** The listing as text: each lineage's objects in an aligned table in txid order, with its summary. */
     static String table(ReplicaListing listing) {
+        StringBuilder b = new StringBuilder("replica ").append(listing.replica()).append('\n');
+        if (listing.lineages().isEmpty()) {
+            return b.append("no snapshots or segments\n").toString();
+        }
+        for (HistoryConflict c : listing.conflicts()) {
+            if (c instanceof HistoryConflict.MixedLineages) {
+                b.append("WARNING: ").append(Walship.oneLine(c.describe())).append('\n');
+            }
+        }
+        for (Lineage l : listing.lineages()) {
+            ReplicaListing one = listing.only(l);
+            b.append("lineage ").append(l).append('\n').append(lineageTable(one));
+        }
+        for (HistoryConflict c : listing.conflicts()) {
+            if (!(c instanceof HistoryConflict.MixedLineages)) {
+                b.append("PROBLEM: ").append(Walship.oneLine(c.describe())).append('\n');
+            }
+        }
+        return b.toString();
+    }
+
+    private static String lineageTable(ReplicaListing listing) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"KIND", "TXIDS", "FIRST TIME", "LAST TIME", "TXNS", "PAGES", "SIZE", "KEY"});
+        rows.add(new String[] {"KIND", "LEVEL", "TXIDS", "FIRST TIME", "LAST TIME", "TXNS", "PAGES", "SIZE", "KEY"});
         List<Row> sorted = new ArrayList<>();
-        listing.snapshots().forEach(e -> sorted.add(new Row(e.object(), e.header(), null)));
-        listing.segments().forEach(e -> sorted.add(new Row(e.object(), e.header(), null)));
+        listing.snapshots().forEach(e -> sorted.add(new Row(e.object(), e, null)));
+        listing.segments().forEach(e -> sorted.add(new Row(e.object(), e, null)));
         listing.unreadable().forEach(u -> sorted.add(new Row(u.object(), null, u.problem())));
         sorted.sort(Comparator.comparingLong((Row r) -> r.object.firstTxid())
                 .thenComparingLong(r -> r.object.lastTxid())
-                .thenComparing(r -> r.object.isSnapshot() ? 0 : 1));
+                .thenComparing(r -> r.object.isSnapshot() ? 0 : 1)
+                .thenComparingInt(r -> r.object.level()));
         for (Row r : sorted) {
             ReplicaObject o = r.object;
             String txids = o.isSnapshot() ? Long.toString(o.lastTxid()) : o.firstTxid() + "-" + o.lastTxid();
             String kind = o.isSnapshot() ? "snapshot" : "segment";
-            if (r.header == null) {
-                rows.add(new String[] {kind, txids, "-", "-", "-", "-", Long.toString(o.size()),
+            String level = o.isSnapshot() ? "-" : Integer.toString(o.level());
+            if (r.entry == null) {
+                rows.add(new String[] {kind, level, txids, "-", "-", "-", "-", Long.toString(o.size()),
                         o.key() + "  UNREADABLE: " + Walship.oneLine(r.problem)});
             } else {
-                rows.add(new String[] {kind, txids, time(r.header.firstTime()), time(r.header.lastTime()),
-                        o.isSnapshot() ? "-" : Long.toString(r.header.count()), Long.toString(r.header.databasePages()),
+                rows.add(new String[] {kind, level, txids, time(r.entry.firstTime()), time(r.entry.lastTime()),
+                        o.isSnapshot() ? "-" : Long.toString(o.lastTxid() - o.firstTxid() + 1),
+                        r.entry.header().map(h -> Long.toString(h.databasePages())).orElse("-"),
                         Long.toString(o.size()), o.key()});
             }
         }
-        StringBuilder b = new StringBuilder("replica ").append(listing.replica()).append('\n');
-        if (sorted.isEmpty()) {
-            return b.append("no snapshots or segments\n").toString();
-        }
+        StringBuilder b = new StringBuilder();
         int[] width = new int[rows.get(0).length];
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {
                 width[i] = Math.max(width[i], row[i].length());
             }
         }
-        boolean[] numeric = {false, false, false, false, true, true, true, false};
+        boolean[] numeric = {false, true, false, false, false, true, true, true, false};
         for (String[] row : rows) {
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < row.length; i++) {
@@ -203,7 +293,7 @@ public final class LsCommand implements Callable<Integer> {
                 .append(SummaryFormat.text(listing.summary())).toString();
     }
 
-    private record Row(ReplicaObject object, ObjectHeader header, String problem) {
+    private record Row(ReplicaObject object, ReplicaListing.Entry entry, String problem) {
     }
 
     private static String time(Instant t) {

@@ -14,6 +14,8 @@ import io.walship.replica.StorageException;
 import io.walship.replicator.AppProcess;
 import io.walship.replicator.Daemon;
 import io.walship.replicator.DatabaseReplicator;
+import io.walship.replicator.LineagePolicy;
+import io.walship.replicator.spool.SpoolLockedException;
 import io.walship.replicator.ReplicaTarget;
 import io.walship.replicator.metrics.MetricsServer;
 import io.walship.replicator.metrics.PrometheusMetrics;
@@ -76,6 +78,21 @@ public final class ReplicateCommand implements Callable<Integer> {
             description = "Before replicating (and before -exec), restore each missing database from its replica (the"
                     + " config file's restore-if-db-not-exists does it for one database).")
     boolean restoreIfMissing;
+
+    @Option(names = {"-exit-on-unreachable", "--exit-on-unreachable"},
+            description = "Exit with code 12 at start when no replica can be reached. Without it walship keeps capturing"
+                    + " into its spool, retries the replicas with backoff and reports not ready on /readyz.")
+    boolean exitOnUnreachable;
+
+    @Option(names = {"-new-lineage", "--new-lineage"},
+            description = "Replicate even to a replica path that holds another history (lineage): this database's history"
+                    + " is written beside it, and restoring from that path then needs --lineage.")
+    boolean newLineage;
+
+    @Option(names = {"-adopt-lineage", "--adopt-lineage"},
+            description = "When the spool starts afresh (it was lost) and the replica holds a history, continue that history"
+                    + " (with a new snapshot): only when this database is the one the replica holds.")
+    boolean adoptLineage;
 
     @Option(names = "--sync-interval", paramLabel = "DURATION", defaultValue = "1s",
             description = "Command-line form: minimum time between uploads; 0 uploads as soon as possible (default: ${DEFAULT-VALUE}).")
@@ -206,16 +223,25 @@ public final class ReplicateCommand implements Callable<Integer> {
                 DatabaseReplicator replicator = new DatabaseReplicator(db.path(), spoolDir, targets, db.settings(),
                         Clock.systemUTC(), metrics);
                 replicator.checkpointInterval(db.checkpointInterval());
+                replicator.lineagePolicy(newLineage ? LineagePolicy.NEW : adoptLineage ? LineagePolicy.ADOPT : LineagePolicy.REFUSE);
                 if (restoredNow.isPresent()) {
                     var r = restoredNow.get();
-                    replicator.continueFromRestore(r.txid(), r.time(), r.pages(), r.pageSize());
+                    replicator.continueFromRestore(r.txid(), r.time(), r.pages(), r.pageSize(), 0);
                 }
                 databases.add(replicator);
             }
+            if (newLineage && adoptLineage) {
+                return usage("give either -new-lineage or -adopt-lineage, not both");
+            }
             if (!unreachable.isEmpty() && unreachable.size() == replicaCount) {
-                // Nothing could be shipped anywhere: most likely a wrong endpoint, so say so instead of running blind.
-                error(unreachable.get(0).getMessage());
-                return ExitCodes.UNREACHABLE;
+                if (exitOnUnreachable) {
+                    error(unreachable.get(0).getMessage());
+                    return ExitCodes.UNREACHABLE;
+                }
+                // A sidecar's app must not wait for object storage: capture goes on into the spool, and /readyz says
+                // not ready until a replica answers.
+                log.warn("no replica can be reached ({}); capturing into the spool and retrying them with backoff",
+                        unreachable.get(0).getMessage());
             }
             Daemon daemon = new Daemon(databases, config.lagBudget());
             if (server != null) {
@@ -281,7 +307,12 @@ public final class ReplicateCommand implements Callable<Integer> {
             log.info("replicating {} to {}", db.database(), String.join(", ", db.replicas().isEmpty()
                     ? db.targetDescriptions() : db.replicas().stream().map(DatabaseReplicator.ReplicaState::replica).toList()));
         }
-        daemon.start();
+        try {
+            daemon.start();
+        } catch (SpoolLockedException e) {
+            error(e.getMessage());
+            return ExitCodes.SPOOL_LOCKED;
+        }
         AppProcess app = null;
         if (execWords != null) {
             try {
@@ -321,8 +352,18 @@ public final class ReplicateCommand implements Callable<Integer> {
                 break;
             }
         }
-        daemon.stop(finalSync);
+        Map<Path, DatabaseReplicator.StopResult> left = daemon.stop(finalSync);
         log.info("stopped");
+        if (exitCode == ExitCodes.OK && !left.isEmpty()) {
+            long total = left.values().stream().mapToLong(DatabaseReplicator.StopResult::total).sum();
+            error("the final sync could not ship everything: " + total + " transaction(s) stay in the spool for the next"
+                    + " start (" + left.entrySet().stream().map(e -> e.getKey() + " -> " + e.getValue().unshipped())
+                    .reduce((a, b) -> a + "; " + b).orElse("") + ")");
+            return ExitCodes.FINAL_SYNC_INCOMPLETE;
+        }
+        if (exitCode == ExitCodes.REPLICATION_FAILED && daemon.anyLineageConflict()) {
+            return ExitCodes.LINEAGE_CONFLICT;
+        }
         return exitCode;
     }
 

@@ -1,9 +1,13 @@
 package io.walship.cli;
 
 import io.walship.config.DatabaseConfig;
+import io.walship.config.ByteSize;
+import io.walship.replica.Lineage;
 import io.walship.replica.ReplicaStorage;
 import io.walship.restore.RestoreException;
+import io.walship.restore.Prefetch;
 import io.walship.restore.RestoreOutcome;
+import io.walship.restore.RestoreProgress;
 import io.walship.restore.RestoreRequest;
 import io.walship.restore.RestoreResult;
 import io.walship.restore.RestoreTarget;
@@ -18,7 +22,9 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -108,6 +114,28 @@ public final class RestoreCommand implements Callable<Integer> {
                     + " of the newest.")
     String generation;
 
+    @Option(names = "--lineage", paramLabel = "ID", converter = LineageConverter.class,
+            description = "Restore only this lineage's objects: its 16 hex digits as 'walship ls' shows them, or"
+                    + " 'legacy' for objects of format version 1. Needed when the replica holds several lineages"
+                    + " (two writers on one path, or a history started over); without it such a replica is refused"
+                    + " (exit 4).")
+    Lineage lineage;
+
+    @Option(names = "--progress",
+            description = "Print progress on stderr every second: objects and MiB done of the total, rate and ETA."
+                    + " On by default when stderr is a terminal.")
+    boolean progress;
+
+    @Option(names = "--prefetch", paramLabel = "N", defaultValue = "" + Prefetch.DEFAULT_OBJECTS,
+            description = "Objects downloaded and decompressed at once, ahead of the one being applied"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int prefetchObjects;
+
+    @Option(names = "--prefetch-memory", paramLabel = "SIZE",
+            description = "Most decoded bytes waiting to be written, such as 64MiB (default: 64MiB, or a quarter of the"
+                    + " maximum heap if that is less).")
+    String prefetchMemory;
+
     @Parameters(index = "0", paramLabel = "REPLICA|DB",
             description = "The replica: a folder (/absolute/path or ./relative/path), file:///absolute/path,"
                     + " file://./relative/path or s3://BUCKET/PATH?endpoint=...&region=...; with -config, the path of a"
@@ -131,8 +159,13 @@ public final class RestoreCommand implements Callable<Integer> {
                 .withOverwrite(force)
                 .withSkipIfOutputExists(ifDbNotExists)
                 .withSkipIfReplicaEmpty(ifReplicaExists)
-                .withVerify(!noVerify);
+                .withVerify(!noVerify)
+                .withLineage(Optional.ofNullable(lineage))
+                .withPrefetch(prefetch());
         RestoreOutcome outcome;
+        RestoreProgress tracker = new RestoreProgress(clock);
+        ProgressLine line = progress || terminal.getAsBoolean()
+                ? ProgressLine.start(tracker, spec.commandLine().getErr()) : null;
         try (ReplicaStorage storage = opener.open(selected.location())) {
             // A replica Litestream wrote, with no walship objects, is restored by the Litestream reader. An output that
             // --if-db-not-exists keeps, or that may not be replaced, needs no look at the replica at all.
@@ -147,9 +180,13 @@ public final class RestoreCommand implements Callable<Integer> {
                             + " replicas; " + storage.describe() + " is a walship replica");
                 }
             }
-            outcome = new Restorer(storage, clock).restore(request);
+            outcome = new Restorer(storage, clock).restore(request, tracker);
         } catch (RestoreException e) {
             throw withHint(e);
+        } finally {
+            if (line != null) {
+                line.close();
+            }
         }
         if (outcome instanceof RestoreOutcome.Skipped skipped) {
             String flag = skipped.why() == RestoreOutcome.Why.OUTPUT_EXISTS ? "--if-db-not-exists" : "--if-replica-exists";
@@ -159,6 +196,19 @@ public final class RestoreCommand implements Callable<Integer> {
         }
         spec.commandLine().getOut().flush();
         return ExitCodes.OK;
+    }
+
+    /** Whether stderr is a terminal, so progress is shown without being asked; a field so tests can say. */
+    BooleanSupplier terminal = () -> System.console() != null;
+
+    private Prefetch prefetch() {
+        try {
+            return prefetchMemory == null ? Prefetch.withObjects(prefetchObjects)
+                    : new Prefetch(prefetchObjects, ByteSize.parse(prefetchMemory).bytes());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--prefetch " + prefetchObjects
+                    + (prefetchMemory == null ? "" : " --prefetch-memory " + prefetchMemory) + ": " + e.getMessage());
+        }
     }
 
     private RestoreTarget target() {
@@ -191,6 +241,18 @@ public final class RestoreCommand implements Callable<Integer> {
         return "restored " + r.output() + " to txid " + r.txid() + " (" + DateTimeFormatter.ISO_INSTANT.format(r.time())
                 + "), " + r.pages() + " pages, " + (r.integrityChecked() ? "integrity ok" : "integrity not checked")
                 + fallback;
+    }
+
+    /** Parses a lineage as {@code ls} shows it, or {@code legacy}. */
+    static final class LineageConverter implements ITypeConverter<Lineage> {
+        @Override
+        public Lineage convert(String value) {
+            try {
+                return Lineage.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
     }
 
     /** Parses RFC 3339 times; an offset is required, because a local time is ambiguous in a disaster recovery. */

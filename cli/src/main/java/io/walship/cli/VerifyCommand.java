@@ -1,8 +1,10 @@
 package io.walship.cli;
 
+import io.walship.replica.Lineage;
 import io.walship.replica.ReplicaStorage;
 import io.walship.replica.StorageException;
 import io.walship.restore.DrillResult;
+import io.walship.restore.HistoryConflict;
 import io.walship.restore.ObjectCheck;
 import io.walship.restore.ReplicaCatalog;
 import io.walship.restore.ReplicaVerifier;
@@ -10,6 +12,7 @@ import io.walship.restore.RestoreDrill;
 import io.walship.restore.RestoreException;
 import io.walship.restore.RestoreResult;
 import io.walship.restore.RestoreTarget;
+import io.walship.restore.Restorer;
 import io.walship.restore.VerifyReport;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -47,11 +50,14 @@ import picocli.CommandLine.Spec;
                     + " The drill needs free space for one copy of the database.",
             "",
             "The exit code is that of the most serious finding: 6 the drill's integrity check failed, 4 a corrupt"
-                    + " (or, in the drill, missing) object, 3 a gap in the history or nothing restorable, 0 none.",
+                    + " (or, in the drill, missing) object or objects no restore may combine (several lineages without"
+                    + " --lineage, overlapping segments, two snapshots at one txid), 3 a gap in the history or nothing"
+                    + " restorable, 0 none.",
             "",
             "With --json, print exactly one JSON object: {\"replica\", \"latestTxid\", \"objects\":{\"verified\","
                     + " \"corrupt\":[{\"key\", \"problem\"}], \"vanished\":[key]}, \"summary\":{as in ls --json},"
-                    + " \"verdict\":\"ok\"|\"gap\"|\"nothing-restorable\"|\"corrupt\", \"drill\":null or {\"target\","
+                    + " \"lineages\":[{\"lineage\", \"latestTxid\", \"summary\"}], \"conflicts\":[{\"kind\", \"objects\","
+                    + " \"problem\"}], \"verdict\":\"ok\"|\"gap\"|\"nothing-restorable\"|\"conflict\"|\"corrupt\", \"drill\":null or {\"target\","
                     + " \"passed\":true, \"txid\", \"time\", \"pages\", \"pageSize\", \"snapshot\", \"skippedSnapshots\":"
                     + "[{\"key\", \"problem\"}], \"checksum\", \"elapsedMs\"} or {\"target\", \"passed\":false,"
                     + " \"reason\", \"objectKey\", \"message\"}, \"exitCode\"}."
@@ -70,6 +76,11 @@ public final class VerifyCommand implements Callable<Integer> {
 
     @ArgGroup(exclusive = true, multiplicity = "0..1")
     RestoreCommand.Target target;
+
+    @Option(names = "--lineage", paramLabel = "ID", converter = RestoreCommand.LineageConverter.class,
+            description = "Verify only this lineage (its 16 hex digits as 'walship ls' shows them, or 'legacy'), and"
+                    + " drill it. A replica holding several lineages is reported, exit 4, unless one is chosen.")
+    Lineage lineage;
 
     @Option(names = "--temp-dir", paramLabel = "DIR",
             description = "Folder for the drill's temporary database (default: the system's temporary folder).")
@@ -108,10 +119,12 @@ public final class VerifyCommand implements Callable<Integer> {
             } catch (IOException e) {
                 throw RestoreException.fromReplica(e, storage.describe());
             }
+            catalog = Restorer.chooseLineage(catalog, Optional.ofNullable(lineage));
             report = new ReplicaVerifier(catalog, clock).verify();
             if (restore) {
                 Path scratch = tempDir != null ? tempDir : Path.of(System.getProperty("java.io.tmpdir"));
-                drill = Optional.of(new RestoreDrill(storage, scratch, clock).run(drillTarget()));
+                drill = Optional.of(new RestoreDrill(storage, scratch, clock).run(drillTarget(),
+                        Optional.ofNullable(lineage)));
             }
         }
         int code = exitCode(report, drill);
@@ -144,7 +157,7 @@ public final class VerifyCommand implements Callable<Integer> {
         return switch (verdict) {
             case OK -> ExitCodes.OK;
             case GAP, NOTHING_RESTORABLE -> ExitCodes.NOT_RESTORABLE;
-            case CORRUPT -> ExitCodes.CORRUPT_OBJECT;
+            case CORRUPT, CONFLICT -> ExitCodes.CORRUPT_OBJECT;
         };
     }
 
@@ -191,10 +204,11 @@ public final class VerifyCommand implements Callable<Integer> {
             parts.add(corrupt.size() + " corrupt object" + (corrupt.size() == 1 ? "" : "s") + " that no restore can use ("
                     + corrupt.stream().map(ObjectCheck.Corrupt::describe).collect(Collectors.joining("; ")) + ")");
         }
-        if (report.summary().history().windows().isEmpty()) {
+        report.conflicts().forEach(c -> parts.add(c.describe()));
+        if (report.lineages().values().stream().allMatch(l -> l.history().windows().isEmpty())) {
             parts.add("nothing is restorable: the replica holds no usable snapshot");
         }
-        report.summary().history().gaps().forEach(g -> parts.add(g.describe() + " cannot be restored"));
+        report.gapDescriptions().forEach(g -> parts.add(g + " cannot be restored"));
         if (drill.orElse(null) instanceof DrillResult.Failed failed) {
             parts.add("restore drill failed: " + failed.error().getMessage());
         }
@@ -216,8 +230,19 @@ public final class VerifyCommand implements Callable<Integer> {
         for (ObjectCheck.Vanished v : report.vanished()) {
             b.append("VANISHED ").append(v.object().key()).append(" (deleted since the listing, as retention does)\n");
         }
-        b.append(SummaryFormat.text(report.summary()));
-        b.append("latest txid ").append(report.summary().latestTxid()).append('\n');
+        for (HistoryConflict c : report.conflicts()) {
+            b.append(c instanceof HistoryConflict.MixedLineages ? "WARNING: " : "PROBLEM: ")
+                    .append(Walship.oneLine(c.describe())).append('\n');
+        }
+        if (report.lineages().size() > 1) {
+            report.lineages().forEach((l, summary) -> b.append("lineage ").append(l).append('\n')
+                    .append(SummaryFormat.text(summary)).append("latest txid ").append(summary.latestTxid())
+                    .append('\n'));
+        } else {
+            report.lineages().keySet().forEach(l -> b.append("lineage ").append(l).append('\n'));
+            b.append(SummaryFormat.text(report.summary()));
+            b.append("latest txid ").append(report.summary().latestTxid()).append('\n');
+        }
         drill.ifPresent(d -> b.append(drillText(d)).append('\n'));
         return b.append("verdict: ").append(verdict(report.verdict())).append('\n').toString();
     }
@@ -252,6 +277,11 @@ public final class VerifyCommand implements Callable<Integer> {
         b.append("],\"vanished\":[").append(report.vanished().stream().map(v -> LsCommand.string(v.object().key()))
                 .collect(Collectors.joining(",")));
         b.append("]},\"summary\":").append(SummaryFormat.json(report.summary()))
+                .append(",\"lineages\":[").append(report.lineages().entrySet().stream()
+                        .map(e -> "{\"lineage\":" + LsCommand.string(e.getKey().toString()) + ",\"latestTxid\":"
+                                + e.getValue().latestTxid() + ",\"summary\":" + SummaryFormat.json(e.getValue()) + "}")
+                        .collect(Collectors.joining(","))).append(']')
+                .append(",\"conflicts\":").append(LsCommand.conflictsJson(report.conflicts()))
                 .append(",\"verdict\":").append(LsCommand.string(verdict(report.verdict())))
                 .append(",\"drill\":").append(drill.map(VerifyCommand::drillJson).orElse("null"))
                 .append(",\"exitCode\":").append(code).append('}');

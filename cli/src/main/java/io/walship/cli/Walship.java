@@ -39,7 +39,6 @@ public final class Walship implements Callable<Integer> {
     CommandSpec spec;
 
     public static void main(String[] args) {
-        LogSetup.applyDefaults();
         System.exit(commandLine().execute(args));
     }
 

@@ -62,6 +62,52 @@ class RestoreCommandTest {
                 + source.stateAt(txid).length / SourceDatabase.PAGE_SIZE + " pages, integrity ok\n";
     }
 
+    /** Two lineages on the path: exit 4 naming an object of each; --lineage restores exactly the one chosen. */
+    @Test
+    void severalLineagesNeedLineageAndEachRestoresExactly() throws Exception {
+        io.walship.replica.Lineage other = new io.walship.replica.Lineage(0xc0ffee);
+        byte[] otherState;
+        try (SourceDatabase second = new SourceDatabase(dir.resolve("second.db")).lineage(other)) {
+            second.writeSnapshot(storage, 1);
+            String seg = second.writeSegment(storage, 2, 4);
+            otherState = second.stateAt(4);
+            CliRun run = CliRun.of("restore", "-o", out.toString(), replica);
+            run.fails(ExitCodes.CORRUPT_OBJECT, seg);
+            assertTrue(run.err().contains(ObjectKeys.segment(4, 6)) && run.err().contains("--lineage"), run.err());
+            assertFalse(Files.exists(out));
+        }
+        CliRun.of("restore", "-o", out.toString(), "--lineage", "legacy", replica).succeeds();
+        assertRestoredAt(6);
+        Files.delete(out);
+        CliRun.of("restore", "-o", out.toString(), "--lineage", other.hex(), replica).succeeds();
+        assertArrayEquals(otherState, Files.readAllBytes(out));
+        CliRun.of("restore", "-o", dir.resolve("x.db").toString(), "--lineage", "nothex", replica)
+                .fails(ExitCodes.USAGE, "nothex");
+    }
+
+    /** --progress prints progress lines on stderr; without it (and without a terminal) stderr has none. */
+    @Test
+    void progressLinesOnlyWhenAsked() throws Exception {
+        CliRun quiet = CliRun.of("restore", "-o", out.toString(), replica).succeeds();
+        assertFalse(quiet.err().contains("walship: restore:"), quiet.err());
+        Files.delete(out);
+        CliRun loud = CliRun.of("restore", "-o", out.toString(), "--progress", replica);
+        assertEquals(ExitCodes.OK, loud.code(), loud.err());
+        List<String> lines = loud.err().lines().toList();
+        assertTrue(!lines.isEmpty() && lines.stream().allMatch(l -> l.startsWith("walship: restore: ")), loud.err());
+        String last = lines.get(lines.size() - 1);
+        assertTrue(last.matches("walship: restore: 3/3 objects, [0-9.]+/[0-9.]+ MiB, [0-9.]+ MiB/s, ended after [0-9]+s"),
+                last);
+        assertRestoredAt(6);
+    }
+
+    @Test
+    void aPrefetchWindowTooSmallIsAUsageError() {
+        CliRun.of("restore", "-o", out.toString(), "--prefetch", "4", "--prefetch-memory", "64KiB", replica)
+                .fails(ExitCodes.USAGE, "--prefetch");
+        CliRun.of("restore", "-o", out.toString(), "--prefetch", "1", "--prefetch-memory", "1MiB", replica).succeeds();
+    }
+
     @Test
     void restoresTheLatestStateAndPrintsOneSummaryLine() throws Exception {
         CliRun run = CliRun.of("restore", "-o", out.toString(), replica).succeeds();

@@ -1,5 +1,6 @@
 package io.walship.cli;
 
+import io.walship.replica.Lineage;
 import io.walship.replica.ObjectHeader;
 import io.walship.replica.ObjectKeys;
 import io.walship.replica.ObjectKind;
@@ -38,6 +39,7 @@ final class SourceDatabase implements AutoCloseable {
     private final Connection conn;
     private final List<byte[]> states = new ArrayList<>();
     private final List<Transaction> transactions = new ArrayList<>();
+    private Lineage lineage = Lineage.LEGACY;
 
     SourceDatabase(Path file) throws Exception {
         this.file = file;
@@ -54,6 +56,12 @@ final class SourceDatabase implements AutoCloseable {
         commit("UPDATE t SET v = 'last'");
     }
 
+    /** Writes the following objects in format version 2 with {@code value}'s lineage, or version 1 for LEGACY. */
+    SourceDatabase lineage(Lineage value) {
+        this.lineage = value;
+        return this;
+    }
+
     static Instant timeOf(long txid) {
         return BASE.plusSeconds(10 * txid);
     }
@@ -67,14 +75,22 @@ final class SourceDatabase implements AutoCloseable {
     }
 
     String writeSnapshot(ReplicaStorage storage, long txid) throws IOException {
-        return writeSnapshot(storage, file.getParent(), txid, stateAt(txid));
+        return writeSnapshot(storage, file.getParent(), txid, stateAt(txid), lineage);
     }
 
-    /** Writes {@code state}, whole database bytes, as the snapshot at {@code txid}. */
+    /** Writes {@code state}, whole database bytes, as the snapshot at {@code txid} in format version 1. */
     static String writeSnapshot(ReplicaStorage storage, Path scratch, long txid, byte[] state) throws IOException {
+        return writeSnapshot(storage, scratch, txid, state, Lineage.LEGACY);
+    }
+
+    @SuppressWarnings("deprecation")
+    static String writeSnapshot(ReplicaStorage storage, Path scratch, long txid, byte[] state, Lineage lineage)
+            throws IOException {
         long pages = state.length / PAGE_SIZE;
-        ObjectHeader header = new ObjectHeader(ObjectKind.SNAPSHOT, PAGE_SIZE, pages, txid, txid, timeOf(txid),
-                timeOf(txid), SnapshotWriter.storedPages(pages, PAGE_SIZE));
+        ObjectHeader header = lineage.isLegacy()
+                ? new ObjectHeader(ObjectKind.SNAPSHOT, PAGE_SIZE, pages, txid, txid, timeOf(txid), timeOf(txid),
+                        SnapshotWriter.storedPages(pages, PAGE_SIZE))
+                : ObjectHeader.snapshot(PAGE_SIZE, pages, txid, timeOf(txid), lineage, 0600);
         Path tmp = Files.createTempFile(scratch, "snapshot", ".tmp");
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp))) {
             SnapshotWriter w = new SnapshotWriter(out, header);
@@ -83,15 +99,19 @@ final class SourceDatabase implements AutoCloseable {
             }
             w.finish();
         }
-        String key = ObjectKeys.snapshot(txid);
+        String key = ObjectKeys.of(header);
         storage.put(key, tmp);
         Files.delete(tmp);
         return key;
     }
 
+    @SuppressWarnings("deprecation")
     String writeSegment(ReplicaStorage storage, long first, long last) throws IOException {
-        ObjectHeader header = new ObjectHeader(ObjectKind.SEGMENT, PAGE_SIZE, transactions.get((int) last - 1).commitSize(),
-                first, last, timeOf(first), timeOf(last), last - first + 1);
+        long commitSize = transactions.get((int) last - 1).commitSize();
+        ObjectHeader header = lineage.isLegacy()
+                ? new ObjectHeader(ObjectKind.SEGMENT, PAGE_SIZE, commitSize, first, last, timeOf(first), timeOf(last),
+                        last - first + 1)
+                : ObjectHeader.segment(0, PAGE_SIZE, commitSize, first, last, timeOf(first), timeOf(last), lineage);
         Path tmp = Files.createTempFile(file.getParent(), "segment", ".tmp");
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp))) {
             SegmentWriter w = new SegmentWriter(out, header);
@@ -104,7 +124,7 @@ final class SourceDatabase implements AutoCloseable {
             }
             w.finish();
         }
-        String key = ObjectKeys.segment(first, last);
+        String key = ObjectKeys.of(header);
         storage.put(key, tmp);
         Files.delete(tmp);
         return key;

@@ -78,10 +78,11 @@ class VerifyCommandTest {
         List<String> lines = run.out().lines().toList();
         assertEquals("replica " + replica, lines.get(0));
         assertEquals("verified 4 objects: 4 ok, 0 corrupt", lines.get(1));
-        assertEquals("restorable: txids 1..6 (2026-11-26T04:00:10Z to 2026-11-26T04:01:00Z)", lines.get(2));
-        assertTrue(lines.get(3).startsWith("objects: 2 snapshots ("), lines.get(3));
-        assertEquals("latest txid 6", lines.get(4));
-        assertEquals("verdict: ok", lines.get(5));
+        assertEquals("lineage legacy", lines.get(2));
+        assertEquals("restorable: txids 1..6 (2026-11-26T04:00:10Z to 2026-11-26T04:01:00Z)", lines.get(3));
+        assertTrue(lines.get(4).startsWith("objects: 2 snapshots ("), lines.get(4));
+        assertEquals("latest txid 6", lines.get(5));
+        assertEquals("verdict: ok", lines.get(6));
     }
 
     @Test
@@ -90,12 +91,15 @@ class VerifyCommandTest {
 
         long snapshots = size(ObjectKeys.snapshot(1)) + size(ObjectKeys.snapshot(4));
         long segments = size(ObjectKeys.segment(2, 3)) + size(ObjectKeys.segment(4, 6));
-        assertEquals("{\"replica\":\"" + replica + "\",\"latestTxid\":6,"
-                + "\"objects\":{\"verified\":4,\"corrupt\":[],\"vanished\":[]},"
-                + "\"summary\":{\"windows\":[{\"firstTxid\":1,\"firstTime\":\"2026-11-26T04:00:10Z\",\"lastTxid\":6,"
+        String summary = "{\"windows\":[{\"firstTxid\":1,\"firstTime\":\"2026-11-26T04:00:10Z\",\"lastTxid\":6,"
                 + "\"lastTime\":\"2026-11-26T04:01:00Z\"}],\"gaps\":[],"
                 + "\"snapshots\":{\"count\":2,\"bytes\":" + snapshots + "},"
-                + "\"segments\":{\"count\":2,\"bytes\":" + segments + "}},"
+                + "\"segments\":{\"count\":2,\"bytes\":" + segments + "}}";
+        assertEquals("{\"replica\":\"" + replica + "\",\"latestTxid\":6,"
+                + "\"objects\":{\"verified\":4,\"corrupt\":[],\"vanished\":[]},"
+                + "\"summary\":" + summary + ","
+                + "\"lineages\":[{\"lineage\":\"legacy\",\"latestTxid\":6,\"summary\":" + summary + "}],"
+                + "\"conflicts\":[],"
                 + "\"verdict\":\"ok\",\"drill\":null,\"exitCode\":0}\n", run.out());
     }
 
@@ -128,6 +132,32 @@ class VerifyCommandTest {
         assertTrue(run.out().contains("restorable: txid 1 ("), run.out());
         assertTrue(run.out().contains("restorable: txids 4..6 ("), run.out());
         assertTrue(run.out().contains("verdict: gap"), run.out());
+    }
+
+    /** A second lineage on the path: exit 4 naming both, unless --lineage chooses one (and the drill uses it). */
+    @Test
+    void severalLineagesAreExitCodeFourUnlessOneIsChosen() throws Exception {
+        io.walship.replica.Lineage other = new io.walship.replica.Lineage(0xabcdef);
+        try (SourceDatabase second = new SourceDatabase(dir.resolve("second.db")).lineage(other)) {
+            second.writeSnapshot(storage, 1);
+            second.writeSegment(storage, 2, 5);
+        }
+        CliRun run = CliRun.of("verify", replica);
+        run.fails(ExitCodes.CORRUPT_OBJECT, "2 lineages");
+        assertTrue(run.err().contains("--lineage") && run.err().contains(other.hex()), run.err());
+        assertTrue(run.out().contains("WARNING: the replica holds 2 lineages"), run.out());
+        assertTrue(run.out().contains("lineage legacy\nrestorable: txids 1..6"), run.out());
+        assertTrue(run.out().contains("lineage " + other.hex() + "\nrestorable: txids 1..5"), run.out());
+        assertTrue(run.out().contains("verdict: conflict"), run.out());
+        CliRun json = CliRun.of("verify", "--json", replica);
+        assertEquals(ExitCodes.CORRUPT_OBJECT, json.code());
+        assertTrue(json.out().contains("\"conflicts\":[{\"kind\":\"mixed-lineages\""), json.out());
+
+        CliRun one = CliRun.of("verify", "--lineage", other.hex(), "--restore", "--temp-dir", temp.toString(), replica)
+                .succeeds();
+        assertTrue(one.out().contains("verified 2 objects: 2 ok"), one.out());
+        assertTrue(one.out().contains("restored to txid 5"), one.out());
+        CliRun.of("verify", "--lineage", "legacy", replica).succeeds();
     }
 
     @Test

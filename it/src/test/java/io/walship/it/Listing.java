@@ -4,7 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** The parsed output of {@code walship ls --json REPLICA}. */
+/**
+ * The parsed output of {@code walship ls --json REPLICA}. {@code databasePages} and {@code pageSize} are -1 where ls
+ * read no header (format-version-2 objects are listed from their keys alone).
+ */
 public record Listing(String replica, List<Snapshot> snapshots, List<Segment> segments, long latestTxid, String json) {
 
     public record Snapshot(String key, long txid, String time, long databasePages, long pageSize, long size) {
@@ -24,14 +27,14 @@ public record Listing(String replica, List<Snapshot> snapshots, List<Segment> se
         List<Snapshot> snapshots = new ArrayList<>();
         for (Object o : list(m, "snapshots")) {
             Map<String, Object> s = (Map<String, Object>) o;
-            snapshots.add(new Snapshot(str(s, "key"), num(s, "txid"), str(s, "time"), num(s, "databasePages"),
-                    num(s, "pageSize"), num(s, "size")));
+            snapshots.add(new Snapshot(str(s, "key"), num(s, "txid"), str(s, "time"), numOrNull(s, "databasePages"),
+                    numOrNull(s, "pageSize"), num(s, "size")));
         }
         List<Segment> segments = new ArrayList<>();
         for (Object o : list(m, "segments")) {
             Map<String, Object> s = (Map<String, Object>) o;
             segments.add(new Segment(str(s, "key"), num(s, "firstTxid"), num(s, "lastTxid"), str(s, "firstTime"),
-                    str(s, "lastTime"), num(s, "transactions"), num(s, "databasePages"), num(s, "size")));
+                    str(s, "lastTime"), num(s, "transactions"), numOrNull(s, "databasePages"), num(s, "size")));
         }
         return new Listing(str(m, "replica"), snapshots, segments, num(m, "latestTxid"), json);
     }
@@ -56,6 +59,14 @@ public record Listing(String replica, List<Snapshot> snapshots, List<Segment> se
             throw new IllegalArgumentException("ls --json: \"" + k + "\" is not a string in " + m);
         }
         return (String) v;
+    }
+
+    /** A number, or -1 for an explicit null. */
+    private static long numOrNull(Map<String, Object> m, String k) {
+        if (m.containsKey(k) && m.get(k) == null) {
+            return -1;
+        }
+        return num(m, k);
     }
 
     private static long num(Map<String, Object> m, String k) {

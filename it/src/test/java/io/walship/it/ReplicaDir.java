@@ -1,19 +1,17 @@
 package io.walship.it;
 
+import io.walship.replica.ObjectKeys;
+import io.walship.replica.ObjectKind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /** Looks at a file replica's folder directly (cheap polling without starting a JVM). */
 public final class ReplicaDir {
-    private static final Pattern SNAPSHOT = Pattern.compile("snapshots/([0-9a-f]{16})\\.snapshot");
-    private static final Pattern SEGMENT = Pattern.compile("segments/([0-9a-f]{16})-([0-9a-f]{16})\\.segment");
 
     private ReplicaDir() {
     }
@@ -49,16 +47,9 @@ public final class ReplicaDir {
         try (Stream<Path> files = Files.walk(replica)) {
             files.filter(Files::isRegularFile).forEach(p -> {
                 String key = replica.relativize(p).toString().replace('\\', '/');
-                Matcher m = SNAPSHOT.matcher(key);
-                if (m.matches()) {
-                    long t = Long.parseUnsignedLong(m.group(1), 16);
-                    out.add(new Key(key, true, t, t));
-                    return;
-                }
-                m = SEGMENT.matcher(key);
-                if (m.matches()) {
-                    out.add(new Key(key, false, Long.parseUnsignedLong(m.group(1), 16), Long.parseUnsignedLong(m.group(2), 16)));
-                }
+                // Keys of format version 1 and 2, parsed as walship itself parses them.
+                ObjectKeys.parse(key).ifPresent(n -> out.add(new Key(key, n.kind() == ObjectKind.SNAPSHOT, n.firstTxid(),
+                        n.lastTxid())));
             });
         }
         return out;

@@ -264,14 +264,18 @@ public final class RestoreCheck {
         for (Listing.Snapshot s : l.snapshots()) {
             lsKeys.add(s.key());
             max = Math.max(max, s.txid());
-            if (!s.key().equals("snapshots/" + String.format("%016x", s.txid()) + ".snapshot")) {
+            var name = io.walship.replica.ObjectKeys.parse(s.key());
+            if (name.isEmpty() || name.get().kind() != io.walship.replica.ObjectKind.SNAPSHOT
+                    || name.get().lastTxid() != s.txid()) {
                 problems.add("ls: snapshot key " + s.key() + " does not match its txid " + s.txid());
             }
         }
         for (Listing.Segment s : l.segments()) {
             lsKeys.add(s.key());
             max = Math.max(max, s.lastTxid());
-            if (!s.key().equals("segments/" + String.format("%016x-%016x", s.firstTxid(), s.lastTxid()) + ".segment")) {
+            var name = io.walship.replica.ObjectKeys.parse(s.key());
+            if (name.isEmpty() || name.get().kind() != io.walship.replica.ObjectKind.SEGMENT
+                    || name.get().firstTxid() != s.firstTxid() || name.get().lastTxid() != s.lastTxid()) {
                 problems.add("ls: segment key " + s.key() + " does not match its txids " + s.firstTxid() + "-" + s.lastTxid());
             }
             if (s.transactions() != s.lastTxid() - s.firstTxid() + 1) {

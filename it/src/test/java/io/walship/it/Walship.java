@@ -47,6 +47,11 @@ public final class Walship {
 
     /** The JVM command line for a walship run; short commands start a little faster with C1 only. */
     static List<String> command(boolean shortLived, List<String> args) {
+        return command(shortLived, List.of(), args);
+    }
+
+    /** As above, with {@code jvmOptions} after the defaults (so a later {@code -Xmx} wins). */
+    static List<String> command(boolean shortLived, List<String> jvmOptions, List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(java());
         cmd.add("-Xmx256m");
@@ -54,6 +59,7 @@ public final class Walship {
             cmd.add("-XX:TieredStopAtLevel=1");
             cmd.add("-XX:+UseSerialGC");
         }
+        cmd.addAll(jvmOptions);
         cmd.add("-jar");
         cmd.add(jar().toString());
         cmd.addAll(args);
@@ -65,7 +71,12 @@ public final class Walship {
     }
 
     public static Result run(Duration timeout, List<String> args) {
-        List<String> cmd = command(true, args);
+        return run(timeout, List.of(), args);
+    }
+
+    /** Runs the jar with extra JVM options, such as a smaller {@code -Xmx}. */
+    public static Result run(Duration timeout, List<String> jvmOptions, List<String> args) {
+        List<String> cmd = command(true, jvmOptions, args);
         long n = RUNS.incrementAndGet();
         Path out = null;
         Path err = null;

@@ -12,7 +12,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,7 +24,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>Writes are atomic and create-only: the bytes go to a temporary file beside the target, are fsynced,
  * and are then hard-linked to the final name, which fails if the name exists. The directory is fsynced
- * after the link, so an acknowledged put survives a power loss.
+ * after the link, so an acknowledged put survives a power loss. Folders and objects are private to walship's user
+ * (0700 and 0600): they hold the database's pages.
  */
 public final class FileReplicaStorage implements ReplicaStorage {
     private static final String TEMP_SUFFIX = ".walship-tmp";
@@ -48,12 +48,18 @@ public final class FileReplicaStorage implements ReplicaStorage {
     @Override
     public void put(String key, Path source) throws IOException {
         Path target = resolve(key);
-        Files.createDirectories(target.getParent());
+        // New folders are private and synced into their parents, so an acknowledged object's path survives a crash.
+        DurableFiles.createDirectories(target.getParent(), FileIo.DEFAULT);
         Path temp = target.resolveSibling(target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + TEMP_SUFFIX);
         try {
-            Files.copy(source, temp, StandardCopyOption.REPLACE_EXISTING);
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                ch.force(true);
+            // Objects hold the database's pages: no more permission than walship's own user needs.
+            try (FileChannel out = DurableFiles.createPrivate(temp, FileIo.DEFAULT);
+                 FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
+                long size = in.size();
+                for (long pos = 0; pos < size; ) {
+                    pos += in.transferTo(pos, size - pos, out);
+                }
+                out.force(true);
             }
             try {
                 Files.createLink(target, temp);
@@ -149,8 +155,6 @@ public final class FileReplicaStorage implements ReplicaStorage {
 
     /** Makes a rename or link in {@code dir} durable; Linux needs an fsync of the directory itself. */
     public static void fsyncDirectory(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
+        DurableFiles.syncDirectory(dir);
     }
 }

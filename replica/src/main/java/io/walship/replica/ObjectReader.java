@@ -28,7 +28,12 @@ final class ObjectReader implements AutoCloseable {
         in = this.raw;
         byte[] head;
         try {
-            head = in.readNBytes(ObjectHeader.SIZE);
+            // The version (bytes 4..5) says how long the header is; read exactly that much, no byte of the body.
+            byte[] start = in.readNBytes(6);
+            int version = start.length < 6 ? 0 : ((start[4] & 0xff) << 8) | (start[5] & 0xff);
+            byte[] rest = in.readNBytes(Math.max(0, ObjectHeader.encodedSize(version) - start.length));
+            head = java.util.Arrays.copyOf(start, start.length + rest.length);
+            System.arraycopy(rest, 0, head, start.length, rest.length);
         } catch (TransportException e) {
             throw (IOException) e.getCause();
         }

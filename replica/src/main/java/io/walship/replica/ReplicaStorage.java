@@ -60,6 +60,14 @@ public interface ReplicaStorage extends Closeable {
     /** Deletes the keys; keys that do not exist are ignored. */
     void delete(Collection<String> keys) throws IOException;
 
+    /**
+     * How many objects may be read at once without one read waiting for another to finish (for S3, the connection
+     * pool's size); a restore reads ahead no further than this. Unlimited unless the backend says otherwise.
+     */
+    default int maxConcurrentReads() {
+        return Integer.MAX_VALUE;
+    }
+
     @Override
     default void close() throws IOException {
     }

@@ -97,9 +97,19 @@ public final class S3ReplicaStorage implements ReplicaStorage {
         this.s3 = client(location, env);
     }
 
+    private static int maxConnections(S3Location o) {
+        return Math.max(8, o.concurrency() * 2);
+    }
+
+    /** The connection pool's size: a restore's reads ahead each hold a connection while they stream. */
+    @Override
+    public int maxConcurrentReads() {
+        return maxConnections(location);
+    }
+
     private static S3Client client(S3Location o, Map<String, String> env) {
         var http = Apache5HttpClient.builder()
-                .maxConnections(Math.max(8, o.concurrency() * 2))
+                .maxConnections(maxConnections(o))
                 .connectionTimeout(Duration.ofSeconds(5))
                 .socketTimeout(Duration.ofSeconds(30));
         SdkHttpClient httpClient = o.skipVerify()

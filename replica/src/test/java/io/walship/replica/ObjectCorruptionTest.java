@@ -36,17 +36,20 @@ class ObjectCorruptionTest {
 
     static Stream<Arguments> smallObjects() throws IOException {
         return Stream.of(
-                Arguments.of(ObjectKeys.snapshot(9), snapshot(512, 3, 9, 7)),
-                Arguments.of(ObjectKeys.snapshot(1), snapshot(512, 0, 1, 0)),
-                Arguments.of(ObjectKeys.segment(5, 7), segment(512, threeTransactions(), 7)));
+                Arguments.of(ObjectKeys.of(TestObjects.snapshotHeader(512, 3, 9)), snapshot(512, 3, 9, 7)),
+                Arguments.of(ObjectKeys.of(TestObjects.snapshotHeader(512, 0, 1)), snapshot(512, 0, 1, 0)),
+                Arguments.of(ObjectKeys.of(TestObjects.segmentHeader(512, threeTransactions())),
+                        segment(512, threeTransactions(), 7)),
+                Arguments.of(ObjectKeys.of(TestObjects.snapshotHeaderV1(512, 3, 9)), TestObjects.snapshotV1(512, 3, 9, 7)));
     }
 
     /** Where an object's parts lie, found by walking its LZ4 frame (walship writes no content size, no block checksums). */
     record Layout(List<int[]> blocks, int endMark, int contentChecksum, int trailer) {
         static Layout of(byte[] o) {
-            assertEquals(0x184D2204, (o[64] & 0xff) | (o[65] & 0xff) << 8 | (o[66] & 0xff) << 16 | (o[67] & 0xff) << 24);
+            int h = ObjectHeader.encodedSize(o[5]);
+            assertEquals(0x184D2204, (o[h] & 0xff) | (o[h + 1] & 0xff) << 8 | (o[h + 2] & 0xff) << 16 | (o[h + 3] & 0xff) << 24);
             List<int[]> blocks = new ArrayList<>();
-            int at = ObjectHeader.SIZE + 7; // magic, FLG, BD, HC
+            int at = h + 7; // magic, FLG, BD, HC
             while (true) {
                 int size = (o[at] & 0xff) | (o[at + 1] & 0xff) << 8 | (o[at + 2] & 0xff) << 16 | (o[at + 3] & 0x7f) << 24;
                 if (size == 0) {
@@ -150,7 +153,7 @@ class ObjectCorruptionTest {
      */
     @Test
     void damageInAMultiBlockObjectIsDetected() throws Exception {
-        String key = ObjectKeys.snapshot(2);
+        String key = ObjectKeys.of(TestObjects.snapshotHeader(65536, 5, 2));
         int pageSize = 65536;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         SnapshotWriter w = new SnapshotWriter(out, TestObjects.snapshotHeader(pageSize, 5, 2));
@@ -207,7 +210,7 @@ class ObjectCorruptionTest {
     @Test
     void damagedObjectReadThroughFileStorageIsCorruptNamingTheKey() throws Exception {
         FileReplicaStorage storage = new FileReplicaStorage(dir.resolve("replica"));
-        String key = ObjectKeys.segment(5, 7);
+        String key = ObjectKeys.of(TestObjects.segmentHeader(512, threeTransactions()));
         byte[] bad = segment(512, threeTransactions(), 1);
         bad[bad.length / 2] ^= 0x10;
         Path src = dir.resolve("upload");

@@ -1,8 +1,11 @@
 package io.walship.replica;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -12,7 +15,97 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+@SuppressWarnings("deprecation")
 class ObjectKeysTest {
+    private static final Lineage L = new Lineage(0x0123456789abcdefL);
+    private static final Instant T1 = Instant.parse("2024-05-01T12:00:00Z");
+    private static final Instant T2 = Instant.parse("2024-05-01T12:00:00.020Z");
+
+    @Test
+    void v2KeysCarryTimesLineageAndLevel() {
+        String s = ObjectKeys.snapshot(9, T1, L);
+        assertEquals("snapshots/0000000000000009-018f34069e00-0123456789abcdef.snapshot", s);
+        assertEquals(Optional.of(new ObjectKeys.ObjectName(ObjectKind.SNAPSHOT, 0, 9, 9, Optional.of(T1), Optional.of(T1),
+                L, s)), ObjectKeys.parse(s));
+        String g = ObjectKeys.segment(1, 5, 7, T1, T2, L);
+        assertEquals("segments/01/0000000000000005-0000000000000007-018f34069e00-018f34069e14-0123456789abcdef.segment", g);
+        ObjectKeys.ObjectName n = ObjectKeys.parse(g).orElseThrow();
+        assertEquals(new ObjectKeys.ObjectName(ObjectKind.SEGMENT, 1, 5, 7, Optional.of(T1), Optional.of(T2), L, g), n);
+        assertTrue(n.hasTimes());
+        assertEquals("segments/00/", ObjectKeys.segment(0, 1, 1, T1, T1, L).substring(0, 12));
+        assertEquals("segments/99/", ObjectKeys.segment(99, 1, 1, T1, T1, L).substring(0, 12));
+        assertThrows(IllegalArgumentException.class, () -> ObjectKeys.segment(100, 1, 1, T1, T1, L));
+        assertThrows(IllegalArgumentException.class, () -> ObjectKeys.snapshot(1, Instant.ofEpochMilli(-1), L));
+    }
+
+    @Test
+    void v1KeysParseAsLegacyWithoutTimes() {
+        ObjectKeys.ObjectName n = ObjectKeys.parse("segments/0000000000000005-0000000000000007.segment").orElseThrow();
+        assertEquals(Lineage.LEGACY, n.lineage());
+        assertEquals(0, n.level());
+        assertEquals(Optional.empty(), n.firstTime());
+        assertFalse(n.hasTimes());
+        assertEquals(Lineage.LEGACY, ObjectKeys.parse("snapshots/0000000000000005.snapshot").orElseThrow().lineage());
+    }
+
+    @ParameterizedTest(name = "\"{0}\"")
+    @ValueSource(strings = {
+        "snapshots/0000000000000001-000000000000-0000000000000000.snapshot",   // lineage 0 is only for version 1
+        "snapshots/0000000000000000-000000000000-0123456789abcdef.snapshot",   // txid 0
+        "snapshots/0000000000000001-00000000000-0123456789abcdef.snapshot",    // 11 time digits
+        "snapshots/0000000000000001-000000000000-0123456789ABCDEF.snapshot",   // upper case
+        "segments/0000000000000001-0000000000000001-000000000000-000000000000-0123456789abcdef.segment", // no level
+        "segments/1/0000000000000001-0000000000000001-000000000000-000000000000-0123456789abcdef.segment",
+        "segments/00/0000000000000002-0000000000000001-000000000000-000000000000-0123456789abcdef.segment",
+        "segments/00/0000000000000001-0000000000000002-000000000002-000000000001-0123456789abcdef.segment",
+        "segments/00/0000000000000001-0000000000000001-000000000000-000000000000-0000000000000000.segment",
+        "segments/00/0000000000000001-0000000000000001.segment",
+        "segments/00/0000000000000001-0000000000000001-000000000000-000000000000-0123456789abcdef.segment.walship-tmp",
+        "segments/aa/0000000000000001-0000000000000001-000000000000-000000000000-0123456789abcdef.segment",
+    })
+    void malformedV2KeysAreNotObjects(String key) {
+        assertEquals(Optional.empty(), ObjectKeys.parse(key));
+    }
+
+    @Test
+    void v2KeysSortByTxidWithinALevel() {
+        List<String> keys = new ArrayList<>();
+        Random r = new Random(3);
+        List<Long> txids = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            txids.add(1 + (r.nextLong() >>> (1 + r.nextInt(62))));
+        }
+        for (long t : txids) {
+            keys.add(ObjectKeys.snapshot(t, Instant.ofEpochMilli(r.nextInt(1 << 30)), new Lineage(r.nextLong() | 1)));
+        }
+        keys.sort(Comparator.naturalOrder());
+        assertEquals(txids.stream().sorted().toList(), keys.stream().map(k -> ObjectKeys.parse(k).orElseThrow().firstTxid()).toList());
+    }
+
+    /** The key must agree with the header on every field it names; otherwise the object is corrupt. */
+    @Test
+    void headerMustMatchItsKey() throws Exception {
+        ObjectHeader h = ObjectHeader.segment(1, 512, 3, 5, 7, T1, T2, L);
+        ObjectKeys.checkHeaderMatchesKey(ObjectKeys.parse(ObjectKeys.of(h)).orElseThrow(), h);
+        for (String other : List.of(
+                ObjectKeys.segment(0, 5, 7, T1, T2, L),
+                ObjectKeys.segment(1, 5, 8, T1, T2, L),
+                ObjectKeys.segment(1, 5, 7, T1, T1.plusMillis(21), L),
+                ObjectKeys.segment(1, 5, 7, T1.plusMillis(1), T2, L),
+                ObjectKeys.segment(1, 5, 7, T1, T2, new Lineage(1)),
+                ObjectKeys.segment(5, 7),
+                ObjectKeys.snapshot(5, T1, L))) {
+            ObjectKeys.ObjectName n = ObjectKeys.parse(other).orElseThrow();
+            CorruptObjectException e = assertThrows(CorruptObjectException.class, () -> ObjectKeys.checkHeaderMatchesKey(n, h),
+                    other);
+            assertEquals(other, e.key());
+        }
+        ObjectHeader v1 = new ObjectHeader(ObjectKind.SEGMENT, 512, 3, 5, 7, T1, T2, 3);
+        ObjectKeys.checkHeaderMatchesKey(ObjectKeys.parse(ObjectKeys.segment(5, 7)).orElseThrow(), v1);
+        assertThrows(CorruptObjectException.class,
+                () -> ObjectKeys.checkHeaderMatchesKey(ObjectKeys.parse(ObjectKeys.segment(0, 5, 7, T1, T2, L)).orElseThrow(), v1));
+    }
+
     @Test
     void formatsSixteenLowerCaseHexDigits() {
         assertEquals("snapshots/0000000000000001.snapshot", ObjectKeys.snapshot(1));

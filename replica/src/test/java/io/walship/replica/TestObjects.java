@@ -20,6 +20,7 @@ import java.util.Random;
 /** Builders and full readers for replica objects, shared by the replica tests. */
 final class TestObjects {
     static final Instant T0 = Instant.parse("2024-05-01T12:00:00Z");
+    static final Lineage LINEAGE = new Lineage(0x0123456789abcdefL);
 
     private TestObjects() {
     }
@@ -36,13 +37,30 @@ final class TestObjects {
     }
 
     static ObjectHeader snapshotHeader(int pageSize, long databasePages, long txid) {
+        return ObjectHeader.snapshot(pageSize, databasePages, txid, T0, LINEAGE, 0600);
+    }
+
+    /** The same snapshot header in format version 1, which walship still reads. */
+    @SuppressWarnings("deprecation")
+    static ObjectHeader snapshotHeaderV1(int pageSize, long databasePages, long txid) {
         return new ObjectHeader(ObjectKind.SNAPSHOT, pageSize, databasePages, txid, txid, T0, T0,
                 SnapshotWriter.storedPages(databasePages, pageSize));
     }
 
     static byte[] snapshot(int pageSize, long databasePages, long txid, long seed) throws IOException {
+        return snapshot(snapshotHeader(pageSize, databasePages, txid), seed);
+    }
+
+    /** A version-1 snapshot, as walship wrote before lineages. */
+    static byte[] snapshotV1(int pageSize, long databasePages, long txid, long seed) throws IOException {
+        return snapshot(snapshotHeaderV1(pageSize, databasePages, txid), seed);
+    }
+
+    static byte[] snapshot(ObjectHeader header, long seed) throws IOException {
+        int pageSize = header.pageSize();
+        long databasePages = header.databasePages();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        SnapshotWriter w = new SnapshotWriter(out, snapshotHeader(pageSize, databasePages, txid));
+        SnapshotWriter w = new SnapshotWriter(out, header);
         for (long p = 1; p <= databasePages; p++) {
             if (p != DatabasePages.lockPage(pageSize)) {
                 assertEquals(p, w.nextPageNumber());
@@ -60,8 +78,8 @@ final class TestObjects {
     static ObjectHeader segmentHeader(int pageSize, List<Tx> txs) {
         Tx first = txs.get(0);
         Tx last = txs.get(txs.size() - 1);
-        return new ObjectHeader(ObjectKind.SEGMENT, pageSize, last.commitSize(), first.txid(), last.txid(),
-                Instant.ofEpochMilli(first.timeMillis()), Instant.ofEpochMilli(last.timeMillis()), txs.size());
+        return ObjectHeader.segment(0, pageSize, last.commitSize(), first.txid(), last.txid(),
+                Instant.ofEpochMilli(first.timeMillis()), Instant.ofEpochMilli(last.timeMillis()), LINEAGE);
     }
 
     static byte[] segment(int pageSize, List<Tx> txs, long seed) throws IOException {

@@ -2,6 +2,7 @@ package io.walship.replicator;
 
 import io.walship.config.ReplicationSettings;
 import io.walship.replica.ReplicaStorage;
+import io.walship.replica.FileIo;
 import io.walship.replicator.spool.CapturePoint;
 import io.walship.replicator.spool.RestPoint;
 import io.walship.replicator.spool.Spool;
@@ -10,6 +11,7 @@ import io.walship.replicator.wal.WalChecksum;
 import io.walship.replicator.wal.WalCursor;
 import io.walship.replicator.wal.WalGeneration;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -47,10 +49,16 @@ public final class DatabaseReplicator {
     private final ReplicationEvents events;
     private volatile Duration checkpointInterval = Duration.ofMinutes(1);
     private volatile RestoredState restored;
+    private volatile FileIo fileIo = FileIo.DEFAULT;
+    private volatile long spoolLimit;
+    private volatile LineagePolicy lineagePolicy = LineagePolicy.REFUSE;
     private final AtomicBoolean snapshotRequested = new AtomicBoolean();
     private final Object lifecycle = new Object();
+    /** Where this replicator is in its life; see {@link Mode}. */
+    private volatile Mode mode = Mode.NEW;
     private volatile boolean stopping;
     private volatile String failure;
+    private final List<Spool.DroppedRange> dropped = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile long capturedTxid;
     private volatile long freshBase;
     private volatile Instant capturedTime;
@@ -69,7 +77,25 @@ public final class DatabaseReplicator {
      *     time since capture if it holds nothing yet)
      */
     public record ReplicaState(String name, String replica, long shippedTxid, Instant lastShipped, Duration lag,
-                               String lastError, String failure) {
+                               String lastError, String failure, boolean reached) {
+    }
+
+    /**
+     * A replicator's life: created, running (capture and shipping threads up), stopping (final capture and sync),
+     * stopped, or failed for good (a damaged spool, or an unexpected error), which also stops it.
+     */
+    public enum Mode {
+        NEW, RUNNING, STOPPING, STOPPED, FAILED
+    }
+
+    /**
+     * What a stop left behind: for each replica that did not fail, the durable transactions it still lacks (they stay
+     * in the spool for the next start).
+     */
+    public record StopResult(java.util.Map<String, Long> unshipped) {
+        public long total() {
+            return unshipped.values().stream().mapToLong(Long::longValue).sum();
+        }
     }
 
     public DatabaseReplicator(Path dbPath, List<ReplicaTarget> targets, ReplicationSettings settings, Clock clock) {
@@ -122,14 +148,51 @@ public final class DatabaseReplicator {
      * it starts one at that point, so that capture continues the replica's history instead of uploading a snapshot of
      * what it just downloaded (provided the database file is still the restored one). Call before {@link #start()}.
      */
-    public void continueFromRestore(long txid, Instant time, long pages, int pageSize) throws IOException {
+    public void continueFromRestore(long txid, Instant time, long pages, int pageSize, long lineage) throws IOException {
         // The checksum is taken now, before the app can touch the restored file; the capturer compares it with the
         // file when capture starts.
-        this.restored = new RestoredState(txid, time, pages, pageSize, DatabaseFileChecksum.of(dbPath));
+        this.restored = new RestoredState(txid, time, pages, pageSize, lineage, DatabaseFileChecksum.of(dbPath));
     }
 
     /** What {@link #continueFromRestore} was told. */
-    private record RestoredState(long txid, Instant time, long pages, int pageSize, DatabaseFileChecksum checksum) {
+    private record RestoredState(long txid, Instant time, long pages, int pageSize, long lineage,
+                                 DatabaseFileChecksum checksum) {
+    }
+
+    /** File operations for the spool and outboxes; a fault-injection seam for tests. Call before {@link #start()}. */
+    public void fileIo(FileIo io) {
+        this.fileIo = io;
+    }
+
+    /**
+     * The most bytes the spool may take on disk (records, snapshots and outboxes); 0 (the default) means half of the
+     * space its file system had free when walship started. Past it, when replicas stay unreachable, walship drops the
+     * oldest records they lack, logs an ERROR and counts it, and those replicas get a new snapshot when they return.
+     * Call before {@link #start()}.
+     */
+    public void spoolLimit(long bytes) {
+        this.spoolLimit = bytes;
+    }
+
+    /** What to do with a replica path that holds another history; {@link LineagePolicy#REFUSE} by default. */
+    public void lineagePolicy(LineagePolicy policy) {
+        this.lineagePolicy = policy;
+    }
+
+    /** Whether some replica stopped because its path holds another history (lineage). */
+    public boolean lineageConflict() {
+        synchronized (lifecycle) {
+            return shippers.stream().anyMatch(s -> s.failureKind() == Shipper.FailureKind.OTHER_LINEAGE);
+        }
+    }
+
+    /** Transaction ranges the spool dropped before every replica had them (its size limit), oldest first. */
+    public List<Spool.DroppedRange> dropped() {
+        return List.copyOf(dropped);
+    }
+
+    public Mode mode() {
+        return mode;
     }
 
     /** The replicas' descriptions (no secrets), known before the replicator starts. */
@@ -168,7 +231,7 @@ public final class DatabaseReplicator {
     public List<ReplicaState> replicas() {
         synchronized (lifecycle) {
             return shippers.stream().map(s -> new ReplicaState(s.target().name(), s.target().storage().describe(), s.shippedTxid(),
-                    s.lastShippedTime(), lag(s), s.lastError(), s.failure())).toList();
+                    s.lastShippedTime(), lag(s), s.lastError(), s.failure(), s.isInitialized())).toList();
         }
     }
 
@@ -233,8 +296,23 @@ public final class DatabaseReplicator {
         return null;
     }
 
-    /** Starts replicating in the background; returns at once. */
-    public void start() {
+    /**
+     * Opens the spool (taking its lock: one walship per database) and starts replicating in the background. Fails at
+     * once, touching nothing, with {@link io.walship.replicator.spool.SpoolLockedException} when another walship holds
+     * the spool.
+     */
+    public void start() throws IOException {
+        synchronized (lifecycle) {
+            if (mode != Mode.NEW) {
+                throw new IllegalStateException(dbPath + ": already started");
+            }
+            spool = Spool.open(spoolDir, settings.spoolSegmentSize().bytes(), fileIo);
+            if (spoolLimit == 0) {
+                long free = Files.getFileStore(spoolDir).getUsableSpace();
+                spoolLimit = Math.max(2 * settings.spoolSegmentSize().bytes(), free / 2);
+            }
+            mode = Mode.RUNNING;
+        }
         captureThread = new Thread(LogContext.tagged(dbPath, null, this::captureLoop), "capture-" + dbPath.getFileName());
         captureThread.start();
     }
@@ -243,11 +321,14 @@ public final class DatabaseReplicator {
      * Stops capturing, ships what the spool holds (each upload tried once, all within {@code finalSync}), and stops.
      * Whatever is not shipped stays in the spool for the next start.
      */
-    public void stop(Duration finalSync) throws InterruptedException {
+    public StopResult stop(Duration finalSync) throws InterruptedException {
         // No interrupts: an interrupted FileChannel closes itself, and closing a descriptor of the database file would
         // drop the locks SQLite holds. The capture loop sees the flag within a monitor interval, captures once more so
         // that what the app committed until now is in the spool, and ends.
         stopping = true;
+        if (mode == Mode.RUNNING) {
+            mode = Mode.STOPPING;
+        }
         wake();
         Thread c = captureThread;
         if (c != null) {
@@ -264,10 +345,14 @@ public final class DatabaseReplicator {
         }
         Duration budget = failure == null ? finalSync : Duration.ZERO;
         List<Thread> drains = new ArrayList<>();
+        java.util.Map<String, Long> unshipped = new java.util.concurrent.ConcurrentSkipListMap<>();
         for (Shipper s : all) {
             Thread t = new Thread(LogContext.tagged(dbPath, s.target().name(), () -> {
                 try {
-                    s.drainAndStop(budget);
+                    long left = s.drainAndStop(budget);
+                    if (left > 0) {
+                        unshipped.put(s.target().name(), left);
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -293,11 +378,19 @@ public final class DatabaseReplicator {
                     log.debug("closing the spool failed", e);
                 }
             }
+            if (mode != Mode.FAILED) {
+                mode = Mode.STOPPED;
+            }
         }
+        for (var e : unshipped.entrySet()) {
+            log.error("{}: the final sync could not ship everything: replica {} lacks {} transaction(s), which stay in the"
+                    + " spool for the next start", dbPath, e.getKey(), e.getValue());
+        }
+        return new StopResult(java.util.Map.copyOf(unshipped));
     }
 
     private void captureLoop() {
-        long backoff = 500;
+        Backoff backoff = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30));
         Optional<Discontinuity> reopenReason = Optional.empty();
         boolean announcedWait = false;
         boolean finished = false;
@@ -338,7 +431,7 @@ public final class DatabaseReplicator {
                     freshBase = spool.firstTxid();
                 }
                 reopenReason = Optional.empty();
-                backoff = 500;
+                backoff.reset();
                 lastCaptureError = null;
                 published(capturer);
                 while (!stopping) {
@@ -347,9 +440,13 @@ public final class DatabaseReplicator {
                     } else if (capturer.lastTxid() > capturer.lastSnapshotTxid() && periodicSnapshotDue()) {
                         capturer.snapshotCurrent(SnapshotReason.INTERVAL);
                     }
+                    long before = capturer.lastTxid();
                     capturer.poll();
                     capturer.maybeCheckpoint();
                     published(capturer);
+                    if (capturer.lastTxid() != before) {
+                        enforceSpoolLimit();
+                    }
                     if (watcher.await(settings.monitorInterval())) {
                         // A checkpoint writes the database file. When it has copied every frame, a new pin that reads
                         // the file alone frees the app's RESTART or TRUNCATE waiting on walship's read transaction,
@@ -376,16 +473,22 @@ public final class DatabaseReplicator {
             } catch (SpoolCorruptException e) {
                 fail(e.getMessage());
                 return;
-            } catch (IOException | SQLException | RuntimeException e) {
+            } catch (IOException | SQLException e) {
+                // Transient: the app holding a lock, a full disk, a vanished file. Capture starts over from the spool.
                 if (stopping) {
                     return;
                 }
                 lastCaptureError = e.toString();
                 events.error(dbPath, "capture");
-                log.warn("{}: capture failed: {}; retrying in {} ms", dbPath, e.toString(), backoff);
+                Duration wait = backoff.next();
+                log.warn("{}: capture failed: {}; retrying in {} ms", dbPath, e.toString(), wait.toMillis());
                 log.debug("capture failure", e);
-                sleep(Duration.ofMillis(backoff));
-                backoff = Math.min(backoff * 2, 30_000);
+                sleep(wait);
+            } catch (RuntimeException e) {
+                // Not transient: a bug. Retrying it forever would hide it; this database stops with the stack trace.
+                log.error("{}: capture failed unexpectedly; this database stops replicating", dbPath, e);
+                fail("internal error: " + e);
+                return;
             }
         }
     }
@@ -399,7 +502,7 @@ public final class DatabaseReplicator {
         }
         DatabaseFileChecksum sum = r.checksum();
         spool.seed(new RestPoint(new CapturePoint(r.txid(), r.time(), r.pages(), r.pageSize(), new WalGeneration(0, 0),
-                new WalCursor(0, WalChecksum.ZERO)), sum.bytes(), sum.crc()));
+                new WalCursor(0, WalChecksum.ZERO)), sum.bytes(), sum.crc()), r.lineage());
         log.info("{}: continuing the replica's history at txid {} from the restored database ({})", dbPath, r.txid(), sum);
     }
 
@@ -464,16 +567,15 @@ public final class DatabaseReplicator {
         return last;
     }
 
-    /** Opens the spool and starts one shipping thread per replica, once; they outlive reopenings of the database. */
+    /** Starts one shipping thread per replica, once; they outlive reopenings of the database. */
     private void startShipping() throws IOException {
         synchronized (lifecycle) {
-            if (spool != null) {
+            if (!shippers.isEmpty()) {
                 return;
             }
-            spool = Spool.open(spoolDir, settings.spoolSegmentSize().bytes());
             for (ReplicaTarget t : targets) {
                 Shipper s = new Shipper(dbPath, spool, t, spoolDir.resolve("outbox").resolve(t.name()), settings,
-                        clock, () -> snapshotRequested.set(true), this::releaseSpool, events, () -> freshBase);
+                        clock, () -> snapshotRequested.set(true), this::releaseSpool, events, () -> freshBase, fileIo);
                 shippers.add(s);
             }
             for (Shipper s : shippers) {
@@ -485,20 +587,51 @@ public final class DatabaseReplicator {
     /** Deletes spool files every working replica has; a replica that failed for good no longer holds them back. */
     private void releaseSpool() {
         long min;
+        long snapshots;
         Spool s;
         synchronized (lifecycle) {
             s = spool;
             min = shippers.stream().filter(x -> x.failure() == null).mapToLong(Shipper::shippedTxid).min().orElse(0);
+            snapshots = shippers.stream().filter(x -> x.failure() == null).mapToLong(Shipper::snapshotsDoneThrough).min()
+                    .orElse(0);
         }
         try {
-            s.release(min);
+            s.release(min, snapshots);
         } catch (IOException e) {
             log.warn("{}: could not delete shipped spool files: {}", dbPath, e.toString());
         }
     }
 
+    /**
+     * Keeps the spool within its limit: while it is larger, the oldest records go even though some replica lacks
+     * them. The disk never fills; the replica gets a new snapshot when it is reachable again, and the gap it has shows
+     * in {@code ls}, {@code verify} and {@code /status}.
+     */
+    private void enforceSpoolLimit() throws IOException {
+        while (spool.bytes() > spoolLimit) {
+            Optional<Spool.DroppedRange> d = spool.dropOldest();
+            if (d.isEmpty()) {
+                return;
+            }
+            dropped.add(d.get());
+            long count = d.get().toTxid() - d.get().fromTxid() + 1;
+            events.spoolDropped(dbPath, count);
+            log.error("{}: the spool reached its limit of {} bytes while replicas {} lack txids {}..{}: dropped them; those"
+                    + " replicas get a new snapshot when they are reachable again", dbPath, spoolLimit, lagging(d.get()),
+                    d.get().fromTxid(), d.get().toTxid());
+        }
+    }
+
+    private List<String> lagging(Spool.DroppedRange d) {
+        synchronized (lifecycle) {
+            return shippers.stream().filter(s -> s.failure() == null && s.shippedTxid() < d.toTxid())
+                    .map(s -> s.target().name()).toList();
+        }
+    }
+
     private void fail(String message) {
         failure = message;
+        mode = Mode.FAILED;
         log.error("{}: {}", dbPath, message);
         stopping = true;
         wake();

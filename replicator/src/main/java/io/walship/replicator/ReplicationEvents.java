@@ -52,6 +52,10 @@ public interface ReplicationEvents {
     default void verified(Path db, String replica, boolean ok, Instant time) {
     }
 
+    /** The spool dropped transactions some replica lacked, to stay within its size limit. */
+    default void spoolDropped(Path db, long transactions) {
+    }
+
     /** A failure that is being retried (or that stopped something); {@code component} is capture, ship or retention. */
     default void error(Path db, String component) {
     }

@@ -1,47 +1,49 @@
 package io.walship.replicator;
 
 import io.walship.config.ReplicationSettings;
-import io.walship.replica.DatabasePages;
-import io.walship.replica.FileReplicaStorage;
+import io.walship.replica.FileIo;
 import io.walship.replica.ObjectExistsException;
 import io.walship.replica.ObjectHeader;
 import io.walship.replica.ObjectKeys;
 import io.walship.replica.ObjectKind;
 import io.walship.replica.ReplicaStorage;
-import io.walship.replica.SegmentWriter;
 import io.walship.replicator.spool.CapturePoint;
 import io.walship.replicator.spool.Spool;
+import io.walship.replicator.spool.SpoolCorruptException;
 import io.walship.replicator.spool.SpoolReader;
 import io.walship.replicator.spool.SpoolRecord;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.CountDownLatch;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.Stream;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Ships one database's spool to one replica, in txid order: transactions batched into segments, snapshots as they
- * come. The replica's own listing says where shipping resumes, so a restart neither loses nor repeats a transaction.
+ * come. One thread per replica; the spool is the only thing it shares with capture and the other replicas.
  *
- * <p>Each segment is first written whole to the outbox folder (temporary name, fsync, rename) and only then
- * uploaded; the upload is retried with backoff until it succeeds, and after a crash the outbox object is uploaded
- * again under the same key, which the replica contract makes idempotent.
+ * <p>The loop, as a page:
+ * <ol>
+ *   <li>learn where the replica stands from its listing ({@link #init}): its last txid, that it holds no other
+ *       history, and upload what a crash left in the {@link Outbox};</li>
+ *   <li>find the spool record that continues it ({@link #position}), or the next snapshot when the spool no longer
+ *       holds what the replica lacks, or ask capture for one;</li>
+ *   <li>read records into a batch and upload it ({@link #shipAvailable}): before every upload the {@link ReplicaLease}
+ *       is checked and the invariant that a segment starts at the replica's last txid + 1 (a snapshot at or after
+ *       it); the position moves only after the replica acknowledged the object. Any failure rewinds the reader to
+ *       the first record not acknowledged, and the loop retries with {@link Backoff}.</li>
+ * </ol>
+ * Only an owner conflict (another writer, another history, a broken invariant) or a damaged spool stop a replica.
  */
 final class Shipper {
     private static final Logger log = LoggerFactory.getLogger(Shipper.class);
@@ -50,50 +52,70 @@ final class Shipper {
     private final Spool spool;
     private final ReplicaTarget target;
     private final ReplicaStorage storage;
-    private final Path outbox;
+    private final Outbox outbox;
+    private final Path scratch;
     private final ReplicationSettings settings;
     private final Clock clock;
     private final Runnable snapshotRequest;
     private final Runnable shippedListener;
     private final Retention retention;
+    private final Path dbPath;
+    private final ReplicationEvents events;
+    private final LongSupplier freshBase;
     private final CountDownLatch initialized = new CountDownLatch(1);
+    private final Object pauses = new Object();
+
     private volatile long shippedTxid;
+    /** The txid of the newest snapshot this shipper uploaded; with {@link #shippedTxid}, what the spool may let go. */
+    private volatile long snapshotShippedTxid;
     private volatile boolean stopping;
     private volatile long drainDeadline;
     private volatile boolean draining;
-    private final Object pauses = new Object();
     private volatile String lastError;
     private volatile String failure;
+    private volatile FailureKind failureKind;
     private volatile Instant newestSnapshotTime;
     private volatile Instant lastShippedTime;
     private volatile Instant shippedPointTime;
     private volatile Instant replicaLastTime = Instant.EPOCH;
+    private volatile long replicaLineage;
     private Instant nextRetention = Instant.EPOCH;
-    private Instant nextForeignCheck = Instant.EPOCH;
-    private static final Duration FOREIGN_CHECK_INTERVAL = Duration.ofSeconds(30);
     private Thread thread;
     private SpoolReader reader;
-    private SpoolRecord pending;
+    private SpoolReader.Position confirmed;
     private boolean positioned;
-    private boolean skippedUnusable;
+    private ReplicaLease lease;
     /** System.nanoTime() of the last upload: pacing must not stall when the wall clock steps back. */
     private long lastUploadNanos = System.nanoTime() - Duration.ofDays(1).toNanos();
 
-    /** A transaction waiting in the current batch: its commit point and the newest spool record of each page. */
-    private record Tx(CapturePoint point, TreeMap<Long, SpoolRecord.Page> pages) {
+    /** Why a replica stopped for good. */
+    enum FailureKind {
+        /** Another walship writes the path (its lease, a create-only conflict, txids beyond this spool's). */
+        OTHER_WRITER,
+        /** The path holds another history (lineage) and the policy does not allow writing beside it. */
+        OTHER_LINEAGE,
+        /** An upload would have left a hole or an overlap: a walship bug, stopped before it reached the replica. */
+        BROKEN_INVARIANT,
+        /** An unexpected error (a bug). */
+        INTERNAL
     }
 
-    private final Path dbPath;
-    private final ReplicationEvents events;
+    /** Stops this replica for good: another writer, another history, or a broken invariant. */
+    static final class OwnerConflictException extends IOException {
+        final FailureKind kind;
 
-    private final java.util.function.LongSupplier freshBase;
+        OwnerConflictException(FailureKind kind, String message) {
+            super(message);
+            this.kind = kind;
+        }
+    }
 
     /**
      * @param freshBase the first txid of a spool created empty in this run (0 otherwise, or while unknown): a replica
      *     that answers late holding that txid or more has a history this spool never wrote
      */
-    Shipper(Path dbPath, Spool spool, ReplicaTarget target, Path outbox, ReplicationSettings settings, Clock clock,
-            Runnable snapshotRequest, Runnable shippedListener, ReplicationEvents events, java.util.function.LongSupplier freshBase) {
+    Shipper(Path dbPath, Spool spool, ReplicaTarget target, Path outboxDir, ReplicationSettings settings, Clock clock,
+            Runnable snapshotRequest, Runnable shippedListener, ReplicationEvents events, LongSupplier freshBase, FileIo io) {
         this.freshBase = freshBase;
         this.dbPath = dbPath;
         this.events = events;
@@ -101,7 +123,8 @@ final class Shipper {
         this.spool = spool;
         this.target = target;
         this.storage = new InstrumentedStorage(target.storage(), dbPath, target.name(), events);
-        this.outbox = outbox;
+        this.outbox = new Outbox(outboxDir, io);
+        this.scratch = outboxDir;
         this.settings = settings;
         this.clock = clock;
         this.snapshotRequest = snapshotRequest;
@@ -118,13 +141,18 @@ final class Shipper {
         return failure;
     }
 
+    /** What kind of failure stopped this replica, or null while it works. */
+    FailureKind failureKind() {
+        return failureKind;
+    }
+
     boolean isInitialized() {
         return initialized.getCount() == 0;
     }
 
     /** Waits until the replica's position is known; false on timeout. */
     boolean awaitInitialized(long millis) throws InterruptedException {
-        return initialized.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        return initialized.await(millis, TimeUnit.MILLISECONDS);
     }
 
     /** The time of the replica's newest snapshot, null before init or when it has none. */
@@ -142,29 +170,50 @@ final class Shipper {
         return replicaLastTime;
     }
 
+    /** The lineage the replica's objects carry (0 when it is empty or holds only objects without one). */
+    long replicaLineage() {
+        return replicaLineage;
+    }
+
     /** When the last object reached the replica, null if none this run. */
     Instant lastShippedTime() {
         return lastShippedTime;
     }
 
+    long shippedTxid() {
+        return shippedTxid;
+    }
+
+    /**
+     * The highest txid up to which every snapshot in the spool was uploaded or passed by this shipper: snapshots before
+     * the last shipped txid, and the last one it uploaded.
+     */
+    long snapshotsDoneThrough() {
+        return Math.max(shippedTxid - 1, snapshotShippedTxid);
+    }
+
+    String lastError() {
+        return lastError;
+    }
+
     /**
      * Starts the replica's thread: learn its position (retrying while it is unreachable), then ship until stopped.
-     * Failures are retried with backoff; only an owner conflict or a diverged history stop this replica, and a
-     * damaged spool is reported to {@code spoolFailure}.
+     * Failures are retried with backoff; only an owner conflict stops this replica, and a damaged spool is reported
+     * to {@code spoolFailure}.
      */
-    void start(java.util.function.Consumer<String> spoolFailure) {
+    void start(Consumer<String> spoolFailure) {
         thread = new Thread(LogContext.tagged(dbPath, target.name(), () -> loop(spoolFailure)), "ship-" + name.replace(" -> ", "-"));
         thread.start();
     }
 
-    private void loop(java.util.function.Consumer<String> spoolFailure) {
-        long backoff = 1000;
+    private void loop(Consumer<String> spoolFailure) {
+        Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(10));
         while (!stopping && !pastDeadline()) {
             try {
                 if (!isInitialized()) {
                     init();
                     initialized.countDown();
-                    backoff = 1000;
+                    backoff.reset();
                 }
                 run();
                 if (draining) {
@@ -172,44 +221,81 @@ final class Shipper {
                 }
             } catch (InterruptedException e) {
                 return;
-            } catch (ObjectExistsException | DivergedException e) {
-                failure = e.getMessage();
-                lastError = e.getMessage();
-                log.error("{}: {}; this replica stops, the others go on", name, e.getMessage());
-                shippedListener.run();
+            } catch (OwnerConflictException e) {
+                fail(e.kind, e.getMessage());
                 return;
-            } catch (io.walship.replicator.spool.SpoolCorruptException e) {
+            } catch (ObjectExistsException | ReplicaLease.HeldException e) {
+                fail(FailureKind.OTHER_WRITER, e.getMessage());
+                return;
+            } catch (SpoolCorruptException e) {
                 spoolFailure.accept(e.getMessage());
                 return;
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException e) {
                 if (stopping) {
                     return;
                 }
                 lastError = e.getMessage();
-                events.error(dbPath, "ship");
-                log.warn("{}: {} failed: {}; retrying in {} ms", name, isInitialized() ? "shipping" : "reading the replica",
-                        e.toString(), backoff);
+                Duration wait = backoff.next();
+                if (e instanceof ReplicaLease.LeaseWaitException) {
+                    // Said once at WARN by the lease; the wait is not an error.
+                    log.debug("{}: {}; retrying in {} ms", name, e.getMessage(), wait.toMillis());
+                } else {
+                    events.error(dbPath, "ship");
+                    log.warn("{}: {} failed: {}; retrying in {} ms", name, isInitialized() ? "shipping" : "reading the replica",
+                            e.toString(), wait.toMillis());
+                }
+                rewind();
                 try {
-                    pause(backoff);
+                    pause(wait.toMillis());
                 } catch (InterruptedException ie) {
                     return;
                 }
-                backoff = Math.min(backoff * 2, 10_000);
+            } catch (RuntimeException e) {
+                // Not a transient failure: a bug. Retrying would repeat it forever.
+                log.error("{}: shipping failed unexpectedly; this replica stops, the others go on", name, e);
+                failureKind = FailureKind.INTERNAL;
+                failure = "internal error: " + e;
+                lastError = failure;
+                events.error(dbPath, "ship");
+                shippedListener.run();
+                return;
             }
+        }
+    }
+
+    /** Stops this replica for good with an ERROR; the others go on. */
+    void fail(FailureKind kind, String message) {
+        failureKind = kind;
+        failure = message;
+        lastError = message;
+        log.error("{}: {}; this replica stops, the others go on", name, message);
+        shippedListener.run();
+    }
+
+    /** Returns the reader to the first record the replica has not acknowledged. */
+    private void rewind() {
+        if (reader == null || !positioned) {
+            return;
+        }
+        try {
+            reader.seek(confirmed);
+        } catch (IOException e) {
+            positioned = false;
         }
     }
 
     /**
      * Ships what the spool holds and stops: the thread ends once it has caught up with the spool, or when
      * {@code timeout} passes (then what is left stays in the spool for the next start). Never interrupts an upload in
-     * flight unless the thread ignores the deadline by ten seconds.
+     * flight unless the thread ignores the deadline by ten seconds. Returns how many durable transactions this replica
+     * still lacks (0 when it caught up or failed for good).
      */
-    void drainAndStop(Duration timeout) throws InterruptedException {
+    long drainAndStop(Duration timeout) throws InterruptedException {
         drainDeadline = System.nanoTime() + timeout.toNanos();
         draining = true;
         wake();
         if (thread == null) {
-            return;
+            return 0;
         }
         thread.join(timeout.toMillis() + 1_000);
         if (thread.isAlive()) {
@@ -221,14 +307,18 @@ final class Shipper {
             thread.interrupt();
             thread.join(5_000);
         }
-        if (failure == null && isInitialized()) {
-            if (shippedTxid >= spool.durableTxid()) {
-                log.info("{}: final sync done, replica at txid {}", name, shippedTxid);
-            } else {
-                log.warn("{}: final sync incomplete at txid {} of {}; the spool keeps the rest for the next start", name,
-                        shippedTxid, spool.durableTxid());
-            }
+        if (lease != null && failure == null) {
+            lease.release();
         }
+        if (failure != null) {
+            return 0;
+        }
+        long left = spool.durableTxid() - shippedTxid;
+        if (left <= 0) {
+            log.info("{}: final sync done, replica at txid {}", name, shippedTxid);
+            return 0;
+        }
+        return left;
     }
 
     private boolean pastDeadline() {
@@ -256,19 +346,9 @@ final class Shipper {
         spool.wakeUp();
     }
 
-    /** The replica's history does not match this spool's: another walship writes there, or the spool is older. */
-    static final class DivergedException extends IOException {
-        DivergedException(String message) {
-            super(message);
-        }
-    }
-
-    long shippedTxid() {
-        return shippedTxid;
-    }
-
-    String lastError() {
-        return lastError;
+    void stop() {
+        stopping = true;
+        wake();
     }
 
     /** Learns the replica's position from its listing and finishes an upload a crash interrupted. */
@@ -296,76 +376,47 @@ final class Shipper {
                 : ObjectHeader.decode(lastKey, storage.getRange(lastKey, 0, ObjectHeader.SIZE)).lastTime();
         long freshBase = this.freshBase.getAsLong();
         if (freshBase > 0 && last >= freshBase) {
-            throw new DivergedException("replica " + storage.describe() + " holds txid " + last + " but this spool started afresh at txid "
-                    + freshBase + " without it (the replica did not answer in time): another walship may write to it; "
-                    + "restart walship once it is reachable");
+            throw new OwnerConflictException(FailureKind.OTHER_WRITER, "replica " + storage.describe() + " holds txid " + last
+                    + " but this spool started"
+                    + " afresh at txid " + freshBase + " without it (the replica did not answer in time): another walship may"
+                    + " write to it; restart walship once it is reachable");
         }
         var spoolLast = spool.last();
         if (spoolLast.isPresent() && last > spoolLast.get().txid()) {
-            throw new DivergedException("replica " + storage.describe() + " holds txid " + last + ", beyond this spool's last txid "
-                    + spoolLast.get().txid() + ": another walship may write to it, or this spool is older than the replica");
+            throw new OwnerConflictException(FailureKind.OTHER_WRITER, "replica " + storage.describe() + " holds txid " + last
+                    + ", beyond this spool's"
+                    + " last txid " + spoolLast.get().txid() + ": another walship may write to it, or this spool is older"
+                    + " than the replica");
         }
         shippedTxid = last;
+        lease = new ReplicaLease(storage, clock, spool.id(), spool.lineage(), Files.createDirectories(scratch));
+        for (Outbox.Entry e : outbox.leftovers()) {
+            if (e.name().firstTxid() == shippedTxid + 1) {
+                log.info("{}: uploading {} left in the outbox by an interrupted run", name, e.file().getFileName());
+                upload(e.name().key(), e.file());
+                shippedTxid = e.name().lastTxid();
+            }
+            outbox.remove(e);
+        }
         if (reader != null) {
             reader.close();
         }
         reader = spool.reader();
-        Files.createDirectories(outbox);
-        List<Path> leftovers = new ArrayList<>();
-        try (Stream<Path> s = Files.list(outbox)) {
-            s.forEach(leftovers::add);
-        }
-        leftovers.sort(null);
-        for (Path p : leftovers) {
-            var parsed = ObjectKeys.parse(ObjectKeys.SEGMENTS + p.getFileName());
-            if (parsed.isPresent() && parsed.get().firstTxid() == shippedTxid + 1) {
-                log.info("{}: uploading {} left in the outbox by an interrupted run", name, p.getFileName());
-                upload(parsed.get().key(), p);
-                shippedTxid = parsed.get().lastTxid();
-            }
-            Files.deleteIfExists(p);
-        }
+        positioned = false;
         log.info("{}: replica {} holds txids up to {}", name, storage.describe(), shippedTxid);
         return shippedTxid;
-    }
-
-    void stop() {
-        stopping = true;
-        wake();
     }
 
     /** Ships until stopped. Upload failures are retried inside; only an owner conflict or a damaged spool end it. */
     void run() throws IOException, InterruptedException {
         while (!stopping) {
             shipAvailable();
-            checkForeignWriter();
             if (draining && (shippedTxid >= spool.durableTxid() || pastDeadline())) {
                 return;
             }
             enforceRetention();
             if (!stopping && !draining) {
                 spool.awaitDurableBeyond(shippedTxid, 1000);
-            }
-        }
-    }
-
-    /**
-     * Two daemons pointed at one path would interleave two histories under the same txids. Create-only puts catch a
-     * clash on the same key; this catches the rest: now and then the replica is listed, and an object beyond what this
-     * shipper wrote means someone else writes there too. That replica then stops with an error.
-     */
-    private void checkForeignWriter() throws IOException {
-        Instant now = clock.instant();
-        if (now.isBefore(nextForeignCheck)) {
-            return;
-        }
-        nextForeignCheck = now.plus(FOREIGN_CHECK_INTERVAL);
-        long shipped = shippedTxid;
-        for (var info : storage.list("")) {
-            var parsed = ObjectKeys.parse(info.key());
-            if (parsed.isPresent() && parsed.get().lastTxid() > shipped) {
-                throw new DivergedException("replica " + storage.describe() + " holds " + info.key() + ", beyond txid " + shipped
-                        + " that this walship shipped: another walship may be writing to this replica path");
             }
         }
     }
@@ -396,34 +447,51 @@ final class Shipper {
         if (wait > 0 && !stopping && !draining) {
             pause(wait);
         }
-        List<Tx> batch = new ArrayList<>();
+        List<Outbox.Tx> batch = new ArrayList<>();
         long batchBytes = 0;
         TreeMap<Long, SpoolRecord.Page> pages = new TreeMap<>();
+        long expected = shippedTxid + 1;
         while (true) {
-            SpoolRecord rec = pending != null ? pending : reader.next();
-            pending = null;
+            SpoolReader.Position before = reader.position();
+            SpoolRecord rec = reader.next();
             if (rec == null) {
                 break;
+            }
+            if (rec instanceof SpoolRecord.Snapshot s) {
+                shipSegment(batch, before);
+                batch.clear();
+                batchBytes = 0;
+                if (s.txid() >= shippedTxid) {
+                    shipSnapshot(s.point());
+                }
+                confirmed = reader.position();
+                expected = shippedTxid + 1;
+                continue;
+            }
+            if (rec.txid() != expected) {
+                // The spool dropped records this replica lacks (its size limit): go on from the next snapshot.
+                shipSegment(batch, before);
+                log.warn("{}: the spool no longer holds txid {} that replica {} lacks (it dropped records to stay"
+                        + " within its size limit); continuing from the next snapshot", name, expected, storage.describe());
+                reader.seek(confirmed);
+                positioned = false;
+                return;
             }
             if (rec instanceof SpoolRecord.Page p) {
                 pages.put(p.pgno(), p);
             } else if (rec instanceof SpoolRecord.Commit c) {
-                batch.add(new Tx(c.point(), pages));
+                batch.add(new Outbox.Tx(c.point(), pages));
                 batchBytes += (long) pages.size() * c.point().pageSize();
                 pages = new TreeMap<>();
+                expected++;
                 if (batchBytes >= settings.maxSegmentSize().bytes()) {
-                    shipSegment(batch);
+                    shipSegment(batch, reader.position());
                     batch.clear();
                     batchBytes = 0;
                 }
-            } else if (rec instanceof SpoolRecord.Snapshot s) {
-                shipSegment(batch);
-                batch.clear();
-                batchBytes = 0;
-                shipSnapshot(s.point());
             }
         }
-        shipSegment(batch);
+        shipSegment(batch, reader.position());
     }
 
     /**
@@ -432,25 +500,32 @@ final class Shipper {
      */
     private boolean position() throws IOException {
         long shipped = shippedTxid;
+        boolean skippedUnusable = false;
         while (true) {
+            SpoolReader.Position before = reader.position();
             SpoolRecord rec = reader.next();
             if (rec == null) {
                 if (skippedUnusable) {
-                    // The spool has transactions but none that continue the replica: it needs a snapshot to start from.
+                    // The spool has no record that continues the replica: it needs a snapshot to start from.
                     snapshotRequest.run();
                 }
+                reader.seek(before);
                 return false;
             }
-            if (rec.txid() <= shipped) {
+            boolean snapshot = rec instanceof SpoolRecord.Snapshot;
+            if (rec.txid() < shipped || (rec.txid() == shipped && !snapshot)) {
                 continue;
             }
-            boolean continues = rec.txid() == shipped + 1 && (shipped > 0 || rec instanceof SpoolRecord.Snapshot);
-            if (continues || rec instanceof SpoolRecord.Snapshot) {
-                if (!continues) {
+            // A snapshot at or after the replica's last txid can always start or continue it; a transaction only when
+            // it is the very next one of a replica that already holds a snapshot.
+            boolean usable = snapshot || (shipped > 0 && rec.txid() == shipped + 1);
+            if (usable) {
+                if (snapshot && shipped > 0 && rec.txid() > shipped + 1) {
                     log.warn("{}: the spool no longer holds txids {}..{} that replica {} lacks; continuing from snapshot {}",
                             name, shipped + 1, rec.txid() - 1, storage.describe(), rec.txid());
                 }
-                pending = rec;
+                reader.seek(before);
+                confirmed = before;
                 positioned = true;
                 return true;
             }
@@ -458,79 +533,42 @@ final class Shipper {
         }
     }
 
-    private void shipSegment(List<Tx> batch) throws IOException, InterruptedException {
+    /**
+     * Uploads {@code batch} as one segment, then moves the confirmed position to {@code after}. Checks first that the
+     * segment continues the replica exactly.
+     */
+    private void shipSegment(List<Outbox.Tx> batch, SpoolReader.Position after) throws IOException, InterruptedException {
         if (batch.isEmpty()) {
             return;
         }
         CapturePoint first = batch.get(0).point();
         CapturePoint last = batch.get(batch.size() - 1).point();
-        String key = ObjectKeys.segment(first.txid(), last.txid());
-        Path file = outbox.resolve(key.substring(ObjectKeys.SEGMENTS.length()));
-        writeSegment(batch, file);
-        long bytes = Files.size(file);
-        upload(key, file);
-        Files.deleteIfExists(file);
+        if (first.txid() != shippedTxid + 1) {
+            throw new OwnerConflictException(FailureKind.BROKEN_INVARIANT, "refusing to upload a segment of txids " + first.txid() + ".." + last.txid()
+                    + " to replica " + storage.describe() + ", whose last txid is " + shippedTxid
+                    + ": it would leave a hole or an overlap (this is a walship bug; please report it)");
+        }
+        Outbox.Entry entry = outbox.write(batch);
+        long bytes = Files.size(entry.file());
+        upload(entry.name().key(), entry.file());
+        outbox.remove(entry);
         events.shipped(dbPath, target.name(), "segment", batch.size(), bytes);
         shippedPointTime = last.time();
         shipped(last.txid());
-    }
-
-    private void writeSegment(List<Tx> batch, Path file) throws IOException {
-        CapturePoint first = batch.get(0).point();
-        CapturePoint last = batch.get(batch.size() - 1).point();
-        int pageSize = first.pageSize();
-        ObjectHeader header = new ObjectHeader(ObjectKind.SEGMENT, pageSize, last.databasePages(), first.txid(), last.txid(),
-                first.time(), last.time(), batch.size());
-        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
-        byte[] page = new byte[pageSize];
-        long lockPage = DatabasePages.lockPage(pageSize);
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
-            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
-            SegmentWriter w = new SegmentWriter(out, header);
-            Map<Path, FileChannel> open = new java.util.HashMap<>();
-            try {
-                for (Tx tx : batch) {
-                    if (tx.point().pageSize() != pageSize) {
-                        throw new IllegalStateException("page size changed inside a batch without a snapshot");
-                    }
-                    long size = tx.point().databasePages();
-                    List<SpoolRecord.Page> kept = tx.pages().values().stream()
-                            .filter(p -> p.pgno() <= size && p.pgno() != lockPage).toList();
-                    w.beginTransaction(tx.point().txid(), tx.point().time().toEpochMilli(), size, kept.size());
-                    for (SpoolRecord.Page p : kept) {
-                        FileChannel src = open.get(p.file());
-                        if (src == null) {
-                            src = FileChannel.open(p.file(), StandardOpenOption.READ);
-                            open.put(p.file(), src);
-                        }
-                        readPage(src, p, page);
-                        w.page(p.pgno(), page, 0);
-                    }
-                }
-            } finally {
-                for (FileChannel c : open.values()) {
-                    c.close();
-                }
-            }
-            w.finish();
-            out.flush();
-            ch.force(true);
-        }
-        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
-        FileReplicaStorage.fsyncDirectory(outbox);
-    }
-
-    private static void readPage(FileChannel src, SpoolRecord.Page p, byte[] into) throws IOException {
-        SpoolReader.readPage(src, p, into);
+        confirmed = after;
     }
 
     private void shipSnapshot(CapturePoint point) throws IOException, InterruptedException {
+        if (point.txid() < shippedTxid) {
+            throw new OwnerConflictException(FailureKind.BROKEN_INVARIANT, "refusing to upload snapshot " + point.txid() + " to replica "
+                    + storage.describe() + ", whose last txid is " + shippedTxid + " (this is a walship bug; please report it)");
+        }
         Path file = spool.snapshotPath(point.txid());
         upload(ObjectKeys.snapshot(point.txid()), file);
         events.shipped(dbPath, target.name(), "snapshot", 0, Files.size(file));
         newestSnapshotTime = point.time();
         shippedPointTime = point.time();
+        snapshotShippedTxid = point.txid();
         shipped(point.txid());
     }
 
@@ -541,30 +579,42 @@ final class Shipper {
         shippedListener.run();
     }
 
-    /** Uploads until it succeeds; backoff doubles from 1 s to 30 s with jitter. An owner conflict is final. */
+    /**
+     * Uploads until it succeeds, backing off from 1 s to 10 s with jitter; the writer's lease is taken or renewed
+     * first, as part of the upload. An owner conflict is final.
+     */
     private void upload(String key, Path file) throws IOException, InterruptedException {
-        long backoff = 1000;
+        Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(10));
         for (int attempt = 1; ; attempt++) {
             try {
+                lease.beforeUpload();
                 storage.put(key, file);
                 if (lastError != null) {
                     log.info("{}: replica {} reachable again", name, storage.describe());
                 }
                 lastError = null;
                 return;
-            } catch (ObjectExistsException e) {
+            } catch (ObjectExistsException | ReplicaLease.HeldException e) {
                 lastError = e.getMessage();
                 throw e;
-            } catch (IOException | RuntimeException e) {
+            } catch (ReplicaLease.LeaseWaitException e) {
+                // Said once at WARN by the lease; waiting is not a failure.
+                lastError = e.getMessage();
+                if (stopping || pastDeadline()) {
+                    throw e;
+                }
+                pause(backoff.next().toMillis());
+                continue;
+            } catch (IOException e) {
                 lastError = e.getMessage();
                 events.error(dbPath, "ship");
+                Duration wait = backoff.next();
                 log.warn("{}: upload of {} to {} failed (attempt {}): {}; retrying in {} ms", name, key, storage.describe(),
-                        attempt, e.toString(), backoff);
+                        attempt, e.toString(), wait.toMillis());
                 if (stopping || pastDeadline()) {
                     throw new IOException("stopped while " + key + " was not uploaded; it stays in the spool", e);
                 }
-                pause(backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1));
-                backoff = Math.min(backoff * 2, 10_000);
+                pause(wait.toMillis());
             }
         }
     }

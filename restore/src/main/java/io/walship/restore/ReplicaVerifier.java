@@ -1,6 +1,7 @@
 package io.walship.restore;
 
 import io.walship.replica.CorruptObjectException;
+import io.walship.replica.Lineage;
 import io.walship.replica.ObjectHeader;
 import io.walship.replica.ObjectNotFoundException;
 import io.walship.replica.ReplicaStorage;
@@ -17,6 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,11 +33,14 @@ import org.slf4j.LoggerFactory;
  *   <li>Each object on its own, through the same readers a restore uses: header checksum, the header against the key,
  *       the content's structure (txids consecutive inside a segment, page numbers, counts), the LZ4 frame's checksum
  *       and the trailer's length and CRC32C.</li>
- *   <li>Each verified segment against every snapshot a restore could apply it to (the {@link ChainRule}s): a segment
- *       that contradicts such a snapshot is reported as corrupt and taken out, and the chains are worked out again
- *       without it. Lineage, once object headers carry it, becomes one more rule here.</li>
- *   <li>Txid continuity from each snapshot, the restorable windows and the gaps, from the objects still usable
- *       ({@link RestorableHistory}).</li>
+ *   <li>The objects no restore may combine, from their keys ({@link ReplicaCatalog#conflicts()}): several lineages,
+ *       overlapping segments of one level, partial overlaps across levels, two snapshots at one txid. Each is reported;
+ *       none makes an object corrupt.</li>
+ *   <li>Per lineage, each verified segment against every snapshot of that lineage a restore could apply it to (the
+ *       {@link ChainRule}s: same page size, same lineage in the headers): a segment that contradicts such a snapshot
+ *       is reported as corrupt and taken out, and the chains are worked out again without it.</li>
+ *   <li>Per lineage, txid continuity from each snapshot, the restorable windows and the gaps, from the objects still
+ *       usable ({@link RestorableHistory}).</li>
  * </ol>
  * Objects deleted after the listing (retention running meanwhile) are reported as vanished, not as errors; the
  * windows are computed without them.
@@ -56,14 +62,27 @@ public final class ReplicaVerifier {
 
     /** The segment's pages must be the size of the snapshot's, or the two come from different database histories. */
     static final ChainRule SAME_PAGE_SIZE = (snapshot, segment) ->
-            snapshot.header().pageSize() == segment.header().pageSize()
+            snapshot.header().orElseThrow().pageSize() == segment.header().orElseThrow().pageSize()
                     ? Optional.empty()
-                    : Optional.of("page size " + segment.header().pageSize() + " differs from snapshot "
-                            + snapshot.object().key() + "'s " + snapshot.header().pageSize()
+                    : Optional.of("page size " + segment.header().orElseThrow().pageSize() + " differs from snapshot "
+                            + snapshot.object().key() + "'s " + snapshot.header().orElseThrow().pageSize()
                             + "; the objects are not from the same database history");
 
-    /** The rules checked today; a lineage rule joins them when object headers carry a lineage id. */
-    static final List<ChainRule> CHAIN_RULES = List.of(SAME_PAGE_SIZE);
+    /**
+     * A segment applies only to snapshots of its own lineage, as its verified header says. The verifier works out
+     * chains per lineage as the keys name them, and every header must match its key, so this holds for what passed the
+     * object checks; it is checked on the headers all the same, since applying one history's transactions to another's
+     * snapshot would restore a database that never existed.
+     */
+    static final ChainRule SAME_LINEAGE = (snapshot, segment) ->
+            snapshot.header().orElseThrow().lineage().equals(segment.header().orElseThrow().lineage())
+                    ? Optional.empty()
+                    : Optional.of("lineage " + segment.header().orElseThrow().lineage() + " differs from snapshot "
+                            + snapshot.object().key() + "'s " + snapshot.header().orElseThrow().lineage()
+                            + "; the objects are not from the same database history");
+
+    /** The rules every segment keeps with each snapshot a restore could apply it to. */
+    static final List<ChainRule> CHAIN_RULES = List.of(SAME_LINEAGE, SAME_PAGE_SIZE);
 
     private final ReplicaCatalog catalog;
     private final Clock clock;
@@ -100,16 +119,25 @@ public final class ReplicaVerifier {
                 lastReport = now;
             }
         }
-        applyChainRules(checks);
-        List<ReplicaListing.Entry> snapshots = new ArrayList<>();
-        List<ReplicaListing.Entry> segments = new ArrayList<>();
-        collectUsable(checks, snapshots, segments);
-        RestorableHistory history = RestorableHistory.of(snapshots, segments, catalog.latestTxid());
-        VerifyReport report = new VerifyReport(catalog.replica(), List.copyOf(checks.values()),
-                ReplicaSummary.of(history, all, catalog.latestTxid()));
-        log.info("verified {} objects ({} bytes) of {} in {} ms: {} ok, {} corrupt, {} vanished", all.size(), bytes,
-                catalog.replica(), Duration.between(started, clock.instant()).toMillis(), report.verifiedCount(),
-                report.corrupt().size(), report.vanished().size());
+        SortedMap<Lineage, ReplicaSummary> summaries = new TreeMap<>();
+        SortedMap<Lineage, List<ReplicaObject>> byLineage = HistoryConflict.byLineage(all);
+        for (Map.Entry<Lineage, List<ReplicaObject>> lineage : byLineage.entrySet()) {
+            Map<ReplicaObject, ObjectCheck> mine = new LinkedHashMap<>();
+            lineage.getValue().forEach(o -> mine.put(o, checks.get(o)));
+            applyChainRules(mine);
+            checks.putAll(mine);
+            List<ReplicaListing.Entry> snapshots = new ArrayList<>();
+            List<ReplicaListing.Entry> segments = new ArrayList<>();
+            collectUsable(mine, snapshots, segments);
+            long latest = lineage.getValue().stream().mapToLong(ReplicaObject::lastTxid).max().orElse(0);
+            summaries.put(lineage.getKey(), ReplicaSummary.of(RestorableHistory.of(snapshots, segments, latest),
+                    lineage.getValue(), latest));
+        }
+        VerifyReport report = new VerifyReport(catalog.replica(), List.copyOf(checks.values()), summaries,
+                catalog.conflicts());
+        log.info("verified {} objects ({} bytes) of {} in {} ms: {} ok, {} corrupt, {} vanished, {} conflict(s)",
+                all.size(), bytes, catalog.replica(), Duration.between(started, clock.instant()).toMillis(),
+                report.verifiedCount(), report.corrupt().size(), report.vanished().size(), report.conflicts().size());
         return report;
     }
 

@@ -55,7 +55,7 @@ public record RestorableHistory(List<Window> windows, List<Gap> gaps) {
                                        long latestTxid) {
         List<Window> windows = new ArrayList<>();
         for (Chain chain : chains(snapshots, segments)) {
-            Window w = new Window(chain.snapshot().object().lastTxid(), chain.snapshot().header().lastTime(),
+            Window w = new Window(chain.snapshot().object().lastTxid(), chain.snapshot().lastTime(),
                     chain.lastTxid(), chain.lastTime());
             Window last = windows.isEmpty() ? null : windows.get(windows.size() - 1);
             if (last != null && w.firstTxid() <= last.lastTxid() + 1) {
@@ -91,10 +91,10 @@ public record RestorableHistory(List<Window> windows, List<Gap> gaps) {
             if (last != null && s.object().firstTxid() <= last.lastTxid + 1) {
                 if (s.object().lastTxid() > last.lastTxid) {
                     last.lastTxid = s.object().lastTxid();
-                    last.lastTime = s.header().lastTime();
+                    last.lastTime = s.lastTime();
                 }
             } else {
-                runs.add(new Run(s.object().firstTxid(), s.object().lastTxid(), s.header().lastTime()));
+                runs.add(new Run(s.object().firstTxid(), s.object().lastTxid(), s.lastTime()));
             }
         }
         List<ReplicaListing.Entry> sortedSnapshots = new ArrayList<>(snapshots);
@@ -109,7 +109,7 @@ public record RestorableHistory(List<Window> windows, List<Gap> gaps) {
             if (r < runs.size() && runs.get(r).firstTxid <= next) {
                 chains.add(new Chain(snapshot, runs.get(r).lastTxid, runs.get(r).lastTime));
             } else {
-                chains.add(new Chain(snapshot, snapshot.object().lastTxid(), snapshot.header().lastTime()));
+                chains.add(new Chain(snapshot, snapshot.object().lastTxid(), snapshot.lastTime()));
             }
         }
         return chains;

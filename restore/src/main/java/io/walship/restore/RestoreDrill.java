@@ -1,6 +1,7 @@
 package io.walship.restore;
 
 import io.walship.replica.DatabaseChecksum;
+import io.walship.replica.Lineage;
 import io.walship.replica.ReplicaStorage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +47,11 @@ public final class RestoreDrill {
 
     /** Restores {@code target}, checks and checksums the result, and removes it again. */
     public DrillResult run(RestoreTarget target) {
+        return run(target, Optional.empty());
+    }
+
+    /** As {@link #run(RestoreTarget)}, restoring only {@code lineage}'s objects when one is given. */
+    public DrillResult run(RestoreTarget target, Optional<Lineage> lineage) {
         Instant started = clock.instant();
         Path dir;
         try {
@@ -59,7 +66,8 @@ public final class RestoreDrill {
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             Path out = dir.resolve("drill.db");
-            RestoreOutcome outcome = new Restorer(storage, clock).restore(RestoreRequest.to(out).withTarget(target));
+            RestoreOutcome outcome = new Restorer(storage, clock).restore(RestoreRequest.to(out).withTarget(target)
+                    .withLineage(lineage));
             if (!(outcome instanceof RestoreOutcome.Restored restored)) {
                 throw new IllegalStateException("a drill never asks to skip, but the restore answered " + outcome);
             }

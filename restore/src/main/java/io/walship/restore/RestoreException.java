@@ -18,6 +18,11 @@ public final class RestoreException extends Exception {
         NOT_RESTORABLE,
         /** An object in the replica fails a check: header, checksum, length, or content that contradicts its key. */
         CORRUPT_OBJECT,
+        /**
+         * The replica holds objects no restore may combine: several lineages (and none was chosen), segments of one
+         * level whose txids overlap, a partial overlap across levels, or two snapshots at one txid.
+         */
+        CONFLICTING_OBJECTS,
         /** An object that was listed could not be read because it no longer exists. */
         MISSING_OBJECT,
         /** The output database, or a journal or WAL file beside it, exists and replacing it was not allowed. */

@@ -1,6 +1,5 @@
 package io.walship.restore;
 
-import io.walship.replica.ObjectHeader;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -11,15 +10,14 @@ import java.util.Optional;
  *
  * @param target         what was asked for
  * @param snapshot       the snapshot the restore starts from
- * @param snapshotHeader its header, already verified against its key
  * @param segments       the segments to apply, in txid order; the first may start at or before the snapshot, and
  *                       consecutive segments may overlap (a transaction found twice is applied once)
  * @param lastTxid       the last transaction to apply; for a timestamp target, an upper bound
  * @param notAfter       for a timestamp target, the time no applied transaction may be after; application stops
  *                       before the first transaction committed later
  */
-public record RestorePlan(RestoreTarget target, ReplicaObject snapshot, ObjectHeader snapshotHeader,
-                          List<ReplicaObject> segments, long lastTxid, Optional<Instant> notAfter) {
+public record RestorePlan(RestoreTarget target, ReplicaObject snapshot, List<ReplicaObject> segments, long lastTxid,
+                          Optional<Instant> notAfter) {
 
     public RestorePlan {
         segments = List.copyOf(segments);
@@ -28,8 +26,17 @@ public record RestorePlan(RestoreTarget target, ReplicaObject snapshot, ObjectHe
         }
     }
 
-    public int pageSize() {
-        return snapshotHeader.pageSize();
+    /** Every object the restore reads, in the order it applies them: the snapshot, then the segments. */
+    public List<ReplicaObject> objects() {
+        List<ReplicaObject> all = new java.util.ArrayList<>(segments.size() + 1);
+        all.add(snapshot);
+        all.addAll(segments);
+        return all;
+    }
+
+    /** The stored bytes of every object the restore reads. */
+    public long bytes() {
+        return objects().stream().mapToLong(ReplicaObject::size).sum();
     }
 
     /** Whether a transaction is part of the restored history, given the plan's txid and time limits. */
@@ -39,7 +46,7 @@ public record RestorePlan(RestoreTarget target, ReplicaObject snapshot, ObjectHe
 
     /** A one-line description for logs. */
     public String describe() {
-        return "snapshot " + snapshot.key() + " (txid " + snapshot.lastTxid() + ", " + snapshotHeader.lastTime() + ") then "
+        return "snapshot " + snapshot.key() + " (txid " + snapshot.lastTxid() + ") then "
                 + segments.size() + " segment" + (segments.size() == 1 ? "" : "s") + " up to txid " + lastTxid
                 + notAfter.map(t -> " and time " + t).orElse("");
     }

@@ -1,6 +1,5 @@
 package io.walship.restore;
 
-import io.walship.replica.ObjectHeader;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,6 +17,11 @@ import java.util.Set;
  * newest taken at or before it) and needs segments holding every txid after the snapshot up to T. A txid that no
  * segment holds is a gap and an error naming the missing range: a restore never silently returns a shorter history.
  *
+ * <p>Planning works from the listing alone for format-version-2 objects, whose keys name their times: a restore to a
+ * timestamp reads no header. A version-1 object's header is read (one small range request) only when its time is
+ * needed. The catalog must hold one lineage without conflicting objects ({@link ReplicaCatalog#conflicts()}); otherwise
+ * planning fails naming them, since combining two histories would restore a database that never existed.
+ *
  * <p>A snapshot found corrupt or missing can be excluded ({@link #plan(RestoreTarget, java.util.Set)}): the plan then
  * starts from the next older snapshot, which reaches the same target only if segments carry it all the way there.
  */
@@ -32,7 +36,9 @@ public final class RestorePlanner {
      * Plans a restore to {@code target}.
      *
      * @throws RestoreException {@link RestoreException.Reason#NOT_RESTORABLE} when the replica cannot reach the target,
-     *                          or a corrupt, missing or unreadable reason when a header needed for planning fails
+     *                          {@link RestoreException.Reason#CONFLICTING_OBJECTS} when the catalog holds objects no
+     *                          restore may combine ({@link ReplicaCatalog#conflicts()}: choose a lineage first), or a
+     *                          corrupt, missing or unreadable reason when a version-1 header needed for its time fails
      */
     public RestorePlan plan(RestoreTarget target) throws RestoreException {
         return plan(target, Set.of());
@@ -46,6 +52,10 @@ public final class RestorePlanner {
      *                          snapshot when its header is corrupt or it is gone, so that the caller can exclude it
      */
     RestorePlan plan(RestoreTarget target, Set<String> unusable) throws RestoreException {
+        List<HistoryConflict> conflicts = catalog.conflicts();
+        if (!conflicts.isEmpty()) {
+            throw conflict(catalog.replica(), conflicts);
+        }
         if (catalog.snapshots().isEmpty()) {
             throw notRestorable("replica " + catalog.replica() + " holds no snapshot, so there is nothing to restore;"
                     + " check the replica URL, or wait for the replicator to upload its first snapshot");
@@ -70,32 +80,29 @@ public final class RestorePlanner {
                     + "; the oldest snapshot is " + oldest.key() + " at txid " + oldest.lastTxid()
                     + ", so choose a txid from " + oldest.lastTxid() + " on");
         }
-        ObjectHeader header = readHeader(snapshot);
         SegmentChain chain = new SegmentChain(snapshot);
         while (chain.next() <= txid) {
             if (!chain.extend()) {
                 throw gap(target, snapshot, chain, Math.min(txid, chain.nextAvailable() - 1));
             }
         }
-        return new RestorePlan(target, snapshot, header, chain.segments(), txid, Optional.empty());
+        return new RestorePlan(target, snapshot, chain.segments(), txid, Optional.empty());
     }
 
     private RestorePlan planForTime(RestoreTarget target, Instant time, Set<String> unusable) throws RestoreException {
         ReplicaObject snapshot = null;
-        ObjectHeader header = null;
         ReplicaObject oldest = null;
-        ObjectHeader oldestHeader = null;
+        Instant oldestTime = null;
         List<ReplicaObject> snapshots = catalog.snapshots();
         for (int i = snapshots.size() - 1; i >= 0 && snapshot == null; i--) {
             if (unusable.contains(snapshots.get(i).key())) {
                 continue;
             }
-            ObjectHeader h = readHeader(snapshots.get(i));
+            Instant t = lastTime(snapshots.get(i));
             oldest = snapshots.get(i);
-            oldestHeader = h;
-            if (!h.lastTime().isAfter(time)) {
+            oldestTime = t;
+            if (!t.isAfter(time)) {
                 snapshot = snapshots.get(i);
-                header = h;
             }
         }
         if (snapshot == null && oldest == null) {
@@ -104,8 +111,7 @@ public final class RestorePlanner {
         }
         if (snapshot == null) {
             throw notRestorable("timestamp " + time + " is before the oldest snapshot in replica " + catalog.replica()
-                    + " (" + oldest.key() + ", taken at " + oldestHeader.lastTime()
-                    + "); choose a time at or after " + oldestHeader.lastTime());
+                    + " (" + oldest.key() + ", taken at " + oldestTime + "); choose a time at or after " + oldestTime);
         }
         long latest = catalog.latestTxid();
         SegmentChain chain = new SegmentChain(snapshot);
@@ -123,17 +129,16 @@ public final class RestorePlanner {
                 throw gap(target, snapshot, chain, chain.nextAvailable() - 1);
             }
             ReplicaObject segment = chain.last();
-            ObjectHeader h = readHeader(segment);
-            if (h.firstTime().isAfter(time)) {
+            if (firstTime(segment).isAfter(time)) {
                 chain.dropLast();
                 break;
             }
             lastTxid = segment.lastTxid();
-            if (h.lastTime().isAfter(time)) {
+            if (lastTime(segment).isAfter(time)) {
                 break;
             }
         }
-        return new RestorePlan(target, snapshot, header, chain.segments(), lastTxid, Optional.of(time));
+        return new RestorePlan(target, snapshot, chain.segments(), lastTxid, Optional.of(time));
     }
 
     private ReplicaObject newestSnapshotAtOrBefore(long txid, Set<String> unusable) {
@@ -150,12 +155,33 @@ public final class RestorePlanner {
         return catalog.snapshots().stream().anyMatch(s -> s.lastTxid() == txid);
     }
 
-    private ObjectHeader readHeader(ReplicaObject object) throws RestoreException {
+    /** The object's first time: from its key, or for a version-1 object from its header (one range request). */
+    private Instant firstTime(ReplicaObject object) throws RestoreException {
         try {
-            return catalog.readHeader(object);
+            return catalog.firstTime(object);
         } catch (IOException e) {
             throw RestoreException.fromReplica(e, catalog.replica());
         }
+    }
+
+    private Instant lastTime(ReplicaObject object) throws RestoreException {
+        try {
+            return catalog.lastTime(object);
+        } catch (IOException e) {
+            throw RestoreException.fromReplica(e, catalog.replica());
+        }
+    }
+
+    /** The restore fails naming the first conflict's objects; the message counts the others. */
+    static RestoreException conflict(String replica, List<HistoryConflict> conflicts) {
+        HistoryConflict first = conflicts.get(0);
+        String more = conflicts.size() == 1 ? "" : " (and " + (conflicts.size() - 1) + " more conflict"
+                + (conflicts.size() == 2 ? "" : "s") + "; 'walship ls' lists them)";
+        String advice = first instanceof HistoryConflict.MixedLineages ? ""
+                : "; restore never combines them: remove the objects of the writer that should not be there, or"
+                        + " restore from another replica";
+        return new RestoreException(RestoreException.Reason.CONFLICTING_OBJECTS, "replica " + replica + ": "
+                + first.describe() + more + advice, first.objects().get(0).key(), null);
     }
 
     private RestoreException gap(RestoreTarget target, ReplicaObject snapshot, SegmentChain chain, long missingTo) {
@@ -194,21 +220,27 @@ public final class RestorePlanner {
             return next;
         }
 
-        /** Adds a segment holding {@link #next()}; false when no segment holds it. */
+        /**
+         * Adds a segment holding {@link #next()}; false when no segment holds it. Of the segments holding it, the one
+         * reaching furthest wins; on a tie one that starts exactly there (nothing read twice), then the higher level (a
+         * compacted segment replaces the run it holds with one object).
+         */
         boolean extend() {
-            ReplicaObject exact = null;
             while (scanned < sorted.size() && sorted.get(scanned).firstTxid() <= next) {
                 ReplicaObject s = sorted.get(scanned++);
-                if (farthest == null || s.lastTxid() > farthest.lastTxid()) {
+                if (farthest == null || s.lastTxid() > farthest.lastTxid()
+                        || s.lastTxid() == farthest.lastTxid() && s.level() > farthest.level()) {
                     farthest = s;
                 }
             }
+            ReplicaObject pick = farthest != null && farthest.lastTxid() >= next ? farthest : null;
             for (int i = scanned - 1; i >= 0 && sorted.get(i).firstTxid() == next; i--) {
-                if (exact == null || sorted.get(i).lastTxid() > exact.lastTxid()) {
-                    exact = sorted.get(i);
+                ReplicaObject s = sorted.get(i);
+                if (pick == null || s.lastTxid() > pick.lastTxid() || s.lastTxid() == pick.lastTxid()
+                        && (pick.firstTxid() != next || s.level() > pick.level())) {
+                    pick = s;
                 }
             }
-            ReplicaObject pick = exact != null ? exact : farthest != null && farthest.lastTxid() >= next ? farthest : null;
             if (pick == null) {
                 return false;
             }

@@ -1,11 +1,14 @@
 package io.walship.restore;
 
+import io.walship.replica.Lineage;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What a caller asks {@link Restorer#restore} to do. Start from {@link #to(Path)} and change what differs from the
- * safe defaults: restore the latest state, never replace an existing database, fail on an empty replica, verify.
+ * safe defaults: restore the latest state, never replace an existing database, fail on an empty replica, verify,
+ * refuse a replica holding several lineages.
  *
  * @param output             where the restored database goes
  * @param target             which point in the replica's history to restore
@@ -16,37 +19,55 @@ import java.util.Objects;
  * @param skipIfReplicaEmpty succeed without doing anything when the replica holds no snapshot (for the first start of
  *                           a new deployment)
  * @param verify             run SQLite's {@code PRAGMA integrity_check} on the result before putting it in place
+ * @param lineage            restore only this lineage's objects; empty means the replica must hold one lineage
+ * @param prefetch           how many objects, and how many decoded bytes, the restore reads ahead
  */
 public record RestoreRequest(Path output, RestoreTarget target, boolean overwrite, boolean skipIfOutputExists,
-                             boolean skipIfReplicaEmpty, boolean verify) {
+                             boolean skipIfReplicaEmpty, boolean verify, Optional<Lineage> lineage, Prefetch prefetch) {
 
     public RestoreRequest {
         Objects.requireNonNull(output, "output");
         Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(lineage, "lineage");
+        Objects.requireNonNull(prefetch, "prefetch");
     }
 
     /** A request to restore the latest state to {@code output}, with every safety on. */
     public static RestoreRequest to(Path output) {
-        return new RestoreRequest(output, RestoreTarget.latest(), false, false, false, true);
+        return new RestoreRequest(output, RestoreTarget.latest(), false, false, false, true, Optional.empty(),
+                Prefetch.defaults());
     }
 
     public RestoreRequest withTarget(RestoreTarget newTarget) {
-        return new RestoreRequest(output, newTarget, overwrite, skipIfOutputExists, skipIfReplicaEmpty, verify);
+        return new RestoreRequest(output, newTarget, overwrite, skipIfOutputExists, skipIfReplicaEmpty, verify, lineage,
+                prefetch);
     }
 
     public RestoreRequest withOverwrite(boolean value) {
-        return new RestoreRequest(output, target, value, skipIfOutputExists, skipIfReplicaEmpty, verify);
+        return new RestoreRequest(output, target, value, skipIfOutputExists, skipIfReplicaEmpty, verify, lineage,
+                prefetch);
     }
 
     public RestoreRequest withSkipIfOutputExists(boolean value) {
-        return new RestoreRequest(output, target, overwrite, value, skipIfReplicaEmpty, verify);
+        return new RestoreRequest(output, target, overwrite, value, skipIfReplicaEmpty, verify, lineage, prefetch);
     }
 
     public RestoreRequest withSkipIfReplicaEmpty(boolean value) {
-        return new RestoreRequest(output, target, overwrite, skipIfOutputExists, value, verify);
+        return new RestoreRequest(output, target, overwrite, skipIfOutputExists, value, verify, lineage, prefetch);
     }
 
     public RestoreRequest withVerify(boolean value) {
-        return new RestoreRequest(output, target, overwrite, skipIfOutputExists, skipIfReplicaEmpty, value);
+        return new RestoreRequest(output, target, overwrite, skipIfOutputExists, skipIfReplicaEmpty, value, lineage,
+                prefetch);
+    }
+
+    public RestoreRequest withLineage(Optional<Lineage> value) {
+        return new RestoreRequest(output, target, overwrite, skipIfOutputExists, skipIfReplicaEmpty, verify, value,
+                prefetch);
+    }
+
+    public RestoreRequest withPrefetch(Prefetch value) {
+        return new RestoreRequest(output, target, overwrite, skipIfOutputExists, skipIfReplicaEmpty, verify, lineage,
+                value);
     }
 }

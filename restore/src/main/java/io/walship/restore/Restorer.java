@@ -1,13 +1,11 @@
 package io.walship.restore;
 
 import io.walship.replica.CorruptObjectException;
+import io.walship.replica.Lineage;
 import io.walship.replica.ObjectHeader;
 import io.walship.replica.ReplicaStorage;
 import io.walship.replica.SegmentReader;
-import io.walship.replica.SnapshotReader;
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -19,22 +17,27 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Restores a database from a replica: checks the output, plans, streams the snapshot and segments into a temporary
- * file, verifies the result and renames it into place.
+ * Restores a database from a replica: checks the output, chooses the lineage, plans, streams the snapshot and segments
+ * into a temporary file, verifies the result and renames it into place.
  *
  * <p>The guarantees a disaster-recovery operator relies on:
  * <ul>
  *   <li>The output path changes only at the very end, by an atomic rename of a complete, fsynced, checked file; on
  *       any failure the temporary file is deleted and the output is as it was.</li>
+ *   <li>Objects of two lineages, overlapping segments of one level and other {@link HistoryConflict}s are never
+ *       combined: the restore fails naming them, unless a lineage is chosen and that lineage has no conflict.</li>
  *   <li>Every object the restore opens is read to its end, so its checksums verify, even past the target transaction.
  *       Nothing from an object that fails verification survives, because the whole restore fails.</li>
- *   <li>Memory is one page buffer plus the readers' decompression blocks, whatever the database size.</li>
+ *   <li>Objects are downloaded and decompressed on their own threads, a bounded window ahead ({@link Prefetch}); pages
+ *       are written on one thread, strictly in txid order, with positioned writes and one fsync at the end. Memory is
+ *       the window's bytes plus a few decompression blocks per object, whatever the database size.</li>
  *   <li>A snapshot that turns out corrupt or missing is not the end: the restore starts again from the next older
  *       snapshot, with one WARN line naming the snapshot skipped and the one used, and fails only when no snapshot
  *       reaches the target.</li>
@@ -64,26 +67,54 @@ public final class Restorer {
      * @throws RestoreException when the database cannot be restored; its reason says why
      */
     public RestoreOutcome restore(RestoreRequest request) throws RestoreException {
-        Path output = request.output().toAbsolutePath().normalize();
-        if (request.skipIfOutputExists() && Files.exists(output, LinkOption.NOFOLLOW_LINKS)) {
-            String note = "database " + output + " already exists; nothing restored";
-            log.info("{}", note);
-            return new RestoreOutcome.Skipped(RestoreOutcome.Why.OUTPUT_EXISTS, note);
-        }
-        // Checked before the replica is even listed, so a refused restore costs nothing.
-        checkOutput(output, request.overwrite());
-        ReplicaCatalog catalog;
+        return restore(request, new RestoreProgress(clock));
+    }
+
+    /** As {@link #restore(RestoreRequest)}, reporting how far it has come to {@code progress}. */
+    public RestoreOutcome restore(RestoreRequest request, RestoreProgress progress) throws RestoreException {
         try {
-            catalog = ReplicaCatalog.load(storage);
-        } catch (IOException e) {
-            throw RestoreException.fromReplica(e, storage.describe());
+            Path output = request.output().toAbsolutePath().normalize();
+            if (request.skipIfOutputExists() && Files.exists(output, LinkOption.NOFOLLOW_LINKS)) {
+                String note = "database " + output + " already exists; nothing restored";
+                log.info("{}", note);
+                return new RestoreOutcome.Skipped(RestoreOutcome.Why.OUTPUT_EXISTS, note);
+            }
+            // Checked before the replica is even listed, so a refused restore costs nothing.
+            checkOutput(output, request.overwrite());
+            ReplicaCatalog catalog;
+            try {
+                catalog = ReplicaCatalog.load(storage);
+            } catch (IOException e) {
+                throw RestoreException.fromReplica(e, storage.describe());
+            }
+            if (catalog.snapshots().isEmpty() && request.skipIfReplicaEmpty()) {
+                String note = "replica " + catalog.replica() + " holds no snapshot; nothing restored";
+                log.info("{}", note);
+                return new RestoreOutcome.Skipped(RestoreOutcome.Why.REPLICA_EMPTY, note);
+            }
+            catalog = chooseLineage(catalog, request.lineage());
+            return new RestoreOutcome.Restored(restoreFallingBack(catalog, request, output, progress));
+        } finally {
+            progress.phase(RestoreProgress.Phase.DONE);
         }
-        if (catalog.snapshots().isEmpty() && request.skipIfReplicaEmpty()) {
-            String note = "replica " + catalog.replica() + " holds no snapshot; nothing restored";
-            log.info("{}", note);
-            return new RestoreOutcome.Skipped(RestoreOutcome.Why.REPLICA_EMPTY, note);
+    }
+
+    /**
+     * The catalog of the chosen lineage. Without a choice the whole catalog is planned with, and the planner refuses it
+     * if it holds several lineages ({@link HistoryConflict.MixedLineages}).
+     */
+    public static ReplicaCatalog chooseLineage(ReplicaCatalog catalog, Optional<Lineage> lineage) throws RestoreException {
+        if (lineage.isEmpty()) {
+            return catalog;
         }
-        return new RestoreOutcome.Restored(restoreFallingBack(catalog, request, output));
+        if (!catalog.lineages().contains(lineage.get())) {
+            throw new RestoreException(RestoreException.Reason.NOT_RESTORABLE, "replica " + catalog.replica()
+                    + " holds no object of lineage " + lineage.get() + "; it holds "
+                    + (catalog.lineages().isEmpty() ? "no walship object at all"
+                    : "lineage" + (catalog.lineages().size() == 1 ? " " : "s ") + catalog.lineages().stream()
+                    .map(Lineage::toString).collect(Collectors.joining(", ")) + " ('walship ls' shows them)"));
+        }
+        return catalog.only(lineage.get());
     }
 
     /**
@@ -92,8 +123,8 @@ public final class Restorer {
      * excludes one more snapshot, so this ends. Only snapshots are skipped: every later plan needs the same segments
      * up to the target, so a corrupt segment fails the restore at once.
      */
-    private RestoreResult restoreFallingBack(ReplicaCatalog catalog, RestoreRequest request, Path output)
-            throws RestoreException {
+    private RestoreResult restoreFallingBack(ReplicaCatalog catalog, RestoreRequest request, Path output,
+                                             RestoreProgress progress) throws RestoreException {
         RestorePlanner planner = new RestorePlanner(catalog);
         Set<String> unusable = new HashSet<>();
         List<RestoreResult.SkippedSnapshot> skipped = new ArrayList<>();
@@ -119,7 +150,7 @@ public final class Restorer {
                         request.target().describe(), plan.snapshot().key());
             }
             try {
-                return apply(plan, output, request.overwrite(), request.verify(), skipped);
+                return apply(catalog, plan, output, request, skipped, progress);
             } catch (RestoreException e) {
                 boolean snapshotFailed = isSnapshotFailure(e, catalog)
                         && e.objectKey().orElseThrow().equals(plan.snapshot().key());
@@ -165,44 +196,52 @@ public final class Restorer {
      *                          exists and may not be replaced, or the integrity check fails
      */
     public RestoreResult apply(RestorePlan plan, Path output, boolean overwrite, boolean verify) throws RestoreException {
-        return apply(plan, output, overwrite, verify, List.of());
+        RestoreRequest request = RestoreRequest.to(output).withOverwrite(overwrite).withVerify(verify);
+        try {
+            return apply(ReplicaCatalog.load(storage), plan, output, request, List.of(), new RestoreProgress(clock));
+        } catch (IOException e) {
+            throw RestoreException.fromReplica(e, storage.describe());
+        }
     }
 
-    private RestoreResult apply(RestorePlan plan, Path output, boolean overwrite, boolean verify,
-                                List<RestoreResult.SkippedSnapshot> skipped) throws RestoreException {
+    private RestoreResult apply(ReplicaCatalog catalog, RestorePlan plan, Path output, RestoreRequest request,
+                                List<RestoreResult.SkippedSnapshot> skipped, RestoreProgress progress)
+            throws RestoreException {
         Path out = output.toAbsolutePath().normalize();
-        checkOutput(out, overwrite);
+        checkOutput(out, request.overwrite());
         Instant started = clock.instant();
         log.info("restoring {} from {} to {}: {}", out, storage.describe(), plan.target().describe(), plan.describe());
-
-        StagedDatabase staged;
-        try {
-            staged = StagedDatabase.create(out, plan.pageSize());
-        } catch (IOException e) {
-            throw localFailure("cannot create a temporary file beside " + out, e);
-        }
+        progress.planned(plan);
+        long snapshotTxid = plan.snapshot().lastTxid();
+        Applier applier = new Applier(catalog, plan, out, progress, started);
         boolean done = false;
-        try {
-            Position position = applySnapshot(plan, staged);
-            position = applySegments(plan, staged, position, started);
+        try (ObjectFetcher fetcher = new ObjectFetcher(storage, plan.objects(), request.prefetch(),
+                (txid, time) -> txid > snapshotTxid && plan.includes(txid, time), progress)) {
+            applier.applyAll(fetcher);
+            StagedDatabase staged = applier.staged;
+            Position position = applier.position;
             if (position.txid < plan.lastTxid() && plan.notAfter().isEmpty()) {
                 throw new IllegalStateException("restore stopped at txid " + position.txid + " before its target "
                         + plan.lastTxid());
             }
             final long pages = position.pages;
             local(() -> staged.finish(pages), "cannot write " + staged.path());
-            verifyAndPublish(staged, out, overwrite, verify);
+            if (request.verify()) {
+                progress.phase(RestoreProgress.Phase.CHECKING);
+            }
+            verifyAndPublish(staged, out, request.overwrite(), request.verify());
             done = true;
             Duration elapsed = Duration.between(started, clock.instant());
-            RestoreResult result = new RestoreResult(out, position.txid, position.time, position.pages, plan.pageSize(),
-                    plan.snapshot().key(), plan.segments().size(), position.transactions, verify, elapsed, skipped);
+            RestoreResult result = new RestoreResult(out, position.txid, position.time, position.pages,
+                    staged.pageSize(), plan.snapshot().key(), plan.segments().size(), position.transactions,
+                    request.verify(), elapsed, skipped);
             log.info("restored {} to txid {} ({}), {} pages of {} bytes, {} transaction(s) applied from {} segment(s), in {} ms",
                     out, result.txid(), result.time(), result.pages(), result.pageSize(), result.transactions(),
                     result.segments(), elapsed.toMillis());
             return result;
         } finally {
-            if (!done) {
-                staged.discard();
+            if (!done && applier.staged != null) {
+                applier.staged.discard();
             }
         }
     }
@@ -215,88 +254,159 @@ public final class Restorer {
         long transactions;
     }
 
-    private Position applySnapshot(RestorePlan plan, StagedDatabase staged) throws RestoreException {
-        ReplicaObject snapshot = plan.snapshot();
-        byte[] page = new byte[plan.pageSize()];
-        try (SnapshotReader reader = new SnapshotReader(snapshot.key(), open(snapshot))) {
-            ObjectHeader header = reader.header();
-            ReplicaCatalog.checkMatchesKey(snapshot, header);
-            if (!header.equals(plan.snapshotHeader())) {
-                throw new CorruptObjectException(snapshot.key(), "header changed since it was planned with");
+    /**
+     * The apply thread's side of a restore: takes the fetcher's objects in order and writes their pages into the staged
+     * file. It creates the staged file once the snapshot's header gives the page size.
+     */
+    private final class Applier {
+        private final ReplicaCatalog catalog;
+        private final RestorePlan plan;
+        private final Path out;
+        private final RestoreProgress progress;
+        private final Position position = new Position();
+        private Instant lastReport;
+        private StagedDatabase staged;
+        private ObjectHeader snapshotHeader;
+        private boolean reachedTarget;
+
+        Applier(ReplicaCatalog catalog, RestorePlan plan, Path out, RestoreProgress progress, Instant started) {
+            this.catalog = catalog;
+            this.plan = plan;
+            this.out = out;
+            this.progress = progress;
+            this.lastReport = started;
+        }
+
+        void applyAll(ObjectFetcher fetcher) throws RestoreException {
+            List<ReplicaObject> objects = plan.objects();
+            for (int i = 0; i < objects.size(); i++) {
+                ObjectFetcher.Stream stream = fetcher.next();
+                try {
+                    if (i == 0) {
+                        applySnapshot(stream);
+                    } else {
+                        applySegment(stream);
+                    }
+                } catch (IOException e) {
+                    throw RestoreException.fromReplica(e, storage.describe());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new RestoreException(RestoreException.Reason.LOCAL_IO, "restore of " + out
+                            + " was interrupted", null, e);
+                }
+                progress.objectApplied();
+                if (i > 0) {
+                    log.debug("applied segment {} ({} of {}), now at txid {}", stream.object().key(), i,
+                            plan.segments().size(), position.txid);
+                }
+                Instant now = clock.instant();
+                if (Duration.between(lastReport, now).compareTo(PROGRESS_INTERVAL) >= 0) {
+                    log.info("applied {} of {} objects, now at txid {} ({})", i + 1, objects.size(), position.txid,
+                            position.time);
+                    lastReport = now;
+                }
             }
-            long pgno;
-            while ((pgno = reader.nextPage(page)) != 0) {
-                final long p = pgno;
-                local(() -> staged.writePage(p, page), "cannot write " + staged.path());
+        }
+
+        /** The next item; a failure of the download thread is thrown here, on the apply thread. */
+        private ObjectFetcher.Item take(ObjectFetcher.Stream stream) throws IOException, InterruptedException {
+            ObjectFetcher.Item item = stream.take();
+            if (item instanceof ObjectFetcher.Failure f) {
+                if (f.error() instanceof IOException e) {
+                    throw e;
+                }
+                throw (RuntimeException) f.error();
+            }
+            return item;
+        }
+
+        private ObjectHeader header(ObjectFetcher.Stream stream) throws IOException, InterruptedException {
+            ObjectFetcher.Item first = take(stream);
+            if (!(first instanceof ObjectFetcher.Header h)) {
+                throw new IllegalStateException("an object's first item is its header, not " + first);
+            }
+            ReplicaObject object = stream.object();
+            ReplicaCatalog.checkMatchesKey(object, h.header());
+            Optional<ObjectHeader> planned = catalog.knownHeader(object);
+            if (planned.isPresent() && !planned.get().equals(h.header())) {
+                throw new CorruptObjectException(object.key(), "header changed since it was planned with");
+            }
+            return h.header();
+        }
+
+        private void applySnapshot(ObjectFetcher.Stream stream) throws IOException, InterruptedException,
+                RestoreException {
+            ReplicaObject snapshot = stream.object();
+            ObjectHeader header = header(stream);
+            snapshotHeader = header;
+            try {
+                staged = StagedDatabase.create(out, header.pageSize());
+            } catch (IOException e) {
+                throw localFailure("cannot create a temporary file beside " + out, e);
+            }
+            while (true) {
+                ObjectFetcher.Item item = take(stream);
+                if (item instanceof ObjectFetcher.End) {
+                    break;
+                }
+                ObjectFetcher.Page page = (ObjectFetcher.Page) item;
+                local(() -> staged.writePage(page.pgno(), page.image()), "cannot write " + staged.path());
             }
             local(() -> staged.truncate(header.databasePages()), "cannot write " + staged.path());
-            Position position = new Position();
             position.txid = header.lastTxid();
             position.time = header.lastTime();
             position.pages = header.databasePages();
             log.info("applied snapshot {}: txid {} ({}), {} pages", snapshot.key(), position.txid, position.time,
                     position.pages);
-            return position;
-        } catch (IOException e) {
-            throw RestoreException.fromReplica(e, storage.describe());
         }
-    }
 
-    private Position applySegments(RestorePlan plan, StagedDatabase staged, Position position, Instant started)
-            throws RestoreException {
-        byte[] page = new byte[plan.pageSize()];
-        List<ReplicaObject> segments = plan.segments();
-        Instant lastReport = started;
-        boolean reachedTarget = false;
-        for (int i = 0; i < segments.size() && !reachedTarget; i++) {
-            ReplicaObject segment = segments.get(i);
-            try (SegmentReader reader = new SegmentReader(segment.key(), open(segment))) {
-                ObjectHeader header = reader.header();
-                ReplicaCatalog.checkMatchesKey(segment, header);
-                if (header.pageSize() != plan.pageSize()) {
-                    throw new CorruptObjectException(segment.key(), "page size " + header.pageSize()
-                            + " differs from snapshot " + plan.snapshot().key() + "'s " + plan.pageSize()
-                            + "; the objects are not from the same database history");
+        private void applySegment(ObjectFetcher.Stream stream) throws IOException, InterruptedException,
+                RestoreException {
+            ReplicaObject segment = stream.object();
+            ObjectHeader header = header(stream);
+            if (header.pageSize() != snapshotHeader.pageSize()) {
+                throw new CorruptObjectException(segment.key(), "page size " + header.pageSize()
+                        + " differs from snapshot " + plan.snapshot().key() + "'s " + snapshotHeader.pageSize()
+                        + "; the objects are not from the same database history");
+            }
+            // Read to the End even after the target, so the trailer's checksums verify what was applied.
+            while (true) {
+                ObjectFetcher.Item item = take(stream);
+                if (item instanceof ObjectFetcher.End) {
+                    break;
                 }
-                SegmentReader.TransactionHeader tx;
-                // Read to the end even after the target, so the trailer's checksums verify what was applied.
-                while ((tx = reader.nextTransaction()) != null) {
-                    if (reachedTarget || tx.txid() <= position.txid) {
-                        continue; // already applied (snapshot or overlapping segment), or past the target
-                    }
-                    if (!plan.includes(tx.txid(), tx.time())) {
-                        reachedTarget = true;
-                        continue;
-                    }
-                    if (tx.txid() != position.txid + 1) {
-                        throw new CorruptObjectException(segment.key(), "transaction " + tx.txid() + " follows txid "
-                                + position.txid + " with a gap the key does not show");
-                    }
-                    for (int n = 0; n < tx.pageCount(); n++) {
-                        final long pgno = reader.nextPage(page);
-                        local(() -> staged.writePage(pgno, page), "cannot write " + staged.path());
-                    }
-                    final long commitSize = tx.commitSize();
-                    local(() -> staged.truncate(commitSize), "cannot write " + staged.path());
-                    position.txid = tx.txid();
-                    position.time = tx.time();
-                    position.pages = tx.commitSize();
-                    position.transactions++;
+                SegmentReader.TransactionHeader tx = ((ObjectFetcher.Transaction) item).header();
+                boolean pagesFollow = ((ObjectFetcher.Transaction) item).pagesFollow();
+                boolean apply = !reachedTarget && tx.txid() > position.txid;
+                if (apply && !plan.includes(tx.txid(), tx.time())) {
+                    reachedTarget = true;
+                    apply = false;
                 }
-            } catch (IOException e) {
-                throw RestoreException.fromReplica(e, storage.describe());
+                if (apply && tx.txid() != position.txid + 1) {
+                    throw new CorruptObjectException(segment.key(), "transaction " + tx.txid() + " follows txid "
+                            + position.txid + " with a gap the key does not show");
+                }
+                if (apply && !pagesFollow) {
+                    throw new IllegalStateException("transaction " + tx.txid() + " is applied but its pages were dropped");
+                }
+                for (int n = 0; pagesFollow && n < tx.pageCount(); n++) {
+                    ObjectFetcher.Page page = (ObjectFetcher.Page) take(stream);
+                    if (apply) {
+                        local(() -> staged.writePage(page.pgno(), page.image()), "cannot write " + staged.path());
+                    }
+                }
+                if (!apply) {
+                    continue; // already applied (snapshot or overlapping segment), or past the target
+                }
+                final long commitSize = tx.commitSize();
+                local(() -> staged.truncate(commitSize), "cannot write " + staged.path());
+                position.txid = tx.txid();
+                position.time = tx.time();
+                position.pages = tx.commitSize();
+                position.transactions++;
             }
             reachedTarget |= position.txid >= plan.lastTxid();
-            log.debug("applied segment {} ({} of {}), now at txid {}", segment.key(), i + 1, segments.size(),
-                    position.txid);
-            Instant now = clock.instant();
-            if (Duration.between(lastReport, now).compareTo(PROGRESS_INTERVAL) >= 0) {
-                log.info("applied {} of {} segments, now at txid {} ({})", i + 1, segments.size(), position.txid,
-                        position.time);
-                lastReport = now;
-            }
         }
-        return position;
     }
 
     /**
@@ -373,10 +483,6 @@ public final class Restorer {
     private static RestoreException outputExists(Path output, String how) {
         return new RestoreException(RestoreException.Reason.OUTPUT_EXISTS, "output database " + output + " " + how
                 + "; refusing to replace it, restore to another path or stop every process using it and replace it");
-    }
-
-    private InputStream open(ReplicaObject object) throws IOException {
-        return new BufferedInputStream(storage.get(object.key(), 0), 1 << 16);
     }
 
     /** A local file operation, kept apart from replica reads so that its failures are reported as local I/O. */

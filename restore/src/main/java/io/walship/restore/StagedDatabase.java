@@ -16,8 +16,9 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The database being restored, in a temporary file beside the output so that the final rename is atomic and never
- * crosses file systems. Pages are written where they belong, one at a time, so memory does not grow with the
- * database. Until {@link #publish} the output path is untouched; {@link #discard} removes every trace.
+ * crosses file systems. Pages are written where they belong with positioned writes, one at a time, so memory does not
+ * grow with the database; the file is fsynced once, when it is complete. Used by one thread. Until {@link #publish}
+ * the output path is untouched; {@link #discard} removes every trace.
  *
  * <p>Public so that readers of other replica layouts ({@code io.walship.restore.litestream}) build their output the
  * same way; {@link Restorer#verifyAndPublish} puts a finished file in place.
@@ -30,6 +31,8 @@ public final class StagedDatabase {
     private final int pageSize;
     private final Thread cleanupOnExit;
     private FileChannel channel;
+    /** The file's length as this class last set it, so a commit that does not shrink the file costs no system call. */
+    private long size;
 
     private StagedDatabase(Path path, int pageSize, FileChannel channel) {
         this.path = path;
@@ -61,6 +64,10 @@ public final class StagedDatabase {
         return path;
     }
 
+    int pageSize() {
+        return pageSize;
+    }
+
     /** Writes one page image at its place in the file, {@code (pgno - 1) * pageSize}. */
     public void writePage(long pgno, byte[] page) throws IOException {
         ByteBuffer buf = ByteBuffer.wrap(page, 0, pageSize);
@@ -68,13 +75,15 @@ public final class StagedDatabase {
         while (buf.hasRemaining()) {
             position += channel.write(buf, position);
         }
+        size = Math.max(size, position);
     }
 
     /** Drops every page after {@code pages}, as a commit that shrank the database (such as a VACUUM) did. */
     public void truncate(long pages) throws IOException {
-        long size = pages * pageSize;
-        if (channel.size() > size) {
-            channel.truncate(size);
+        long target = pages * pageSize;
+        if (size > target) {
+            channel.truncate(target);
+            size = target;
         }
     }
 
@@ -84,10 +93,11 @@ public final class StagedDatabase {
      */
     public void finish(long pages) throws IOException {
         truncate(pages);
-        long size = pages * pageSize;
-        if (channel.size() < size) {
-            channel.write(ByteBuffer.allocate(1), size - 1);
+        long target = pages * pageSize;
+        if (channel.size() < target) {
+            channel.write(ByteBuffer.allocate(1), target - 1);
         }
+        // The only fsync of the restore: pages went in with positioned writes, in any order, all made durable here.
         channel.force(true);
         channel.close();
         channel = null;

@@ -1,5 +1,6 @@
 package io.walship.restore;
 
+import io.walship.replica.Lineage;
 import io.walship.replica.ObjectHeader;
 import io.walship.replica.ObjectKeys;
 import io.walship.replica.ObjectKind;
@@ -32,6 +33,8 @@ import java.util.TreeMap;
  */
 final class DatabaseHistory implements AutoCloseable {
     static final Instant BASE = Instant.parse("2026-11-26T04:00:00Z");
+    /** The lineage objects are written in unless a test chooses another; {@link Lineage#LEGACY} writes version 1. */
+    static final Lineage LINEAGE = new Lineage(0x5eed5eed5eed5eedL);
 
     /** One recorded transaction: its pages in ascending page number. */
     record Transaction(long txid, Instant time, long commitSize, SortedMap<Long, byte[]> pages) {
@@ -45,6 +48,7 @@ final class DatabaseHistory implements AutoCloseable {
     private final Map<Long, Transaction> transactions = new TreeMap<>();
     private byte[] current = new byte[0];
     private long txid;
+    private Lineage lineage = LINEAGE;
 
     DatabaseHistory(Path file, int pageSize, boolean wal) throws SQLException {
         this.file = file;
@@ -107,6 +111,19 @@ final class DatabaseHistory implements AutoCloseable {
         return txid;
     }
 
+    /**
+     * Writes the following objects in {@code value}'s lineage (format version 2), or in version 1 for
+     * {@link Lineage#LEGACY}, as walship did before lineages.
+     */
+    DatabaseHistory lineage(Lineage value) {
+        this.lineage = value;
+        return this;
+    }
+
+    Lineage lineage() {
+        return lineage;
+    }
+
     long latestTxid() {
         return txid;
     }
@@ -131,17 +148,36 @@ final class DatabaseHistory implements AutoCloseable {
         return BASE.plusSeconds(10 * txid);
     }
 
+    /** The key {@link #writeSnapshot} gives the snapshot at {@code txid} in the default lineage. */
+    static String snapshotKey(long txid) {
+        return ObjectKeys.snapshot(txid, timeOf(txid), LINEAGE);
+    }
+
+    /** The key {@link #writeSegment} gives the level-0 segment {@code first..last} in the default lineage. */
+    static String segmentKey(long first, long last) {
+        return ObjectKeys.segment(0, first, last, timeOf(first), timeOf(last), LINEAGE);
+    }
+
     /** Writes a snapshot of the state at {@code txid} to the replica. */
     String writeSnapshot(ReplicaStorage storage, long txid) throws IOException {
-        return writeSnapshot(storage, file.getParent(), txid, timeOf(txid), stateAt(txid), pageSize);
+        return writeSnapshot(storage, file.getParent(), txid, timeOf(txid), stateAt(txid), pageSize, lineage);
     }
 
     /** Writes {@code state}, a whole database file, as the snapshot at {@code txid} and returns its key. */
     static String writeSnapshot(ReplicaStorage storage, Path scratch, long txid, Instant time, byte[] state, int pageSize)
             throws IOException {
+        return writeSnapshot(storage, scratch, txid, time, state, pageSize, LINEAGE);
+    }
+
+    /** As above, in {@code lineage} (version 1 for {@link Lineage#LEGACY}). */
+    @SuppressWarnings("deprecation")
+    static String writeSnapshot(ReplicaStorage storage, Path scratch, long txid, Instant time, byte[] state, int pageSize,
+                                Lineage lineage) throws IOException {
         long pages = state.length / pageSize;
-        ObjectHeader header = new ObjectHeader(ObjectKind.SNAPSHOT, pageSize, pages, txid, txid, time, time,
-                SnapshotWriter.storedPages(pages, pageSize));
+        ObjectHeader header = lineage.isLegacy()
+                ? new ObjectHeader(ObjectKind.SNAPSHOT, pageSize, pages, txid, txid, time, time,
+                        SnapshotWriter.storedPages(pages, pageSize))
+                : ObjectHeader.snapshot(pageSize, pages, txid, time, lineage, 0644);
         Path tmp = Files.createTempFile(scratch, "snapshot", ".tmp");
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp))) {
             SnapshotWriter w = new SnapshotWriter(out, header);
@@ -150,7 +186,7 @@ final class DatabaseHistory implements AutoCloseable {
             }
             w.finish();
         }
-        String key = ObjectKeys.snapshot(txid);
+        String key = ObjectKeys.of(header);
         storage.put(key, tmp);
         Files.delete(tmp);
         return key;
@@ -158,8 +194,17 @@ final class DatabaseHistory implements AutoCloseable {
 
     /** Writes a segment holding transactions {@code first..last} to the replica and returns its key. */
     String writeSegment(ReplicaStorage storage, long first, long last) throws IOException {
-        ObjectHeader header = new ObjectHeader(ObjectKind.SEGMENT, pageSize, transactions.get(last).commitSize(), first,
-                last, timeOf(first), timeOf(last), last - first + 1);
+        return writeSegment(storage, 0, first, last);
+    }
+
+    /** Writes a segment of {@code level} (compaction writes levels 1 and up) holding {@code first..last}. */
+    @SuppressWarnings("deprecation")
+    String writeSegment(ReplicaStorage storage, int level, long first, long last) throws IOException {
+        ObjectHeader header = lineage.isLegacy()
+                ? new ObjectHeader(ObjectKind.SEGMENT, pageSize, transactions.get(last).commitSize(), first, last,
+                        timeOf(first), timeOf(last), last - first + 1)
+                : ObjectHeader.segment(level, pageSize, transactions.get(last).commitSize(), first, last, timeOf(first),
+                        timeOf(last), lineage);
         Path tmp = Files.createTempFile(file.getParent(), "segment", ".tmp");
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp))) {
             SegmentWriter w = new SegmentWriter(out, header);
@@ -175,7 +220,7 @@ final class DatabaseHistory implements AutoCloseable {
             }
             w.finish();
         }
-        String key = ObjectKeys.segment(first, last);
+        String key = ObjectKeys.of(header);
         storage.put(key, tmp);
         Files.delete(tmp);
         return key;

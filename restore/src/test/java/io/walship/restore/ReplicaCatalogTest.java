@@ -4,24 +4,29 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walship.replica.FileReplicaStorage;
+import io.walship.replica.Lineage;
+import io.walship.replica.ObjectHeader;
 import io.walship.replica.ObjectKeys;
 import io.walship.replica.ObjectKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The catalog behind planning and {@code walship ls}: what it lists, in which order, and what it reports as unreadable. */
+@SuppressWarnings("deprecation")
 class ReplicaCatalogTest {
     @TempDir
     Path dir;
 
     @Test
-    void listsObjectsInTxidOrderWithHeadersIgnoringForeignKeys() throws Exception {
+    void listsLegacyObjectsInTxidOrderWithHeadersIgnoringForeignKeys() throws Exception {
         FileReplicaStorage files = new FileReplicaStorage(dir.resolve("replica"));
         try (DatabaseHistory history = DatabaseHistory.standard(dir.resolve("source.db"), 512, false)) {
+            history.lineage(Lineage.LEGACY);
             history.writeSegment(files, 9, 12);
             history.writeSnapshot(files, 7);
             history.writeSegment(files, 2, 4);
@@ -40,19 +45,47 @@ class ReplicaCatalogTest {
                 keys(listing.segments()));
         assertEquals(List.of(), listing.unreadable());
         for (ReplicaListing.Entry e : listing.segments()) {
-            assertEquals(ObjectKind.SEGMENT, e.header().kind());
+            ObjectHeader h = e.header().orElseThrow();
+            assertEquals(ObjectKind.SEGMENT, h.kind());
             assertEquals(Files.size(files.root().resolve(e.object().key())), e.object().size());
-            assertEquals(e.object().lastTxid() - e.object().firstTxid() + 1, e.header().count());
-            assertEquals(DatabaseHistory.timeOf(e.object().firstTxid()), e.header().firstTime());
-            assertEquals(DatabaseHistory.timeOf(e.object().lastTxid()), e.header().lastTime());
-            assertEquals(512, e.header().pageSize());
+            assertEquals(e.object().lastTxid() - e.object().firstTxid() + 1, h.count());
+            assertEquals(DatabaseHistory.timeOf(e.object().firstTxid()), e.firstTime());
+            assertEquals(DatabaseHistory.timeOf(e.object().lastTxid()), e.lastTime());
+            assertEquals(512, h.pageSize());
         }
+    }
+
+    /** Version-2 keys carry the times: the listing is one LIST request and reads no header. */
+    @Test
+    void listsV2ObjectsFromTheListingAloneInOneRequest() throws Exception {
+        FileReplicaStorage files = new FileReplicaStorage(dir.resolve("replica"));
+        try (DatabaseHistory history = DatabaseHistory.standard(dir.resolve("source.db"), 512, false)) {
+            history.writeSegment(files, 9, 12);
+            history.writeSnapshot(files, 7);
+            history.writeSegment(files, 2, 4);
+            history.writeSnapshot(files, 1);
+            history.writeSegment(files, 5, 8);
+        }
+        CountingStorage counting = new CountingStorage(new MarkedShuffledStorage(files));
+        ReplicaListing listing = ReplicaCatalog.load(counting).listing();
+        assertEquals(new CountingStorage.Counts(1, 0, 0), counting.counts(), "one LIST, no header read");
+        assertEquals(List.of(1L, 7L), listing.snapshots().stream().map(e -> e.object().lastTxid()).toList());
+        assertEquals(List.of(2L, 5L, 9L), listing.segments().stream().map(e -> e.object().firstTxid()).toList());
+        for (ReplicaListing.Entry e : listing.segments()) {
+            assertEquals(Optional.empty(), e.header());
+            assertEquals(DatabaseHistory.timeOf(e.object().firstTxid()), e.firstTime());
+            assertEquals(DatabaseHistory.timeOf(e.object().lastTxid()), e.lastTime());
+            assertEquals(DatabaseHistory.LINEAGE, e.object().lineage());
+        }
+        assertEquals(List.of(), listing.conflicts());
+        assertEquals(1, listing.summary().history().windows().size());
     }
 
     @Test
     void reportsCorruptHeadersInsteadOfFailingTheListing() throws Exception {
         FileReplicaStorage files = new FileReplicaStorage(dir.resolve("replica"));
         try (DatabaseHistory history = DatabaseHistory.standard(dir.resolve("source.db"), 4096, true)) {
+            history.lineage(Lineage.LEGACY); // version 1: the listing reads the header for its times
             history.writeSnapshot(files, 1);
             history.writeSegment(files, 2, 12);
         }

@@ -88,16 +88,16 @@ class ReplicaVerifierTest {
         assertEquals(List.of(new RestorableHistory.Window(1, DatabaseHistory.timeOf(1), 12, DatabaseHistory.timeOf(12))),
                 report.summary().history().windows());
         assertEquals(List.of(), report.summary().history().gaps());
-        assertEquals(new ReplicaSummary.Totals(2, bytes(ObjectKeys.snapshot(1), ObjectKeys.snapshot(7))),
+        assertEquals(new ReplicaSummary.Totals(2, bytes(DatabaseHistory.snapshotKey(1), DatabaseHistory.snapshotKey(7))),
                 report.summary().snapshots());
-        assertEquals(new ReplicaSummary.Totals(3, bytes(ObjectKeys.segment(2, 4), ObjectKeys.segment(5, 8),
-                ObjectKeys.segment(9, 12))), report.summary().segments());
+        assertEquals(new ReplicaSummary.Totals(3, bytes(DatabaseHistory.segmentKey(2, 4), DatabaseHistory.segmentKey(5, 8),
+                DatabaseHistory.segmentKey(9, 12))), report.summary().segments());
         assertEquals(12, report.summary().latestTxid());
     }
 
     @Test
     void aDamagedSegmentPayloadThatTheListingCannotSeeIsCorruptAndBreaksTheWindow() throws Exception {
-        String key = ObjectKeys.segment(9, 12);
+        String key = DatabaseHistory.segmentKey(9, 12);
         damagePayload(key);
         assertEquals(List.of(), ReplicaCatalog.load(storage).listing().unreadable(), "the headers are intact");
 
@@ -115,7 +115,7 @@ class ReplicaVerifierTest {
 
     @Test
     void aDamagedSnapshotTrailerIsCorrupt() throws Exception {
-        String key = ObjectKeys.snapshot(7);
+        String key = DatabaseHistory.snapshotKey(7);
         byte[] bytes = Files.readAllBytes(object(key));
         bytes[bytes.length - 7] ^= 1; // inside the trailer's CRC32C
         Files.write(object(key), bytes);
@@ -131,7 +131,7 @@ class ReplicaVerifierTest {
 
     @Test
     void aMissingSegmentLeavesGapsAroundWhatTheSnapshotsAloneRestore() throws Exception {
-        Files.delete(object(ObjectKeys.segment(5, 8)));
+        Files.delete(object(DatabaseHistory.segmentKey(5, 8)));
 
         VerifyReport report = verify();
 
@@ -146,7 +146,7 @@ class ReplicaVerifierTest {
 
     @Test
     void aSegmentFromADatabaseWithAnotherPageSizeIsCorruptAsTheRestoreWouldFindIt() throws Exception {
-        Files.delete(object(ObjectKeys.segment(9, 12)));
+        Files.delete(object(DatabaseHistory.segmentKey(9, 12)));
         try (DatabaseHistory other = DatabaseHistory.standard(dir.resolve("other.db"), 1024, true)) {
             other.writeSegment(storage, 9, 12);
         }
@@ -154,13 +154,13 @@ class ReplicaVerifierTest {
         VerifyReport report = verify();
 
         assertEquals(VerifyReport.Verdict.CORRUPT, report.verdict());
-        assertEquals(ObjectKeys.segment(9, 12), report.corrupt().get(0).object().key());
+        assertEquals(DatabaseHistory.segmentKey(9, 12), report.corrupt().get(0).object().key());
         assertTrue(report.corrupt().get(0).problem().contains("page size 1024"), report.corrupt().get(0).problem());
         assertEquals(List.of(new RestorableHistory.Gap(9, 12)), report.summary().history().gaps());
         RestoreException e = assertThrows(RestoreException.class, () -> new Restorer(storage, Clock.systemUTC())
                 .restore(RestoreRequest.to(dir.resolve("out.db"))));
         assertEquals(RestoreException.Reason.CORRUPT_OBJECT, e.reason());
-        assertEquals(ObjectKeys.segment(9, 12), e.objectKey().orElseThrow());
+        assertEquals(DatabaseHistory.segmentKey(9, 12), e.objectKey().orElseThrow());
     }
 
     @Test
@@ -173,8 +173,8 @@ class ReplicaVerifierTest {
 
     @Test
     void onlySegmentsIsNothingRestorable() throws Exception {
-        Files.delete(object(ObjectKeys.snapshot(1)));
-        Files.delete(object(ObjectKeys.snapshot(7)));
+        Files.delete(object(DatabaseHistory.snapshotKey(1)));
+        Files.delete(object(DatabaseHistory.snapshotKey(7)));
 
         assertEquals(VerifyReport.Verdict.NOTHING_RESTORABLE, verify().verdict());
     }
@@ -182,12 +182,12 @@ class ReplicaVerifierTest {
     @Test
     void anObjectDeletedAfterTheListingIsVanishedNotCorrupt() throws Exception {
         ReplicaCatalog catalog = ReplicaCatalog.load(storage);
-        Files.delete(object(ObjectKeys.snapshot(1)));
+        Files.delete(object(DatabaseHistory.snapshotKey(1)));
 
         VerifyReport report = new ReplicaVerifier(catalog, Clock.systemUTC()).verify();
 
         assertEquals(1, report.vanished().size());
-        assertEquals(ObjectKeys.snapshot(1), report.vanished().get(0).object().key());
+        assertEquals(DatabaseHistory.snapshotKey(1), report.vanished().get(0).object().key());
         assertEquals(VerifyReport.Verdict.OK, report.verdict(), "snapshot 7 still restores 7..12");
         assertEquals(7, report.summary().history().windows().get(0).firstTxid());
     }
@@ -234,8 +234,8 @@ class ReplicaVerifierTest {
     void everyObjectIsReportedInOrder() throws Exception {
         List<String> keys = verify().objects().stream().map(c -> c.object().key()).toList();
 
-        assertEquals(List.of(ObjectKeys.snapshot(1), ObjectKeys.snapshot(7), ObjectKeys.segment(2, 4),
-                ObjectKeys.segment(5, 8), ObjectKeys.segment(9, 12)), keys);
+        assertEquals(List.of(DatabaseHistory.snapshotKey(1), DatabaseHistory.snapshotKey(7), DatabaseHistory.segmentKey(2, 4),
+                DatabaseHistory.segmentKey(5, 8), DatabaseHistory.segmentKey(9, 12)), keys);
         Collection<ObjectCheck> checks = verify().objects();
         checks.forEach(c -> assertInstanceOf(ObjectCheck.Verified.class, c));
     }

@@ -13,6 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Restorable windows and gaps worked out from object headers, by the planner's rules. */
+@SuppressWarnings("deprecation")
 class RestorableHistoryTest {
     private final List<ReplicaListing.Entry> snapshots = new ArrayList<>();
     private final List<ReplicaListing.Entry> segments = new ArrayList<>();
@@ -23,8 +24,8 @@ class RestorableHistoryTest {
 
     private RestorableHistoryTest snapshot(long txid) {
         ObjectHeader h = new ObjectHeader(ObjectKind.SNAPSHOT, 4096, 3, txid, txid, time(txid), time(txid), 3);
-        snapshots.add(new ReplicaListing.Entry(new ReplicaObject(ObjectKeys.snapshot(txid), ObjectKind.SNAPSHOT, txid,
-                txid, 100), h));
+        snapshots.add(new ReplicaListing.Entry(ReplicaObject.of(ObjectKeys.parse(ObjectKeys.snapshot(txid)).orElseThrow(),
+                100), h));
         return this;
     }
 
@@ -32,8 +33,8 @@ class RestorableHistoryTest {
         ObjectHeader h = new ObjectHeader(ObjectKind.SEGMENT, 4096, 3, first, last, time(first), time(last),
                 last - first + 1);
         // Added at the front, so the computation cannot rely on the order it is given.
-        segments.add(0, new ReplicaListing.Entry(new ReplicaObject(ObjectKeys.segment(first, last), ObjectKind.SEGMENT,
-                first, last, 10), h));
+        segments.add(0, new ReplicaListing.Entry(ReplicaObject.of(ObjectKeys.parse(ObjectKeys.segment(first, last))
+                .orElseThrow(), 10), h));
         return this;
     }
 

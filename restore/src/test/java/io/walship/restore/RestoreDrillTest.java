@@ -84,7 +84,7 @@ class RestoreDrillTest {
 
     @Test
     void aCorruptSegmentFailsTheDrillNamingItAndLeavesNothing() throws Exception {
-        Path segment = storage.root().resolve(ObjectKeys.segment(7, 12));
+        Path segment = storage.root().resolve(DatabaseHistory.segmentKey(7, 12));
         byte[] bytes = Files.readAllBytes(segment);
         bytes[ObjectHeader.SIZE + 40] ^= 0x5a;
         Files.write(segment, bytes);
@@ -92,7 +92,7 @@ class RestoreDrillTest {
         DrillResult.Failed failed = assertInstanceOf(DrillResult.Failed.class, drill(RestoreTarget.latest()));
 
         assertEquals(RestoreException.Reason.CORRUPT_OBJECT, failed.error().reason());
-        assertEquals(ObjectKeys.segment(7, 12), failed.error().objectKey().orElseThrow());
+        assertEquals(DatabaseHistory.segmentKey(7, 12), failed.error().objectKey().orElseThrow());
         assertScratchEmpty();
     }
 

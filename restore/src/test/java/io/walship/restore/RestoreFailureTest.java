@@ -84,7 +84,7 @@ class RestoreFailureTest {
 
     @Test
     void aCorruptByteInASegmentNamesTheObject() throws Exception {
-        String key = ObjectKeys.segment(5, 8);
+        String key = DatabaseHistory.segmentKey(5, 8);
         Path file = object(key);
         flipByte(file, ObjectHeader.SIZE + (Files.size(file) - ObjectHeader.SIZE) / 2);
 
@@ -95,7 +95,7 @@ class RestoreFailureTest {
 
     @Test
     void corruptionAfterTheTargetTransactionStillFailsBecauseEveryOpenedObjectIsVerified() throws Exception {
-        String key = ObjectKeys.segment(9, 12);
+        String key = DatabaseHistory.segmentKey(9, 12);
         Path file = object(key);
         flipByte(file, Files.size(file) - 7); // inside the trailer's CRC32C of the content
 
@@ -105,7 +105,7 @@ class RestoreFailureTest {
 
     @Test
     void aCorruptSnapshotHeaderFailsBeforeAnythingIsWritten() throws Exception {
-        String key = ObjectKeys.snapshot(1);
+        String key = DatabaseHistory.snapshotKey(1);
         flipByte(object(key), 20);
 
         RestoreException e = failsLeavingOutputUntouched(RestoreTarget.latest(), RestoreException.Reason.CORRUPT_OBJECT);
@@ -114,7 +114,7 @@ class RestoreFailureTest {
 
     @Test
     void aTruncatedSegmentIsCorrupt() throws Exception {
-        String key = ObjectKeys.segment(2, 4);
+        String key = DatabaseHistory.segmentKey(2, 4);
         try (FileChannel ch = FileChannel.open(object(key), StandardOpenOption.WRITE)) {
             ch.truncate(ch.size() / 2);
         }
@@ -125,7 +125,7 @@ class RestoreFailureTest {
 
     @Test
     void aSnapshotTruncatedInsideItsHeaderIsCorrupt() throws Exception {
-        String key = ObjectKeys.snapshot(1);
+        String key = DatabaseHistory.snapshotKey(1);
         try (FileChannel ch = FileChannel.open(object(key), StandardOpenOption.WRITE)) {
             ch.truncate(30);
         }
@@ -137,7 +137,7 @@ class RestoreFailureTest {
     @Test
     void aSegmentDeletedBetweenPlanningAndReadingIsMissing() throws Exception {
         RestorePlan plan = new RestorePlanner(ReplicaCatalog.load(storage)).plan(RestoreTarget.latest());
-        String key = ObjectKeys.segment(9, 12);
+        String key = DatabaseHistory.segmentKey(9, 12);
         Files.delete(object(key));
 
         RestoreException e = assertThrows(RestoreException.class, () -> restorer.apply(plan, out, false, true));
@@ -150,22 +150,42 @@ class RestoreFailureTest {
     @Test
     void aSnapshotDeletedBetweenListingAndPlanningIsMissing() throws Exception {
         ReplicaCatalog catalog = ReplicaCatalog.load(storage);
-        Files.delete(object(ObjectKeys.snapshot(1)));
+        Files.delete(object(DatabaseHistory.snapshotKey(1)));
 
-        RestoreException e = assertThrows(RestoreException.class,
-                () -> new RestorePlanner(catalog).plan(RestoreTarget.latest()));
+        // Planning reads nothing (the keys carry all it needs); reading the snapshot finds it gone.
+        RestorePlan plan = new RestorePlanner(catalog).plan(RestoreTarget.latest());
+        RestoreException e = assertThrows(RestoreException.class, () -> restorer.apply(plan, out, false, true));
         assertEquals(RestoreException.Reason.MISSING_OBJECT, e.reason());
-        assertTrue(e.getMessage().contains(ObjectKeys.snapshot(1)), e.getMessage());
+        assertFalse(Files.exists(out));
+        assertTrue(e.getMessage().contains(DatabaseHistory.snapshotKey(1)), e.getMessage());
     }
 
     @Test
     void aSegmentWhoseHeaderContradictsItsKeyIsCorrupt() throws Exception {
-        Path wrong = object(ObjectKeys.segment(2, 5));
-        Files.copy(object(ObjectKeys.segment(2, 4)), wrong);
-        Files.delete(object(ObjectKeys.segment(2, 4)));
+        // Same txids, but the key says the last transaction committed a millisecond later than the header does.
+        String key = io.walship.replica.ObjectKeys.segment(0, 2, 4, DatabaseHistory.timeOf(2),
+                DatabaseHistory.timeOf(4).plusMillis(1), DatabaseHistory.LINEAGE);
+        Files.move(object(DatabaseHistory.segmentKey(2, 4)), object(key));
 
         RestoreException e = failsLeavingOutputUntouched(RestoreTarget.latest(), RestoreException.Reason.CORRUPT_OBJECT);
-        assertTrue(e.getMessage().contains(ObjectKeys.segment(2, 5)), e.getMessage());
+        assertTrue(e.getMessage().contains(key) && e.getMessage().contains("times"), e.getMessage());
+    }
+
+    @Test
+    void aSegmentUnderAnotherLineagesKeyIsNeverCombinedWithThisLineage() throws Exception {
+        String key = io.walship.replica.ObjectKeys.segment(0, 2, 4, DatabaseHistory.timeOf(2),
+                DatabaseHistory.timeOf(4), new io.walship.replica.Lineage(0x77));
+        Files.move(object(DatabaseHistory.segmentKey(2, 4)), object(key));
+
+        RestoreException e = assertThrows(RestoreException.class, () -> restorer.restore(RestoreRequest.to(out)
+                .withLineage(java.util.Optional.of(DatabaseHistory.LINEAGE))));
+        assertEquals(RestoreException.Reason.NOT_RESTORABLE, e.reason(), "its lineage's history has a gap: " + e.getMessage());
+        e = assertThrows(RestoreException.class, () -> restorer.restore(RestoreRequest.to(out)
+                .withLineage(java.util.Optional.of(new io.walship.replica.Lineage(0x77)))));
+        assertEquals(RestoreException.Reason.NOT_RESTORABLE, e.reason(), "a lineage without a snapshot: " + e.getMessage());
+        e = assertThrows(RestoreException.class, () -> restorer.restore(RestoreRequest.to(out)));
+        assertEquals(RestoreException.Reason.CONFLICTING_OBJECTS, e.reason());
+        assertFalse(Files.exists(out));
     }
 
     @Test

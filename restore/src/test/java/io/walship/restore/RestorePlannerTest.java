@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** How restores choose their snapshot and segments, and how they refuse targets the replica cannot reach. */
+@SuppressWarnings("deprecation")
 class RestorePlannerTest {
     @TempDir
     Path dir;
@@ -62,27 +63,90 @@ class RestorePlannerTest {
         return e;
     }
 
+    /**
+     * Compaction writes a segment of a higher level holding exactly a run of lower-level ones: the planner reads the
+     * highest level that reaches furthest, and every txid still restores exactly, including ones inside it.
+     */
     @Test
-    void overlappingSegmentsArePickedWithoutDuplicationAndApplyEachTransactionOnce() throws Exception {
+    void compactedSegmentsOfAHigherLevelArePreferred() throws Exception {
         history.writeSnapshot(storage, 1);
         history.writeSegment(storage, 2, 3);
-        history.writeSegment(storage, 2, 6);
-        history.writeSegment(storage, 4, 9);
-        history.writeSegment(storage, 7, 12);
-        history.writeSegment(storage, 10, 11);
+        history.writeSegment(storage, 4, 6);
+        history.writeSegment(storage, 7, 9);
+        history.writeSegment(storage, 10, 12);
+        String one = history.writeSegment(storage, 1, 2, 6);
+        String two = history.writeSegment(storage, 2, 2, 9);
 
-        assertEquals(List.of(ObjectKeys.segment(2, 6), ObjectKeys.segment(7, 12)), keys(plan(RestoreTarget.latest())));
+        assertEquals(List.of(two, DatabaseHistory.segmentKey(10, 12)), keys(plan(RestoreTarget.latest())));
+        assertEquals(List.of(two), keys(plan(RestoreTarget.txid(5))));
+        assertEquals(List.of(two), keys(plan(RestoreTarget.timestamp(DatabaseHistory.timeOf(4)))));
+        assertRestoresEveryTxid(1, 12);
+
+        // Without the level-2 segment, the level-1 one and the level-0 ones after it.
+        Files.delete(storage.root().resolve(two));
+        assertEquals(List.of(one, DatabaseHistory.segmentKey(7, 9), DatabaseHistory.segmentKey(10, 12)),
+                keys(plan(RestoreTarget.latest())));
+        try (var files = Files.list(outDir)) {
+            for (Path p : files.toList()) {
+                Files.delete(p);
+            }
+        }
         assertRestoresEveryTxid(1, 12);
     }
 
     @Test
-    void overlappingSegmentsThatMustBeReadTwiceApplyTheSharedTransactionsOnce() throws Exception {
+    void overlappingSegmentsOfOneLevelAreRefusedNamingBoth() throws Exception {
         history.writeSnapshot(storage, 1);
         history.writeSegment(storage, 2, 6);
         history.writeSegment(storage, 4, 12);
 
-        assertEquals(List.of(ObjectKeys.segment(2, 6), ObjectKeys.segment(4, 12)), keys(plan(RestoreTarget.latest())));
-        assertRestoresEveryTxid(1, 12);
+        RestoreException e = assertThrows(RestoreException.class, () -> plan(RestoreTarget.latest()));
+        assertEquals(RestoreException.Reason.CONFLICTING_OBJECTS, e.reason());
+        assertTrue(e.getMessage().contains(DatabaseHistory.segmentKey(2, 6))
+                && e.getMessage().contains(DatabaseHistory.segmentKey(4, 12)), e.getMessage());
+        assertTrue(e.getMessage().contains("both hold txids 4..6"), e.getMessage());
+        assertThrows(RestoreException.class, () -> plan(RestoreTarget.txid(3)), "any target: the history is suspect");
+    }
+
+    @Test
+    void legacyOverlappingSegmentsAreRefusedToo() throws Exception {
+        history.lineage(io.walship.replica.Lineage.LEGACY);
+        history.writeSnapshot(storage, 1);
+        history.writeSegment(storage, 2, 6);
+        history.writeSegment(storage, 2, 3);
+        history.writeSegment(storage, 7, 12);
+
+        RestoreException e = assertThrows(RestoreException.class, () -> plan(RestoreTarget.latest()));
+        assertEquals(RestoreException.Reason.CONFLICTING_OBJECTS, e.reason());
+        assertTrue(e.getMessage().contains(ObjectKeys.segment(2, 3)) && e.getMessage().contains(ObjectKeys.segment(2, 6)),
+                e.getMessage());
+    }
+
+    @Test
+    void aPartialOverlapAcrossLevelsIsRefused() throws Exception {
+        history.writeSnapshot(storage, 1);
+        history.writeSegment(storage, 2, 6);
+        history.writeSegment(storage, 7, 12);
+        String partial = history.writeSegment(storage, 1, 4, 9);
+
+        RestoreException e = assertThrows(RestoreException.class, () -> plan(RestoreTarget.latest()));
+        assertEquals(RestoreException.Reason.CONFLICTING_OBJECTS, e.reason());
+        assertTrue(e.getMessage().contains(partial) && e.getMessage().contains(DatabaseHistory.segmentKey(2, 6)),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("and 1 more conflict"), "both lower segments are named: " + e.getMessage());
+    }
+
+    @Test
+    void twoSnapshotsAtOneTxidAreRefused() throws Exception {
+        history.writeSnapshot(storage, 1);
+        history.writeSegment(storage, 2, 12);
+        String other = DatabaseHistory.writeSnapshot(storage, dir, 1, DatabaseHistory.timeOf(1).plusMillis(5),
+                history.stateAt(1), 4096);
+
+        RestoreException e = assertThrows(RestoreException.class, () -> plan(RestoreTarget.latest()));
+        assertEquals(RestoreException.Reason.CONFLICTING_OBJECTS, e.reason());
+        assertTrue(e.getMessage().contains(other) && e.getMessage().contains(DatabaseHistory.snapshotKey(1)),
+                e.getMessage());
     }
 
     @Test
@@ -92,15 +156,15 @@ class RestorePlannerTest {
         history.writeSnapshot(storage, 9);
         history.writeSegment(storage, 2, 12);
 
-        assertEquals(ObjectKeys.snapshot(1), plan(RestoreTarget.txid(4)).snapshot().key());
+        assertEquals(DatabaseHistory.snapshotKey(1), plan(RestoreTarget.txid(4)).snapshot().key());
         RestorePlan atFive = plan(RestoreTarget.txid(5));
-        assertEquals(ObjectKeys.snapshot(5), atFive.snapshot().key());
+        assertEquals(DatabaseHistory.snapshotKey(5), atFive.snapshot().key());
         assertEquals(List.of(), keys(atFive));
         RestorePlan atSeven = plan(RestoreTarget.txid(7));
-        assertEquals(ObjectKeys.snapshot(5), atSeven.snapshot().key());
-        assertEquals(List.of(ObjectKeys.segment(2, 12)), keys(atSeven), "a segment straddling the snapshot is used");
-        assertEquals(ObjectKeys.snapshot(9), plan(RestoreTarget.latest()).snapshot().key());
-        assertEquals(ObjectKeys.snapshot(5),
+        assertEquals(DatabaseHistory.snapshotKey(5), atSeven.snapshot().key());
+        assertEquals(List.of(DatabaseHistory.segmentKey(2, 12)), keys(atSeven), "a segment straddling the snapshot is used");
+        assertEquals(DatabaseHistory.snapshotKey(9), plan(RestoreTarget.latest()).snapshot().key());
+        assertEquals(DatabaseHistory.snapshotKey(5),
                 plan(RestoreTarget.timestamp(DatabaseHistory.timeOf(8).plusSeconds(1))).snapshot().key());
         assertRestoresEveryTxid(1, 12);
     }
@@ -124,10 +188,10 @@ class RestorePlannerTest {
             broken.writeSnapshot(storage, 6);
             broken.writeSegment(storage, 7, 9);
 
-            assertEquals(ObjectKeys.snapshot(1), plan(RestoreTarget.txid(5)).snapshot().key());
-            assertEquals(ObjectKeys.snapshot(6), plan(RestoreTarget.txid(6)).snapshot().key());
+            assertEquals(DatabaseHistory.snapshotKey(1), plan(RestoreTarget.txid(5)).snapshot().key());
+            assertEquals(DatabaseHistory.snapshotKey(6), plan(RestoreTarget.txid(6)).snapshot().key());
             RestorePlan byTime = plan(RestoreTarget.timestamp(DatabaseHistory.timeOf(5).plusSeconds(5)));
-            assertEquals(ObjectKeys.snapshot(1), byTime.snapshot().key());
+            assertEquals(DatabaseHistory.snapshotKey(1), byTime.snapshot().key());
             assertEquals(5, byTime.lastTxid());
             assertRestoresEveryTxid(1, 9);
             Restorer restorer = new Restorer(storage, Clock.systemUTC());
@@ -184,7 +248,7 @@ class RestorePlannerTest {
         history.writeSnapshot(storage, 5);
         history.writeSegment(storage, 6, 12);
 
-        assertTrue(notRestorable(RestoreTarget.txid(3)).getMessage().contains("oldest snapshot is " + ObjectKeys.snapshot(5)));
+        assertTrue(notRestorable(RestoreTarget.txid(3)).getMessage().contains("oldest snapshot is " + DatabaseHistory.snapshotKey(5)));
         String byTime = notRestorable(RestoreTarget.timestamp(DatabaseHistory.timeOf(5).minusMillis(1))).getMessage();
         assertTrue(byTime.contains("before the oldest snapshot"), byTime);
         assertEquals(5, plan(RestoreTarget.timestamp(DatabaseHistory.timeOf(5))).lastTxid());

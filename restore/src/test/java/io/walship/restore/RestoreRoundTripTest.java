@@ -53,7 +53,7 @@ class RestoreRoundTripTest {
                         .withTarget(RestoreTarget.txid(txid))));
                 assertRestored(history, txid, result);
                 assertEquals(DatabaseHistory.timeOf(txid), result.time());
-                assertEquals(txid < 7 ? "snapshots/0000000000000001.snapshot" : "snapshots/0000000000000007.snapshot",
+                assertEquals(txid < 7 ? DatabaseHistory.snapshotKey(1) : DatabaseHistory.snapshotKey(7),
                         result.snapshotKey());
                 assertTrue(result.integrityChecked());
             }

@@ -86,70 +86,70 @@ class SnapshotFallbackTest {
 
     @Test
     void aCorruptNewestSnapshotFallsBackToTheOlderOneAndItsSegments() throws Exception {
-        String corrupt = ObjectKeys.snapshot(9);
+        String corrupt = DatabaseHistory.snapshotKey(9);
         damagePayload(corrupt);
 
         RestoreResult result = restored(restorer.restore(RestoreRequest.to(out)));
 
         assertRestored(history, 12, result);
-        assertEquals(ObjectKeys.snapshot(5), result.snapshotKey());
+        assertEquals(DatabaseHistory.snapshotKey(5), result.snapshotKey());
         assertEquals(List.of(corrupt), result.skippedSnapshots().stream().map(RestoreResult.SkippedSnapshot::key).toList());
         List<String> warnings = warnings();
         assertEquals(1, warnings.size(), warnings.toString());
-        assertTrue(warnings.get(0).contains(corrupt) && warnings.get(0).contains(ObjectKeys.snapshot(5)), warnings.get(0));
+        assertTrue(warnings.get(0).contains(corrupt) && warnings.get(0).contains(DatabaseHistory.snapshotKey(5)), warnings.get(0));
     }
 
     @Test
     void aCorruptSnapshotHeaderFallsBackWhilePlanning() throws Exception {
-        damageHeader(ObjectKeys.snapshot(9));
+        damageHeader(DatabaseHistory.snapshotKey(9));
 
         RestoreResult result = restored(restorer.restore(RestoreRequest.to(out).withTarget(RestoreTarget.txid(10))));
 
         assertRestored(history, 10, result);
-        assertEquals(ObjectKeys.snapshot(5), result.snapshotKey());
+        assertEquals(DatabaseHistory.snapshotKey(5), result.snapshotKey());
         assertTrue(result.skippedSnapshots().get(0).problem().contains("checksum"), result.skippedSnapshots().toString());
     }
 
     @Test
     void aSnapshotGoneSinceTheListingFallsBackToo() throws Exception {
         StaleListingStorage stale = new StaleListingStorage(storage);
-        Files.delete(object(ObjectKeys.snapshot(9)));
+        Files.delete(object(DatabaseHistory.snapshotKey(9)));
         Restorer listedBefore = new Restorer(stale, Clock.systemUTC());
 
         RestoreResult result = restored(listedBefore.restore(RestoreRequest.to(out)));
 
         assertRestored(history, 12, result);
-        assertEquals(ObjectKeys.snapshot(5), result.snapshotKey());
+        assertEquals(DatabaseHistory.snapshotKey(5), result.snapshotKey());
     }
 
     @Test
     void twoCorruptSnapshotsFallBackTwice() throws Exception {
-        damagePayload(ObjectKeys.snapshot(9));
-        damageHeader(ObjectKeys.snapshot(5));
+        damagePayload(DatabaseHistory.snapshotKey(9));
+        damageHeader(DatabaseHistory.snapshotKey(5));
 
         RestoreResult result = restored(restorer.restore(RestoreRequest.to(out)));
 
         assertRestored(history, 12, result);
-        assertEquals(ObjectKeys.snapshot(1), result.snapshotKey());
+        assertEquals(DatabaseHistory.snapshotKey(1), result.snapshotKey());
         assertEquals(2, result.skippedSnapshots().size());
     }
 
     @Test
     void aTimestampTargetFallsBackLikeATxid() throws Exception {
-        damagePayload(ObjectKeys.snapshot(9));
+        damagePayload(DatabaseHistory.snapshotKey(9));
 
         RestoreResult result = restored(restorer.restore(RestoreRequest.to(out)
                 .withTarget(RestoreTarget.timestamp(DatabaseHistory.timeOf(11).plusSeconds(5)))));
 
         assertRestored(history, 11, result);
-        assertEquals(ObjectKeys.snapshot(5), result.snapshotKey());
+        assertEquals(DatabaseHistory.snapshotKey(5), result.snapshotKey());
     }
 
     @Test
     void withoutSegmentsFromTheOlderSnapshotTheRestoreFailsNamingTheCorruptSnapshot() throws Exception {
-        String corrupt = ObjectKeys.snapshot(9);
+        String corrupt = DatabaseHistory.snapshotKey(9);
         damagePayload(corrupt);
-        Files.delete(object(ObjectKeys.segment(5, 8)));
+        Files.delete(object(DatabaseHistory.segmentKey(5, 8)));
 
         RestoreException e = assertThrows(RestoreException.class, () -> restorer.restore(RestoreRequest.to(out)));
 
@@ -164,21 +164,21 @@ class SnapshotFallbackTest {
 
     @Test
     void theOnlySnapshotCorruptIsStillACorruptObject() throws Exception {
-        Files.delete(object(ObjectKeys.snapshot(5)));
-        Files.delete(object(ObjectKeys.snapshot(9)));
-        damagePayload(ObjectKeys.snapshot(1));
+        Files.delete(object(DatabaseHistory.snapshotKey(5)));
+        Files.delete(object(DatabaseHistory.snapshotKey(9)));
+        damagePayload(DatabaseHistory.snapshotKey(1));
 
         RestoreException e = assertThrows(RestoreException.class, () -> restorer.restore(RestoreRequest.to(out)));
 
         assertEquals(RestoreException.Reason.CORRUPT_OBJECT, e.reason(), e.getMessage());
-        assertTrue(e.getMessage().contains(ObjectKeys.snapshot(1)), e.getMessage());
+        assertTrue(e.getMessage().contains(DatabaseHistory.snapshotKey(1)), e.getMessage());
         assertTrue(Files.notExists(out));
         assertNoLeftovers(out);
     }
 
     @Test
     void aTargetAtTheCorruptSnapshotsTxidIsReachedThroughSegments() throws Exception {
-        damagePayload(ObjectKeys.snapshot(9));
+        damagePayload(DatabaseHistory.snapshotKey(9));
 
         assertRestored(history, 9, restored(restorer.restore(RestoreRequest.to(out)
                 .withTarget(RestoreTarget.txid(9)))));
@@ -186,12 +186,12 @@ class SnapshotFallbackTest {
 
     @Test
     void aCorruptSegmentIsNotSkipped() throws Exception {
-        damagePayload(ObjectKeys.segment(9, 12));
+        damagePayload(DatabaseHistory.segmentKey(9, 12));
 
         RestoreException e = assertThrows(RestoreException.class, () -> restorer.restore(RestoreRequest.to(out)));
 
         assertEquals(RestoreException.Reason.CORRUPT_OBJECT, e.reason());
-        assertEquals(ObjectKeys.segment(9, 12), e.objectKey().orElseThrow());
+        assertEquals(DatabaseHistory.segmentKey(9, 12), e.objectKey().orElseThrow());
         assertEquals(List.of(), warnings());
     }
 }

@@ -20,7 +20,7 @@ final class StaleListingStorage implements ReplicaStorage {
 
     StaleListingStorage(ReplicaStorage delegate) throws IOException {
         this.delegate = delegate;
-        for (String prefix : List.of(io.walship.replica.ObjectKeys.SNAPSHOTS, io.walship.replica.ObjectKeys.SEGMENTS)) {
+        for (String prefix : List.of("", io.walship.replica.ObjectKeys.SNAPSHOTS, io.walship.replica.ObjectKeys.SEGMENTS)) {
             listings.put(prefix, delegate.list(prefix));
         }
     }

@@ -99,7 +99,7 @@ class CaptureExactnessTest {
 
     // ---- helpers --------------------------------------------------------------------------------------------
 
-    private void start(ReplicationSettings settings) {
+    private void start(ReplicationSettings settings) throws Exception {
         replicator = new DatabaseReplicator(db, storage, settings, Clock.systemUTC());
         replicator.start();
     }

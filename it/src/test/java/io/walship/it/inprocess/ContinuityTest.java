@@ -70,7 +70,7 @@ class ContinuityTest {
                 .withCheckpointPages(200);
     }
 
-    private void startReplicator(ReplicationSettings settings) {
+    private void startReplicator(ReplicationSettings settings) throws Exception {
         replicator = new DatabaseReplicator(db, storage, settings, Clock.systemUTC());
         replicator.start();
     }

@@ -195,7 +195,7 @@ class NoNeedlessSnapshotTest {
 
     // ---- helpers --------------------------------------------------------------------------------------------
 
-    private void start(ReplicationSettings settings, Clock clock) {
+    private void start(ReplicationSettings settings, Clock clock) throws Exception {
         replicator = new DatabaseReplicator(db, List.of(ReplicaTarget.of("replica", storage, Duration.ZERO)), settings, clock,
                 events);
         replicator.start();

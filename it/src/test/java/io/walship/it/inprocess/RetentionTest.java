@@ -64,10 +64,11 @@ class RetentionTest {
                     Thread.sleep(30);
                 }
                 awaitCaptured(replicator, app);
-                // Let the shipper pass its retention check at the final time.
-                Instant end = clock.instant();
+                // Let the shipper pass its retention check at the final time: until then snapshots older than the
+                // newest one at or before the window start may remain.
+                Instant windowStart = clock.instant().minus(window);
                 long deadline = System.currentTimeMillis() + 20_000;
-                while (System.currentTimeMillis() < deadline && oldestSnapshotTime(storage).isBefore(end.minus(window).minus(Duration.ofHours(1)))) {
+                while (System.currentTimeMillis() < deadline && olderThanAnchorRemain(storage, windowStart)) {
                     Thread.sleep(100);
                 }
             } finally {
@@ -117,6 +118,24 @@ class RetentionTest {
                     () -> restorer.restore(RestoreRequest.to(tooOld).withTarget(new RestoreTarget.AtTime(early.orElseThrow()))));
             assertFalse(Files.exists(tooOld));
         }
+    }
+
+    /** Whether a snapshot older than the newest one taken at or before {@code windowStart} is still in the replica. */
+    private static boolean olderThanAnchorRemain(FileReplicaStorage storage, Instant windowStart) throws Exception {
+        long anchor = -1;
+        long oldest = Long.MAX_VALUE;
+        for (var info : storage.list(ObjectKeys.SNAPSHOTS)) {
+            var name = ObjectKeys.parse(info.key());
+            if (name.isEmpty()) {
+                continue;
+            }
+            oldest = Math.min(oldest, name.get().firstTxid());
+            Instant t = ObjectHeader.decode(info.key(), storage.getRange(info.key(), 0, ObjectHeader.SIZE)).lastTime();
+            if (!t.isAfter(windowStart)) {
+                anchor = Math.max(anchor, name.get().firstTxid());
+            }
+        }
+        return anchor > 0 && oldest < anchor;
     }
 
     private static Instant oldestSnapshotTime(FileReplicaStorage storage) throws Exception {

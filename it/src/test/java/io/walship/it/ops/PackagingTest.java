@@ -2,6 +2,7 @@ package io.walship.it.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -289,16 +290,51 @@ class PackagingTest {
         }
     }
 
+    /**
+     * The launcher passes lib/walship.jsa, when there is one (the container image trains one), as the class-data
+     * sharing archive, and runs without a word when the file is not an archive this JVM and jar can use. With
+     * {@code -Xshare:on} the JVM fails rather than run without the archive it was given, which shows that the launcher
+     * passed the file.
+     */
+    @Test
+    void theReleaseLauncherUsesAClassDataSharingArchiveInLib() throws Exception {
+        Path home = unpackRelease();
+        Path launcher = home.resolve("bin/walship");
+        Path jsa = home.resolve("lib/walship.jsa");
+        Files.writeString(jsa, "not an archive");
+        Run garbage = launch(launcher, "--version");
+        assertEquals(0, garbage.code(), garbage.out());
+        assertTrue(garbage.out().startsWith("walship "), "nothing but the version: " + garbage.out());
+        assertNotEquals(0, launchWith(launcher, "-Xshare:on", "--version").code(), "the launcher passes lib/walship.jsa");
+
+        Files.delete(jsa);
+        Process train = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:ArchiveClassesAtExit=" + jsa, "-Xlog:cds=off", "-Xlog:cds+dynamic=off",
+                "-jar", home.resolve("lib/walship.jar").toRealPath().toString(), "--help").redirectErrorStream(true).start();
+        String trained = new String(train.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(train.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, train.exitValue(), trained);
+        assertTrue(Files.isRegularFile(jsa), "the training run wrote " + jsa);
+        Run used = launchWith(launcher, "-Xshare:on", "--version");
+        assertEquals(0, used.code(), "a matching archive is used: " + used.out());
+        assertTrue(used.out().startsWith("walship "), used.out());
+    }
+
     private record Run(int code, String out) {
     }
 
     private static Run launch(Path launcher, String... args) throws Exception {
+        return launchWith(launcher, "", args);
+    }
+
+    /** Runs the launcher with {@code javaOpts} added to {@code WALSHIP_JAVA_OPTS}. */
+    private static Run launchWith(Path launcher, String javaOpts, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(launcher.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         // The launcher finds java through JAVA_HOME, as on a machine whose java is not on the PATH.
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        pb.environment().put("WALSHIP_JAVA_OPTS", "-Xmx128m -XX:TieredStopAtLevel=1");
+        pb.environment().put("WALSHIP_JAVA_OPTS", ("-Xmx128m -XX:TieredStopAtLevel=1 " + javaOpts).strip());
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the launcher finished");

@@ -1,7 +1,7 @@
 package io.walship.replicator.spool;
 
-import io.walship.replica.Crc32c;
-import io.walship.replica.FileReplicaStorage;
+import io.walship.replica.DurableFiles;
+import io.walship.replica.FileIo;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -9,85 +9,128 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The crash-safe local spool of one database: captured transactions wait here until every replica has them, so
- * the WAL can be checkpointed as soon as its frames are durable here and a slow or absent replica never blocks
- * the app.
+ * The crash-safe local spool of one database: captured transactions wait here until every replica has them, so the
+ * WAL can be checkpointed as soon as its frames are durable here and a slow or absent replica never blocks the app.
  *
- * <p>The spool is a folder of append-only files {@code <16-hex first txid>.wspool}, each starting with a 20-byte
- * header and followed by {@link SpoolRecord}s:
- * <pre>
- *  file header: magic "WSPL" | version u16 = 1 | reserved u16 | first txid u64 | CRC32C of the 16 bytes before u32
- * </pre>
- * and a folder {@code snapshots/} holding snapshot objects, each written to a temporary name, fsynced and renamed
- * before the snapshot record that names it is appended. Only the newest file is appended to; it is sealed (and a
- * new one started) past the configured size. Records are fsynced in batches by {@link #sync()}, which is also what
- * makes them visible to readers: a reader never sees a record that a crash could take back.
+ * <p>The spool is a folder of append-only files {@code <16-hex first txid>.wspool} (bytes in {@link SpoolFormat}), a
+ * folder {@code snapshots/} of snapshot objects, and a {@code lock} file ({@link SpoolLock}: one walship per
+ * database). Only the newest file is appended to; it is sealed and a new one started past the roll size, or as soon
+ * as every replica holds everything in it. Records become durable and visible to readers at {@link #sync()}: a reader
+ * never sees a record that a crash could take back. Opening a spool recovers it ({@link SpoolLoader}).
  *
- * <p>Opening a spool recovers it in passes: (1) list the files and check their headers; (2) read every record,
- * checking its CRC and that txids follow each other; a torn tail of the newest file (a record cut short, or a bad
- * CRC on the very last record, or zeros to the end) is truncated with a WARN, page records without their commit are
- * dropped, and damage anywhere else stops with {@link SpoolCorruptException}; (3) check that every snapshot record's
- * object exists and delete snapshot objects no record names.
+ * <p>Failures heal. A write or fsync that fails (a full disk, an I/O error) truncates the newest file back to the last
+ * durable record and forgets everything after it in memory, then rethrows: capture starts over from there, and the
+ * frames it lost are still in the WAL, because the pin moves only past what the spool holds durably. When space
+ * returns, capture goes on with nothing lost and nothing for the operator to do.
+ *
+ * <p>The spool holds every page of the database, so its folders and files are private to walship's user.
+ *
+ * <p>Shared across threads: the capture thread appends, shipping threads read and release. Every method that changes
+ * or reads the spool's state holds the spool's lock; readers read published {@link SpoolFile.State}s without it.
  */
 public final class Spool implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(Spool.class);
     static final String SUFFIX = ".wspool";
-    static final int MAGIC = 0x5753504c; // "WSPL"
-    static final int VERSION = 2;
-    static final int FILE_HEADER = 20;
+    static final String SNAPSHOTS = "snapshots";
+    /** A file whose every record every replica holds is rolled early once it is this big, so it can be deleted. */
+    static final long EARLY_ROLL_BYTES = 1 << 20;
 
     private final Path dir;
     private final Path snapshotsDir;
     private final long rollBytes;
+    private final FileIo io;
+    private final SpoolLock lock;
+    private String id;
     private final List<SpoolFile> files = new ArrayList<>();
+    private long lineage;
     private FileChannel active;
     private long committedEnd;
     private long pendingTxid;
     private CapturePoint last;
     private RestPoint lastRest;
+    /** The state at the last completed fsync, to which a failure returns. */
+    private long durableEnd;
+    private CapturePoint durableLast;
+    private RestPoint durableRest;
+    private final List<Long> snapshotsSinceSync = new ArrayList<>();
     private long durableTxid;
+    /** A failure left bytes after the durable end that could not be truncated yet. */
+    private boolean dirty;
+    private long shippedTxid;
 
-    /** One spool file and how far its content is durable and complete. */
-    static final class SpoolFile {
-        final Path path;
-        final long firstTxid;
-        volatile long durableEnd;
-        volatile boolean sealed;
-        long maxTxid;
-        final List<Long> snapshots = new ArrayList<>();
+    private Spool(Path dir, long rollBytes, FileIo io, SpoolLock lock) {
+        this.dir = dir;
+        this.snapshotsDir = dir.resolve(SNAPSHOTS);
+        this.rollBytes = rollBytes;
+        this.io = io;
+        this.lock = lock;
+    }
 
-        SpoolFile(Path path, long firstTxid) {
-            this.path = path;
-            this.firstTxid = firstTxid;
+    /** Opens (creating if needed) and recovers the spool in {@code dir}; fails when another walship holds it. */
+    public static Spool open(Path dir, long rollBytes) throws IOException {
+        return open(dir, rollBytes, FileIo.DEFAULT);
+    }
+
+    /** As {@link #open(Path, long)}, with file operations through {@code io} (a fault-injection seam in tests). */
+    public static Spool open(Path dir, long rollBytes, FileIo io) throws IOException {
+        DurableFiles.createDirectories(dir, io);
+        SpoolLock lock = SpoolLock.acquire(dir);
+        try {
+            DurableFiles.createDirectories(dir.resolve(SNAPSHOTS), io);
+            Spool s = new Spool(dir, rollBytes, io, lock);
+            s.id = SpoolId.readOrCreate(dir, io);
+            s.load();
+            return s;
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
         }
     }
 
-    private Spool(Path dir, long rollBytes) {
-        this.dir = dir;
-        this.snapshotsDir = dir.resolve("snapshots");
-        this.rollBytes = rollBytes;
-    }
-
-    /** Opens (creating if needed) and recovers the spool in {@code dir}. */
-    public static Spool open(Path dir, long rollBytes) throws IOException {
-        Spool s = new Spool(dir, rollBytes);
-        s.recover();
-        return s;
+    private void load() throws IOException {
+        SpoolLoader.Loaded loaded = SpoolLoader.load(dir, io);
+        files.addAll(loaded.files());
+        lineage = loaded.lineage();
+        last = loaded.last();
+        lastRest = loaded.lastRest();
+        if (!files.isEmpty()) {
+            SpoolFile f = current();
+            active = io.open(f.path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            committedEnd = loaded.activeEnd();
+            active.position(committedEnd);
+        }
+        durableEnd = committedEnd;
+        durableLast = last;
+        durableRest = lastRest;
+        durableTxid = last == null ? 0 : last.txid();
     }
 
     public Path directory() {
         return dir;
     }
 
-    /** The last transaction or snapshot captured, empty for a new spool. */
+    /**
+     * This spool's own random id, made when the spool was created: the identity of the writer that ships from it (a
+     * walship that restarts with the same spool is the same writer).
+     */
+    public String id() {
+        return id;
+    }
+
+    /** The lineage id of the history this spool captures; 0 while the spool is empty and none was chosen yet. */
+    public synchronized long lineage() {
+        return lineage;
+    }
+
+    /** The last transaction, snapshot or rest point captured, empty for a new spool. */
     public synchronized Optional<CapturePoint> last() {
         return Optional.ofNullable(last);
     }
@@ -121,7 +164,7 @@ public final class Spool implements Closeable {
         }
     }
 
-    /** Total bytes of spool files and snapshots on disk. */
+    /** Total bytes of spool files, snapshots and outbox objects on disk. */
     public long bytes() throws IOException {
         long[] total = {0};
         // Outbox and snapshot files come and go while shippers work; a vanished file simply does not count.
@@ -149,25 +192,27 @@ public final class Spool implements Closeable {
 
     /** Appends a page image of transaction {@code txid}, which must be the transaction after the last one. */
     public synchronized void appendPage(long txid, long pgno, byte[] image, int pageSize) throws IOException {
+        healIfDirty();
         if (pendingTxid == 0) {
             expectNext(txid);
-            rollIfFull(txid);
+            rollIfDue(txid);
             pendingTxid = txid;
         } else if (txid != pendingTxid) {
             throw new IllegalStateException("page of txid " + txid + " while " + pendingTxid + " is open");
         }
-        write(SpoolRecord.framePage(txid, pgno, image, 0, pageSize));
+        write(SpoolFormat.page(txid, pgno, image, 0, pageSize));
     }
 
     /** Ends the open transaction (or an empty one) with its commit record. Not durable until {@link #sync()}. */
     public synchronized void appendCommit(CapturePoint point) throws IOException {
+        healIfDirty();
         if (pendingTxid == 0) {
             expectNext(point.txid());
-            rollIfFull(point.txid());
+            rollIfDue(point.txid());
         } else if (point.txid() != pendingTxid) {
             throw new IllegalStateException("commit of txid " + point.txid() + " while " + pendingTxid + " is open");
         }
-        write(SpoolRecord.framePoint(SpoolRecord.COMMIT, point));
+        write(SpoolFormat.point(SpoolFormat.TYPE_COMMIT, point));
         committed(point);
     }
 
@@ -176,57 +221,65 @@ public final class Spool implements Closeable {
      * not part of the history shipped to replicas.
      */
     public synchronized void appendRest(RestPoint rest) throws IOException {
+        healIfDirty();
         if (pendingTxid != 0 || last == null || rest.point().txid() != last.txid()) {
             throw new IllegalStateException("rest point at txid " + rest.point().txid() + " while the spool is at "
                     + (last == null ? 0 : last.txid()) + (pendingTxid != 0 ? " with txid " + pendingTxid + " open" : ""));
         }
-        write(SpoolRecord.frameRest(rest));
+        write(SpoolFormat.rest(rest));
         committed(rest.point());
         lastRest = rest;
         sync();
     }
 
     /**
-     * Starts an empty spool at a rest point: a database restored from a replica at {@code rest.point().txid()}, whose
-     * history capture continues when the database file is still the restored one.
+     * Starts an empty spool at a rest point in lineage {@code lineage} (0: a new one): a database restored from a replica at
+     * {@code rest.point().txid()}, whose history capture continues when the database file is still the restored one.
      */
-    public synchronized void seed(RestPoint rest) throws IOException {
-        if (last != null) {
-            throw new IllegalStateException("only an empty spool can be seeded; this one is at txid " + last.txid());
+    public synchronized void seed(RestPoint rest, long lineage) throws IOException {
+        if (last != null || !files.isEmpty()) {
+            throw new IllegalStateException("only an empty spool can be seeded; this one is at txid "
+                    + (last == null ? 0 : last.txid()));
         }
-        rollIfFull(rest.point().txid());
-        write(SpoolRecord.frameRest(rest));
+        this.lineage = lineage != 0 ? lineage : newLineage();
+        rollIfDue(rest.point().txid());
+        write(SpoolFormat.rest(rest));
         committed(rest.point());
-        current().maxTxid = rest.point().txid();
         lastRest = rest;
         sync();
     }
 
     /** Drops page records written after the last commit: that transaction was not complete in the WAL yet. */
     public synchronized void discardUncommitted() throws IOException {
-        if (pendingTxid != 0 || active.size() != committedEnd) {
+        healIfDirty();
+        if (active != null && (pendingTxid != 0 || active.size() != committedEnd)) {
             active.truncate(committedEnd);
             active.position(committedEnd);
-            pendingTxid = 0;
         }
+        pendingTxid = 0;
     }
 
     /** Where a snapshot object for {@code txid} is written before {@link #appendSnapshot} publishes it. */
-    public Path snapshotTempPath(long txid) throws IOException {
-        Files.createDirectories(snapshotsDir);
+    public Path snapshotTempPath(long txid) {
         return snapshotsDir.resolve(String.format("%016x.snapshot.tmp", txid));
     }
 
     /** The published snapshot object for {@code txid}. */
     public Path snapshotPath(long txid) {
+        return snapshotPath(snapshotsDir, txid);
+    }
+
+    static Path snapshotPath(Path snapshotsDir, long txid) {
         return snapshotsDir.resolve(String.format("%016x.snapshot", txid));
     }
 
     /**
-     * Publishes a snapshot whose object was completely written (and fsynced) to {@link #snapshotTempPath}. The txid is
-     * either the last txid (a snapshot of the current state) or the next one (a snapshot that starts a new chain).
+     * Publishes a snapshot whose object was completely written (and forced) to {@link #snapshotTempPath}, durably. The
+     * txid is either the last txid (a snapshot of the current state) or the next one (a snapshot that starts a new
+     * chain). The spool's first snapshot fixes its lineage if none was chosen yet.
      */
     public synchronized void appendSnapshot(CapturePoint point) throws IOException {
+        healIfDirty();
         if (pendingTxid != 0) {
             throw new IllegalStateException("snapshot while transaction " + pendingTxid + " is open");
         }
@@ -235,17 +288,17 @@ public final class Spool implements Closeable {
         if (point.txid() != lastTxid && point.txid() != lastTxid + 1) {
             throw new IllegalStateException("snapshot txid " + point.txid() + " after " + lastTxid);
         }
-        if (point.txid() == lastTxid + 1) {
-            rollIfFull(point.txid());
+        if (lineage == 0) {
+            lineage = newLineage();
         }
-        Path temp = snapshotTempPath(point.txid());
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-            ch.force(true);
+        if (point.txid() == lastTxid + 1 || active == null) {
+            rollIfDue(point.txid());
         }
-        Files.move(temp, snapshotPath(point.txid()), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        FileReplicaStorage.fsyncDirectory(snapshotsDir);
-        write(SpoolRecord.framePoint(SpoolRecord.SNAPSHOT, point));
+        DurableFiles.makePrivate(snapshotTempPath(point.txid()));
+        DurableFiles.publish(snapshotTempPath(point.txid()), snapshotPath(point.txid()), io);
+        write(SpoolFormat.point(SpoolFormat.TYPE_SNAPSHOT, point));
         current().snapshots.add(point.txid());
+        snapshotsSinceSync.add(point.txid());
         committed(point);
         sync();
     }
@@ -255,10 +308,27 @@ public final class Spool implements Closeable {
         return files.stream().anyMatch(f -> f.snapshots.contains(txid));
     }
 
-    /** Makes everything committed so far durable and visible to readers. */
+    /**
+     * Makes everything committed so far durable and visible to readers. The header's durable-end slot gets the end
+     * the previous fsync covered (see {@link SpoolFormat}) in the same fsync.
+     */
     public synchronized void sync() throws IOException {
-        active.force(false);
-        current().durableEnd = committedEnd;
+        healIfDirty();
+        if (active == null) {
+            return;
+        }
+        try {
+            active.write(ByteBuffer.wrap(SpoolFormat.durableEnd(durableEnd)), SpoolFormat.DURABLE_END_AT);
+            active.force(false);
+        } catch (IOException e) {
+            rollBack(e);
+            throw e;
+        }
+        durableEnd = committedEnd;
+        durableLast = last;
+        durableRest = lastRest;
+        snapshotsSinceSync.clear();
+        current().publish(new SpoolFile.State(committedEnd, false));
         durableTxid = last == null ? 0 : last.txid();
         notifyAll();
     }
@@ -293,23 +363,126 @@ public final class Spool implements Closeable {
         return i + 1 < files.size() ? files.get(i + 1) : null;
     }
 
-    /** Deletes sealed files (and their snapshot objects) whose every record is at or below {@code shippedTxid}. */
-    public synchronized void release(long shippedTxid) throws IOException {
-        while (files.size() > 1 && files.get(0).sealed && files.get(0).maxTxid <= shippedTxid) {
-            SpoolFile f = files.remove(0);
-            Files.deleteIfExists(f.path);
-            for (long txid : f.snapshots) {
-                Files.deleteIfExists(snapshotPath(txid));
+    /** The file that holds {@code path}, or null when it was released. */
+    synchronized SpoolFile file(Path path) {
+        for (SpoolFile f : files) {
+            if (f.path.equals(path)) {
+                return f;
             }
-            log.debug("released spool file {} (up to txid {})", f.path.getFileName(), f.maxTxid);
+        }
+        return null;
+    }
+
+    /**
+     * Lets go of what every replica holds: {@code shippedTxid} is the lowest txid all working replicas hold. Snapshot
+     * objects at or below it are deleted (after a durable release record, so no record names a missing object; a
+     * replica that later needs a snapshot again gets a new one), and
+     * so are sealed files whose every record is at or below it, the file first, then the snapshots it named. A file
+     * that every replica has read completely is sealed early once it passes {@link #EARLY_ROLL_BYTES}, so this happens
+     * whatever the roll size.
+     */
+    public synchronized void release(long shippedTxid) throws IOException {
+        release(shippedTxid, shippedTxid - 1);
+    }
+
+    /**
+     * As {@link #release(long)}, where {@code snapshotsThrough} is the highest snapshot txid every working replica has
+     * uploaded or passed: a snapshot of the current state at the last shipped txid may still be on its way.
+     */
+    public synchronized void release(long shippedTxid, long snapshotsThrough) throws IOException {
+        this.shippedTxid = Math.max(this.shippedTxid, shippedTxid);
+        healIfDirty();
+        List<Long> releasable = new ArrayList<>();
+        for (SpoolFile f : files) {
+            for (long t : f.snapshots) {
+                if (t <= snapshotsThrough && t <= shippedTxid) {
+                    releasable.add(t);
+                }
+            }
+        }
+        if (!releasable.isEmpty() && active != null) {
+            for (long t : releasable) {
+                write(SpoolFormat.released(t));
+            }
+            sync();
+            for (SpoolFile f : files) {
+                f.snapshots.removeAll(releasable);
+            }
+            for (long t : releasable) {
+                Files.deleteIfExists(snapshotPath(t));
+            }
+            log.debug("released {} snapshot object(s) every replica holds", releasable.size());
+        }
+        while (files.size() > 1 && files.get(0).state().sealed() && files.get(0).maxTxid <= shippedTxid) {
+            drop(files.get(0));
         }
     }
 
+    /**
+     * Deletes the oldest sealed file even though some replica still lacks its records, to keep the spool under its
+     * size limit. Returns the txids dropped, or empty when nothing could be dropped (only the active file is left).
+     */
+    public synchronized Optional<DroppedRange> dropOldest() throws IOException {
+        if (files.size() <= 1) {
+            if (active != null && committedEnd > SpoolFormat.HEADER && pendingTxid == 0) {
+                // Seal the active file, so that the next call can drop it.
+                sync();
+                seal();
+                createFile(last.txid() + 1);
+            }
+            return Optional.empty();
+        }
+        SpoolFile f = files.get(0);
+        long to = f.maxTxid;
+        long from = f.firstTxid;
+        drop(f);
+        return Optional.of(new DroppedRange(from, to));
+    }
+
+    /** Transactions a size limit made the spool drop before every replica had them. */
+    public record DroppedRange(long fromTxid, long toTxid) {
+    }
+
+    private void drop(SpoolFile f) throws IOException {
+        files.remove(0);
+        // The file goes first: once it is gone no record names its snapshots, and a crash in between only leaves
+        // snapshot objects without a record, which recovery removes.
+        DurableFiles.delete(f.path, io);
+        for (long txid : f.snapshots) {
+            Files.deleteIfExists(snapshotPath(txid));
+        }
+        log.debug("released spool file {} (up to txid {})", f.path.getFileName(), f.maxTxid);
+    }
+
+    /**
+     * Closes the spool. When everything appended was made durable, the newest file's durable-end slot is brought up
+     * to its end first, so that recovery treats any later damage before it as corruption, not as a torn tail.
+     */
     @Override
     public synchronized void close() throws IOException {
-        if (active != null) {
-            active.close();
-            active = null;
+        try {
+            if (active != null) {
+                if (!dirty && pendingTxid == 0 && committedEnd == durableEnd) {
+                    active.write(ByteBuffer.wrap(SpoolFormat.durableEnd(durableEnd)), SpoolFormat.DURABLE_END_AT);
+                    active.force(false);
+                }
+                active.close();
+                active = null;
+            }
+        } finally {
+            lock.close();
+        }
+    }
+
+    /** Closes without the clean close's last durable-end write, as a crash leaves the files. For tests. */
+    synchronized void abandon() throws IOException {
+        try {
+            if (active != null) {
+                active.close();
+                active = null;
+            }
+        } finally {
+            lock.close();
         }
     }
 
@@ -320,9 +493,8 @@ public final class Spool implements Closeable {
     }
 
     private void expectNext(long txid) {
-        long lastTxid = last == null ? 0 : last.txid();
-        if (last != null && txid != lastTxid + 1) {
-            throw new IllegalStateException("txid " + txid + " does not follow " + lastTxid);
+        if (last != null && txid != last.txid() + 1) {
+            throw new IllegalStateException("txid " + txid + " does not follow " + last.txid());
         }
     }
 
@@ -337,255 +509,104 @@ public final class Spool implements Closeable {
 
     private void write(byte[] bytes) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(bytes);
-        while (b.hasRemaining()) {
-            active.write(b);
+        try {
+            while (b.hasRemaining()) {
+                active.write(b);
+            }
+        } catch (IOException e) {
+            rollBack(e);
+            throw e;
         }
     }
 
-    private void rollIfFull(long nextTxid) throws IOException {
-        if (active != null && active.size() < rollBytes) {
+    /**
+     * After a failed write or fsync: back to the state of the last completed fsync, on disk and in memory. What was
+     * captured since is still in the WAL and is captured again.
+     */
+    private void rollBack(IOException cause) {
+        last = durableLast;
+        lastRest = durableRest;
+        pendingTxid = 0;
+        committedEnd = durableEnd;
+        for (SpoolFile f : files) {
+            f.snapshots.removeAll(snapshotsSinceSync);
+        }
+        for (long t : snapshotsSinceSync) {
+            try {
+                Files.deleteIfExists(snapshotPath(t));
+            } catch (IOException e) {
+                cause.addSuppressed(e);
+            }
+        }
+        snapshotsSinceSync.clear();
+        dirty = true;
+        try {
+            healIfDirty();
+        } catch (IOException e) {
+            cause.addSuppressed(e);
+        }
+        log.warn("spool {}: {}; back to the last durable record (txid {})", dir, cause.toString(),
+                last == null ? 0 : last.txid());
+    }
+
+    private void healIfDirty() throws IOException {
+        if (!dirty || active == null) {
+            dirty = false;
             return;
         }
+        active.truncate(durableEnd);
+        active.position(durableEnd);
+        dirty = false;
+    }
+
+    private void rollIfDue(long nextTxid) throws IOException {
         if (active != null) {
-            active.force(false);
-            SpoolFile f = current();
-            f.durableEnd = committedEnd;
-            f.sealed = true;
-            active.close();
+            long size = committedEnd;
+            boolean full = size >= rollBytes;
+            boolean shippedEarly = size >= EARLY_ROLL_BYTES && last != null && shippedTxid >= last.txid();
+            if (!full && !shippedEarly) {
+                return;
+            }
+            sync();
+            seal();
         }
         createFile(nextTxid);
     }
 
+    /** Seals the active file: its durable-end slot gets its full length, forced, then readers see it sealed. */
+    private void seal() throws IOException {
+        try {
+            active.write(ByteBuffer.wrap(SpoolFormat.durableEnd(committedEnd)), SpoolFormat.DURABLE_END_AT);
+            active.force(false);
+        } catch (IOException e) {
+            rollBack(e);
+            throw e;
+        }
+        current().publish(new SpoolFile.State(committedEnd, true));
+        active.close();
+        active = null;
+    }
+
     private void createFile(long firstTxid) throws IOException {
+        if (lineage == 0) {
+            lineage = newLineage();
+        }
         Path path = dir.resolve(String.format("%016x", firstTxid) + SUFFIX);
-        ByteBuffer h = ByteBuffer.allocate(FILE_HEADER);
-        h.putInt(MAGIC).putShort((short) VERSION).putShort((short) 0).putLong(firstTxid);
-        h.putInt(Crc32c.of(h.array(), 0, 16));
-        Path temp = dir.resolve(path.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
-            ch.write(h.flip());
-            ch.force(true);
-        }
-        Files.move(temp, path, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        FileReplicaStorage.fsyncDirectory(dir);
-        active = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        active.position(FILE_HEADER);
-        committedEnd = FILE_HEADER;
-        SpoolFile f = new SpoolFile(path, firstTxid);
-        f.durableEnd = FILE_HEADER;
-        files.add(f);
+        byte[] header = SpoolFormat.header(lineage, firstTxid, SpoolFormat.HEADER);
+        DurableFiles.write(path, ch -> ch.write(ByteBuffer.wrap(header)), io);
+        active = io.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        active.position(SpoolFormat.HEADER);
+        committedEnd = SpoolFormat.HEADER;
+        durableEnd = SpoolFormat.HEADER;
+        files.add(new SpoolFile(path, firstTxid, new SpoolFile.State(SpoolFormat.HEADER, false)));
     }
 
-    private void recover() throws IOException {
-        Files.createDirectories(snapshotsDir);
-        // Pass 1: the files, oldest first; leftovers of interrupted file creation go.
-        List<Path> paths = new ArrayList<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                String name = p.getFileName().toString();
-                if (name.endsWith(SUFFIX + ".tmp")) {
-                    Files.delete(p);
-                } else if (name.endsWith(SUFFIX)) {
-                    paths.add(p);
-                }
-            }
+    private static long newLineage() {
+        long l = 0;
+        SecureRandom random = new SecureRandom();
+        while (l == 0) {
+            l = random.nextLong();
         }
-        paths.sort(null);
-        // Pass 2: every record of every file.
-        for (int i = 0; i < paths.size(); i++) {
-            recoverFile(paths.get(i), i == paths.size() - 1);
-        }
-        // Pass 3: snapshot objects against the records that name them.
-        List<Long> named = new ArrayList<>();
-        files.forEach(f -> named.addAll(f.snapshots));
-        for (long txid : named) {
-            if (!Files.isRegularFile(snapshotPath(txid))) {
-                throw new SpoolCorruptException("spool " + dir + " names snapshot " + String.format("%016x", txid)
-                        + " but its file is missing; move the spool folder aside and restart walship to take a new snapshot");
-            }
-        }
-        try (Stream<Path> s = Files.list(snapshotsDir)) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                String name = p.getFileName().toString();
-                boolean known = named.stream().anyMatch(t -> snapshotPath(t).getFileName().toString().equals(name));
-                if (!known) {
-                    log.info("removing unpublished snapshot {} left by an interrupted run", p.getFileName());
-                    Files.delete(p);
-                }
-            }
-        }
-        if (files.isEmpty()) {
-            createFile(1);
-        } else {
-            SpoolFile f = current();
-            active = FileChannel.open(f.path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            committedEnd = f.durableEnd;
-            active.position(committedEnd);
-        }
-        durableTxid = last == null ? 0 : last.txid();
-        if (last != null) {
-            log.info("spool {} recovered: {} file(s), last txid {}", dir, files.size(), last.txid());
-        }
+        return l;
     }
-
-    private void recoverFile(Path path, boolean newest) throws IOException {
-        long size = Files.size(path);
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer h = ByteBuffer.allocate(FILE_HEADER);
-            read(ch, h, 0);
-            if (h.hasRemaining() || h.getInt(0) != MAGIC || h.getInt(16) != Crc32c.of(h.array(), 0, 16)) {
-                if (newest && files.isEmpty() == false && size <= FILE_HEADER) {
-                    log.warn("spool file {} has a torn header; removing it", path.getFileName());
-                    Files.delete(path);
-                    files.get(files.size() - 1).sealed = false;
-                    return;
-                }
-                throw corrupt(path, 0, "bad file header");
-            }
-            if ((h.getShort(4) & 0xffff) != VERSION) {
-                throw new SpoolCorruptException("spool file " + path + " has format version " + (h.getShort(4) & 0xffff)
-                        + ", this walship reads version " + VERSION + "; use a matching walship or move the spool aside");
-            }
-            SpoolFile f = new SpoolFile(path, h.getLong(8));
-            if (!files.isEmpty()) {
-                files.get(files.size() - 1).sealed = true;
-            }
-            files.add(f);
-            long pos = FILE_HEADER;
-            long committed = FILE_HEADER;
-            long open = 0;
-            ByteBuffer frameHead = ByteBuffer.allocate(5);
-            while (pos < size) {
-                frameHead.clear();
-                read(ch, frameHead, pos);
-                long end = frameHead.hasRemaining() ? Long.MAX_VALUE : pos + SpoolRecord.FRAME_OVERHEAD + Integer.toUnsignedLong(frameHead.getInt(0));
-                String problem = null;
-                ByteBuffer rec = null;
-                if (end > size) {
-                    problem = "record cut short";
-                } else {
-                    rec = ByteBuffer.allocate((int) (end - pos));
-                    read(ch, rec, pos);
-                    int crcAt = rec.capacity() - 4;
-                    if (rec.getInt(crcAt) != Crc32c.of(rec.array(), 0, crcAt)) {
-                        problem = "record checksum mismatch";
-                    }
-                }
-                if (problem == null) {
-                    problem = apply(f, rec, pos, open);
-                }
-                if (problem != null) {
-                    if (newest && (end >= size || zerosFrom(ch, pos, size))) {
-                        log.warn("spool file {}: torn tail at offset {} ({}); truncating {} bytes", path.getFileName(), pos,
-                                problem, size - committed);
-                        ch.truncate(committed);
-                        ch.force(true);
-                        size = committed;
-                        break;
-                    }
-                    throw corrupt(path, pos, problem);
-                }
-                byte type = rec.get(4);
-                if (type == SpoolRecord.PAGE) {
-                    open = rec.getLong(5);
-                } else {
-                    open = 0;
-                    committed = end;
-                }
-                pos = end;
-            }
-            if (committed < size) {
-                if (!newest) {
-                    throw corrupt(path, committed, "transaction without commit record in a sealed file");
-                }
-                log.info("spool file {}: dropping {} bytes of a transaction whose capture did not finish", path.getFileName(),
-                        size - committed);
-                ch.truncate(committed);
-                ch.force(true);
-            }
-            f.durableEnd = committed;
-        }
-    }
-
-    /** Checks a record's meaning against the history so far and applies it; returns a problem or null. */
-    private String apply(SpoolFile f, ByteBuffer rec, long pos, long open) {
-        byte type = rec.get(4);
-        ByteBuffer payload = rec.duplicate().position(5).limit(rec.capacity() - 4).slice();
-        long lastTxid = last == null ? 0 : last.txid();
-        switch (type) {
-            case SpoolRecord.PAGE -> {
-                if (payload.remaining() < 12 + 512) {
-                    return "page record too short";
-                }
-                long txid = payload.getLong(0);
-                if (open != 0 ? txid != open : (last != null && txid != lastTxid + 1)) {
-                    return "page of txid " + txid + " out of order after " + lastTxid;
-                }
-                return null;
-            }
-            case SpoolRecord.REST -> {
-                if (payload.remaining() != SpoolRecord.REST_PAYLOAD) {
-                    return "bad record length";
-                }
-                RestPoint r = SpoolRecord.parseRest(payload);
-                if (open != 0 || last == null || r.point().txid() != lastTxid) {
-                    return "rest point at txid " + r.point().txid() + " out of order after " + lastTxid;
-                }
-                last = r.point();
-                lastRest = r;
-                return null;
-            }
-            case SpoolRecord.COMMIT, SpoolRecord.SNAPSHOT -> {
-                if (payload.remaining() != SpoolRecord.POINT_PAYLOAD) {
-                    return "bad record length";
-                }
-                CapturePoint p = SpoolRecord.parsePoint(payload);
-                boolean ok = last == null
-                        || p.txid() == lastTxid + 1
-                        || (type == SpoolRecord.SNAPSHOT && p.txid() == lastTxid && open == 0);
-                if (!ok || (open != 0 && p.txid() != open)) {
-                    return "txid " + p.txid() + " out of order after " + lastTxid;
-                }
-                if (type == SpoolRecord.SNAPSHOT) {
-                    f.snapshots.add(p.txid());
-                }
-                last = p;
-                lastRest = null;
-                f.maxTxid = Math.max(f.maxTxid, p.txid());
-                return null;
-            }
-            default -> {
-                return "unknown record type " + type;
-            }
-        }
-    }
-
-    private static boolean zerosFrom(FileChannel ch, long pos, long size) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(64 * 1024);
-        for (long p = pos; p < size; p += b.capacity()) {
-            b.clear();
-            read(ch, b, p);
-            for (int i = 0; i < b.position(); i++) {
-                if (b.get(i) != 0) {
-                    return false;
-                }
-            }
-        }
-        return true;
-    }
-
-    private SpoolCorruptException corrupt(Path path, long offset, String problem) {
-        return new SpoolCorruptException("spool file " + path + " is corrupt at offset " + offset + " (" + problem
-                + "); walship cannot trust this spool: move " + dir + " aside and restart, walship then takes a new snapshot");
-    }
-
-    static void read(FileChannel ch, ByteBuffer b, long position) throws IOException {
-        while (b.hasRemaining()) {
-            if (ch.read(b, position + b.position()) < 0) {
-                return;
-            }
-        }
-    }
-
 }

@@ -1,0 +1,120 @@
+package io.walship.replicator;
+
+import io.walship.replica.DatabasePages;
+import io.walship.replica.DurableFiles;
+import io.walship.replica.FileIo;
+import io.walship.replica.ObjectHeader;
+import io.walship.replica.ObjectKeys;
+import io.walship.replica.ObjectKind;
+import io.walship.replica.SegmentWriter;
+import io.walship.replicator.spool.CapturePoint;
+import io.walship.replicator.spool.SpoolReader;
+import io.walship.replicator.spool.SpoolRecord;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * One replica's outbox: a segment is built from spool records into a file here (forced and renamed into place) before
+ * it is uploaded, and deleted once the replica acknowledged it. If the upload's outcome is unknown (a timeout, a
+ * crash), the very same bytes go up again under the very same key, which the replica contract makes idempotent, so a
+ * retry can never leave two segments with overlapping txids. Used by one shipping thread.
+ */
+final class Outbox {
+    /** A transaction of a batch: its commit point and the newest spool record of each page it wrote. */
+    record Tx(CapturePoint point, TreeMap<Long, SpoolRecord.Page> pages) {
+    }
+
+    /** A segment waiting in the outbox: its key and file. */
+    record Entry(ObjectKeys.ObjectName name, Path file) {
+    }
+
+    private final Path dir;
+    private final FileIo io;
+
+    Outbox(Path dir, FileIo io) {
+        this.dir = dir;
+        this.io = io;
+    }
+
+    /** Segments left by an interrupted run, oldest first; other files (temporary ones) are removed. */
+    List<Entry> leftovers() throws IOException {
+        DurableFiles.createDirectories(dir, io);
+        List<Entry> out = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            s.forEach(files::add);
+        }
+        files.sort(null);
+        for (Path p : files) {
+            var parsed = ObjectKeys.parse(ObjectKeys.SEGMENTS + p.getFileName());
+            if (parsed.isPresent()) {
+                out.add(new Entry(parsed.get(), p));
+            } else {
+                Files.deleteIfExists(p);
+            }
+        }
+        return out;
+    }
+
+    /** Builds the segment of {@code batch} into the outbox, durably, and returns it. */
+    Entry write(List<Tx> batch) throws IOException {
+        CapturePoint first = batch.get(0).point();
+        CapturePoint last = batch.get(batch.size() - 1).point();
+        String key = ObjectKeys.segment(first.txid(), last.txid());
+        Path file = dir.resolve(key.substring(ObjectKeys.SEGMENTS.length()));
+        int pageSize = first.pageSize();
+        ObjectHeader header = new ObjectHeader(ObjectKind.SEGMENT, pageSize, last.databasePages(), first.txid(), last.txid(),
+                first.time(), last.time(), batch.size());
+        byte[] page = new byte[pageSize];
+        long lockPage = DatabasePages.lockPage(pageSize);
+        DurableFiles.createDirectories(dir, io);
+        DurableFiles.write(file, ch -> {
+            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+            SegmentWriter w = new SegmentWriter(out, header);
+            Map<Path, FileChannel> open = new HashMap<>();
+            try {
+                for (Tx tx : batch) {
+                    if (tx.point().pageSize() != pageSize) {
+                        throw new IllegalStateException("page size changed inside a batch without a snapshot");
+                    }
+                    long size = tx.point().databasePages();
+                    List<SpoolRecord.Page> kept = tx.pages().values().stream()
+                            .filter(p -> p.pgno() <= size && p.pgno() != lockPage).toList();
+                    w.beginTransaction(tx.point().txid(), tx.point().time().toEpochMilli(), size, kept.size());
+                    for (SpoolRecord.Page p : kept) {
+                        FileChannel src = open.get(p.file());
+                        if (src == null) {
+                            src = FileChannel.open(p.file(), StandardOpenOption.READ);
+                            open.put(p.file(), src);
+                        }
+                        SpoolReader.readPage(src, p, page);
+                        w.page(p.pgno(), page, 0);
+                    }
+                }
+            } finally {
+                for (FileChannel c : open.values()) {
+                    c.close();
+                }
+            }
+            w.finish();
+            out.flush();
+        }, io);
+        return new Entry(ObjectKeys.parse(key).orElseThrow(), file);
+    }
+
+    void remove(Entry e) throws IOException {
+        Files.deleteIfExists(e.file());
+    }
+}

@@ -1,0 +1,208 @@
+package io.walship.replicator;
+
+import io.walship.replica.FileIo;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongPredicate;
+
+/**
+ * File operations that fail on purpose: every write, force, move and folder sync is numbered, and the ones a predicate
+ * picks throw the I/O error a full disk (ENOSPC) or a failing device (EIO) gives. The failed write writes nothing, or,
+ * for a torn write, its first half, as a real failure can. Thread-safe: the counter is shared by every channel.
+ */
+public final class FaultyFileIo implements FileIo {
+    /** Which error to throw. */
+    public enum Kind {
+        ENOSPC("No space left on device"), EIO("Input/output error");
+
+        final String message;
+
+        Kind(String message) {
+            this.message = message;
+        }
+    }
+
+    private final AtomicLong operations = new AtomicLong();
+    private final LongPredicate fails;
+    private final Kind kind;
+    private final boolean tearWrites;
+    private final AtomicLong failed = new AtomicLong();
+
+    /** Fails the operations whose 1-based number {@code fails} accepts. */
+    public FaultyFileIo(LongPredicate fails, Kind kind, boolean tearWrites) {
+        this.fails = fails;
+        this.kind = kind;
+        this.tearWrites = tearWrites;
+    }
+
+    /** Fails exactly operation {@code n}. */
+    public static FaultyFileIo failingAt(long n, Kind kind) {
+        return new FaultyFileIo(i -> i == n, kind, true);
+    }
+
+    /** Operations counted so far. */
+    public long operations() {
+        return operations.get();
+    }
+
+    /** Operations failed so far. */
+    public long failures() {
+        return failed.get();
+    }
+
+    private void maybeFail(String what) throws IOException {
+        long n = operations.incrementAndGet();
+        if (fails.test(n)) {
+            failed.incrementAndGet();
+            throw new IOException(kind.message + " (injected into " + what + ", operation " + n + ")");
+        }
+    }
+
+    @Override
+    public FileChannel open(Path path, StandardOpenOption... options) throws IOException {
+        return new Channel(FileChannel.open(path, options));
+    }
+
+    @Override
+    public void move(Path from, Path to) throws IOException {
+        maybeFail("move " + to.getFileName());
+        FileIo.super.move(from, to);
+    }
+
+    @Override
+    public void link(Path link, Path existing) throws IOException {
+        maybeFail("link " + link.getFileName());
+        FileIo.super.link(link, existing);
+    }
+
+    @Override
+    public void syncDirectory(Path dir) throws IOException {
+        maybeFail("sync of folder " + dir.getFileName());
+        FileIo.super.syncDirectory(dir);
+    }
+
+    /** A channel whose writes and forces go through {@link #maybeFail}. */
+    private final class Channel extends FileChannel {
+        private final FileChannel d;
+
+        Channel(FileChannel d) {
+            this.d = d;
+        }
+
+        private int failingWrite(ByteBuffer src, long position) throws IOException {
+            try {
+                maybeFail("write");
+            } catch (IOException e) {
+                if (tearWrites && src.remaining() > 1) {
+                    ByteBuffer half = src.duplicate();
+                    half.limit(half.position() + half.remaining() / 2);
+                    if (position < 0) {
+                        d.write(half);
+                    } else {
+                        d.write(half, position);
+                    }
+                }
+                throw e;
+            }
+            return position < 0 ? d.write(src) : d.write(src, position);
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            return failingWrite(src, -1);
+        }
+
+        @Override
+        public int write(ByteBuffer src, long position) throws IOException {
+            return failingWrite(src, position);
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+            maybeFail("write");
+            return d.write(srcs, offset, length);
+        }
+
+        @Override
+        public void force(boolean metaData) throws IOException {
+            maybeFail("force");
+            d.force(metaData);
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            return d.read(dst);
+        }
+
+        @Override
+        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+            return d.read(dsts, offset, length);
+        }
+
+        @Override
+        public int read(ByteBuffer dst, long position) throws IOException {
+            return d.read(dst, position);
+        }
+
+        @Override
+        public long position() throws IOException {
+            return d.position();
+        }
+
+        @Override
+        public FileChannel position(long newPosition) throws IOException {
+            d.position(newPosition);
+            return this;
+        }
+
+        @Override
+        public long size() throws IOException {
+            return d.size();
+        }
+
+        @Override
+        public FileChannel truncate(long size) throws IOException {
+            d.truncate(size);
+            return this;
+        }
+
+        @Override
+        public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
+            return d.transferTo(position, count, target);
+        }
+
+        @Override
+        public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
+            maybeFail("write");
+            return d.transferFrom(src, position, count);
+        }
+
+        @Override
+        public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
+            return d.map(mode, position, size);
+        }
+
+        @Override
+        public FileLock lock(long position, long size, boolean shared) throws IOException {
+            return d.lock(position, size, shared);
+        }
+
+        @Override
+        public FileLock tryLock(long position, long size, boolean shared) throws IOException {
+            return d.tryLock(position, size, shared);
+        }
+
+        @Override
+        protected void implCloseChannel() throws IOException {
+            d.close();
+        }
+    }
+}
