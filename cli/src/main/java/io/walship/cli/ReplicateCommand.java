@@ -56,7 +56,6 @@ import sun.misc.SignalHandler;
 public final class ReplicateCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(ReplicateCommand.class);
     static final String DEFAULT_CONFIG = "/etc/walship.yml";
-    private static final Duration LAG_BUDGET = Duration.ofSeconds(60);
 
     @Parameters(arity = "0..*", paramLabel = "DB REPLICA",
             description = "A database path followed by one or more replicas: a folder (/absolute/path or ./relative/path),"
@@ -111,6 +110,11 @@ public final class ReplicateCommand implements Callable<Integer> {
             description = "Command-line form: TRUNCATE checkpoint when the WAL grows past this size (default: ${DEFAULT-VALUE}).")
     String emergencyWalSize;
 
+    @Option(names = "--lag-budget", paramLabel = "DURATION",
+            description = "How far behind capture a replica may be and /readyz still answer ready (default: 60s, or the"
+                    + " config file's lag-budget).")
+    String lagBudget;
+
     @Option(names = "--final-sync-timeout", paramLabel = "DURATION",
             description = "How long shutdown may spend shipping what is left (default: 30s, or the config file's).")
     String finalSyncTimeout;
@@ -141,11 +145,38 @@ public final class ReplicateCommand implements Callable<Integer> {
             if (command != null && !command.isBlank()) {
                 execWords = CommandWords.split(command);
             }
+            if (lagBudget != null) {
+                config = config.withLagBudget(Durations.parse(lagBudget));
+            }
         } catch (IllegalArgumentException e) {
-            return usage(e.getMessage());
+            return usage((lagBudget != null ? "--lag-budget: " : "") + e.getMessage());
         }
 
         PrometheusMetrics metrics = new PrometheusMetrics();
+        // The endpoints come up first, so that /healthz answers while replicas are checked and databases restored; a
+        // long restore would otherwise fail a startup probe and turn into a restart loop.
+        MetricsServer server = null;
+        if (config.addr() != null) {
+            try {
+                server = MetricsServer.start(config.addr(), metrics);
+            } catch (IOException e) {
+                error(e.getMessage());
+                return ExitCodes.IO_ERROR;
+            }
+            server.starting("starting: checking the replicas");
+        }
+        try {
+            return replicate(config, execWords, finalSync, metrics, server);
+        } finally {
+            // Closed after the final sync, so that /healthz answers while walship ships what is left.
+            if (server != null) {
+                server.close();
+            }
+        }
+    }
+
+    private int replicate(WalshipConfig config, List<String> execWords, Duration finalSync, PrometheusMetrics metrics,
+                          MetricsServer server) throws Exception {
         List<DatabaseReplicator> databases = new ArrayList<>();
         List<ReplicaStorage> opened = new ArrayList<>();
         try {
@@ -178,6 +209,9 @@ public final class ReplicateCommand implements Callable<Integer> {
                 }
                 java.util.Optional<io.walship.restore.RestoreResult> restoredNow = java.util.Optional.empty();
                 if (restoreIfMissing || db.restoreIfMissing()) {
+                    if (server != null) {
+                        server.starting("starting: restoring " + db.path() + " if it is missing");
+                    }
                     try {
                         restoredNow = MissingDatabaseRestore.restoreIfMissing(db.path(), storages, Clock.systemUTC());
                     } catch (RestoreException e) {
@@ -209,7 +243,11 @@ public final class ReplicateCommand implements Callable<Integer> {
                 log.warn("no replica can be reached ({}); capturing into the spool and retrying them with backoff",
                         unreachable.get(0).getMessage());
             }
-            return run(new Daemon(databases, LAG_BUDGET), execWords, finalSync, config, metrics);
+            Daemon daemon = new Daemon(databases, config.lagBudget());
+            if (server != null) {
+                server.serve(daemon);
+            }
+            return runDaemon(daemon, execWords, finalSync);
         } finally {
             for (ReplicaStorage s : opened) {
                 try {
@@ -249,27 +287,6 @@ public final class ReplicateCommand implements Callable<Integer> {
             return null;
         } catch (StorageException e) {
             return e;
-        }
-    }
-
-    private int run(Daemon daemon, List<String> execWords, Duration finalSync, WalshipConfig config, PrometheusMetrics metrics)
-            throws Exception {
-        MetricsServer server = null;
-        if (config.addr() != null) {
-            try {
-                server = MetricsServer.start(config.addr(), daemon, metrics);
-            } catch (IOException e) {
-                error(e.getMessage());
-                return ExitCodes.IO_ERROR;
-            }
-        }
-        try {
-            return runDaemon(daemon, execWords, finalSync);
-        } finally {
-            // Closed after the final sync, so that /healthz answers while walship ships what is left.
-            if (server != null) {
-                server.close();
-            }
         }
     }
 

@@ -105,7 +105,7 @@ public final class StatusCommand implements Callable<Integer> {
             String body = response.body();
             out.print(body.endsWith("\n") ? body : body + "\n");
         } else {
-            out.print(render(asked, status));
+            out.print(render(asked, status, terminalWidth()));
         }
         out.flush();
         return ExitCodes.OK;
@@ -118,8 +118,27 @@ public final class StatusCommand implements Callable<Integer> {
         return code;
     }
 
-    /** The status as people read it: the daemon's readiness, then a block per database with a table of its replicas. */
-    static String render(String asked, DaemonStatus s) {
+    /** The width the table is cut to: the terminal's ({@code COLUMNS}, which shells export), else 120. */
+    static int terminalWidth() {
+        try {
+            int columns = Integer.parseInt(System.getenv().getOrDefault("COLUMNS", "").strip());
+            return columns >= 40 ? columns : DEFAULT_WIDTH;
+        } catch (NumberFormatException e) {
+            return DEFAULT_WIDTH;
+        }
+    }
+
+    static final int DEFAULT_WIDTH = 120;
+    /** The error column never gets narrower than this, even when the other columns leave less room. */
+    static final int MIN_ERROR_WIDTH = 24;
+    static final String CUT = "...";
+
+    /**
+     * The status as people read it: the daemon's readiness, then a block per database with a table of its replicas.
+     * The last error is the table's last column and is cut to fit {@code width}; {@code --json} has the full text.
+     */
+    static String render(String asked, DaemonStatus s, int width) {
+        boolean cut = false;
         StringBuilder b = new StringBuilder("walship daemon at ").append(asked).append(": ")
                 .append(s.ready() ? "ready" : "NOT READY: " + Walship.oneLine(s.notReadyReason())).append('\n');
         for (DaemonStatus.DatabaseStatus d : s.databases()) {
@@ -139,14 +158,33 @@ public final class StatusCommand implements Callable<Integer> {
                 continue;
             }
             List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {"REPLICA", "TXID", "LAG", "LAST SHIPPED", "LAST ERROR", "URL"});
+            rows.add(new String[] {"REPLICA", "TXID", "LAG", "LAST SHIPPED", "URL", "LAST ERROR"});
             for (DaemonStatus.ReplicaStatus r : d.replicas()) {
                 String error = r.failure() != null ? "FAILED: " + Walship.oneLine(r.failure())
                         : r.lastError() != null ? Walship.oneLine(r.lastError()) : "-";
                 rows.add(new String[] {r.name(), Long.toString(r.replicatedTxid()), lag(r.lagSeconds()),
-                        r.lastShipped() == null ? "-" : r.lastShipped().toString(), error, r.url()});
+                        r.lastShipped() == null ? "-" : r.lastShipped().toString(), r.url(), error});
+            }
+            // The columns before the error, each as wide as its widest cell, two spaces apart, after the indent.
+            int used = 2;
+            for (int col = 0; col < 5; col++) {
+                int w = 0;
+                for (String[] row : rows) {
+                    w = Math.max(w, row[col].length());
+                }
+                used += w + 2;
+            }
+            int room = Math.max(MIN_ERROR_WIDTH, width - used);
+            for (String[] row : rows) {
+                if (row[5].length() > room) {
+                    row[5] = row[5].substring(0, room - CUT.length()) + CUT;
+                    cut = true;
+                }
             }
             b.append(DatabasesCommand.align(rows, "  "));
+        }
+        if (cut) {
+            b.append("\n(errors cut to fit; 'walship status --json' has their full text)\n");
         }
         if (s.time() != null) {
             b.append("\nas of ").append(s.time()).append(" (daemon clock)\n");

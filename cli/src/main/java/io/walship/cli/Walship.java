@@ -3,12 +3,11 @@ package io.walship.cli;
 import io.walship.config.ConfigException;
 import io.walship.config.InvalidReplicaLocationException;
 import io.walship.replica.StorageException;
+import io.walship.replicator.metrics.BuildInfo;
 import io.walship.restore.RestoreException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +31,7 @@ import picocli.CommandLine.Spec;
         versionProvider = Walship.Version.class,
         description = "Continuous replication of SQLite databases to object storage, and point-in-time restore.",
         subcommands = {ReplicateCommand.class, RestoreCommand.class, LsCommand.class, VerifyCommand.class, StatusCommand.class,
-            DatabasesCommand.class})
+            DatabasesCommand.class, VersionCommand.class})
 public final class Walship implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(Walship.class);
 
@@ -71,7 +70,7 @@ public final class Walship implements Callable<Integer> {
     /** {@code walship} without a command is a usage error, not a silent success. */
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing command: give one of replicate, restore, ls or verify");
+        throw new ParameterException(spec.commandLine(), "missing command: give one of replicate, restore, ls, verify, status, databases or version");
     }
 
     private static void exitCodeHelp(CommandLine cl, Map<String, String> codes) {
@@ -124,24 +123,11 @@ public final class Walship implements Callable<Integer> {
         return message == null ? "(no message)" : message.replaceAll("\\s*[\\r\\n]+\\s*", "; ").trim();
     }
 
-    /** The version Maven recorded in the jar, or a marker when running from classes (tests, IDE). */
+    /** {@code walship --version}: the same lines as {@code walship version}. */
     static final class Version implements IVersionProvider {
         @Override
         public String[] getVersion() {
-            String version = null;
-            try (InputStream in = Walship.class.getResourceAsStream("/META-INF/maven/io.walship/walship-cli/pom.properties")) {
-                if (in != null) {
-                    Properties p = new Properties();
-                    p.load(in);
-                    version = p.getProperty("version");
-                }
-            } catch (IOException e) {
-                // Fall through to the marker.
-            }
-            if (version == null) {
-                version = "development build";
-            }
-            return new String[] {"walship " + version, "Java " + Runtime.version()};
+            return VersionCommand.lines(BuildInfo.current()).toArray(String[]::new);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.walship.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
@@ -123,12 +124,33 @@ class StatusCommandTest {
                         new DaemonStatus.ReplicaStatus("s3", "s3://bucket/app", 40, 1.25, Instant.parse("2026-11-26T04:00:00Z"),
                                 "connection refused", null),
                         new DaemonStatus.ReplicaStatus("file", "/backup/app", 42, 0, null, null, "another writer")))));
-        String out = StatusCommand.render("127.0.0.1:9090", s);
+        String out = StatusCommand.render("127.0.0.1:9090", s, 120);
         assertTrue(out.contains("local txid 42, captured 2026-11-26T04:00:01Z, spool 1.5 MiB, capturing"), out);
-        assertTrue(out.contains("  REPLICA  TXID  LAG   LAST SHIPPED          LAST ERROR              URL"), out);
-        assertTrue(out.contains("  s3       40    1.3s  2026-11-26T04:00:00Z  connection refused      s3://bucket/app"), out);
+        assertTrue(out.contains("  REPLICA  TXID  LAG   LAST SHIPPED          URL              LAST ERROR\n"), out);
+        assertTrue(out.contains("  s3       40    1.3s  2026-11-26T04:00:00Z  s3://bucket/app  connection refused\n"), out);
         assertTrue(out.contains("FAILED: another writer"), out);
+        assertFalse(out.contains("cut to fit"), out);
         assertEquals("1023 B", StatusCommand.bytes(1023));
         assertEquals("1.0 KiB", StatusCommand.bytes(1024));
+    }
+
+    /** A long error is cut to the terminal's width in the table; the JSON document keeps every character. */
+    @Test
+    void aLongLastErrorIsCutToFitAndKeptWholeInJson() {
+        String error = "upload of segments/00000000000000a1-00000000000000b2.segment to s3://bucket/app failed: "
+                + "software.amazon.awssdk.services.s3.model.S3Exception: We encountered an internal error. Please try again."
+                + " (Service: S3, Status Code: 500, Request ID: 4442587FB7D0A2F9)";
+        DaemonStatus s = new DaemonStatus(Instant.parse("2026-11-26T04:00:02Z"), true, null, List.of(
+                new DaemonStatus.DatabaseStatus("/data/app.db", 42, null, 0, true, null, null, List.of(
+                        new DaemonStatus.ReplicaStatus("s3", "s3://bucket/app", 40, 1.25, null, error, null)))));
+        for (int width : new int[] {80, 120, 200}) {
+            String out = StatusCommand.render("127.0.0.1:9090", s, width);
+            String row = out.lines().filter(l -> l.startsWith("  s3 ")).findFirst().orElseThrow();
+            assertTrue(row.length() <= width, width + ": " + row.length() + " columns: " + row);
+            assertTrue(row.endsWith("..."), row);
+            assertTrue(row.contains("upload of segments/"), row);
+            assertTrue(out.contains("(errors cut to fit; 'walship status --json' has their full text)"), out);
+        }
+        assertEquals(error, DaemonStatus.fromJson(s.toJson()).databases().get(0).replicas().get(0).lastError());
     }
 }

@@ -57,9 +57,16 @@ class WalshipTest {
                 + " exist"));
     }
 
+    /** {@code walship version} and {@code --version}: the version, the git commit and the build time the build recorded. */
     @Test
-    void versionIsPrinted() {
-        assertTrue(CliRun.of("--version").succeeds().out().startsWith("walship "));
+    void versionPrintsVersionCommitAndBuildTime() {
+        String out = CliRun.of("version").succeeds().out();
+        List<String> lines = out.lines().toList();
+        assertTrue(lines.get(0).matches("walship \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?"), out);
+        assertTrue(lines.get(1).matches("commit [0-9a-f]{40}( \\(with uncommitted changes\\))?"), "a git commit: " + out);
+        assertTrue(lines.get(2).matches("built \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ"), out);
+        assertTrue(lines.get(3).startsWith("Java 17") || lines.get(3).matches("Java \\d+.*"), out);
+        assertEquals(out, CliRun.of("--version").succeeds().out(), "--version prints the same");
     }
 
     @Test

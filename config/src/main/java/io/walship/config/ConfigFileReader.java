@@ -21,7 +21,7 @@ import org.snakeyaml.engine.v2.nodes.Node;
  */
 final class ConfigFileReader {
     static final Set<String> KEYS = Set.of("addr", "exec", "logging", "access-key-id", "secret-access-key", "dbs",
-            "final-sync-timeout", "snapshot", "validation", "validation-interval");
+            "final-sync-timeout", "lag-budget", "snapshot", "validation", "validation-interval");
     static final Set<String> LOGGING_KEYS = Set.of("level", "type", "stderr");
     static final Set<String> SNAPSHOT_KEYS = Set.of("interval", "retention");
     static final Set<String> VALIDATION_KEYS = Set.of("interval");
@@ -54,6 +54,10 @@ final class ConfigFileReader {
         if (finalSync == null) {
             finalSync = WalshipConfig.DEFAULT_FINAL_SYNC_TIMEOUT;
         }
+        Duration lagBudget = top.duration("lag-budget", false);
+        if (lagBudget == null) {
+            lagBudget = WalshipConfig.DEFAULT_LAG_BUDGET;
+        }
 
         ReplicaReader.Defaults defaults = defaults(top);
 
@@ -84,7 +88,7 @@ final class ConfigFileReader {
             }
             dbs.add(db);
         }
-        return new WalshipConfig(file, addr, exec, logging, finalSync, dbs, warnings);
+        return new WalshipConfig(file, addr, exec, logging, finalSync, dbs, warnings, lagBudget);
     }
 
     /** What the top of the file sets for every replica: credentials, snapshot interval, retention, validation. */

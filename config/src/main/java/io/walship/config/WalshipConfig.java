@@ -33,15 +33,23 @@ import java.util.Set;
  * @param dbs the databases to replicate, at least one, paths unique
  * @param warnings the keys of the file walship ignores (Litestream settings that change no data), for the caller to
  *                 log at WARN; empty for the command-line form
+ * @param lagBudget how far behind capture a replica may be and walship still count as ready ({@code /readyz};
+ *                  walship's {@code lag-budget}, default {@link #DEFAULT_LAG_BUDGET})
  */
 public record WalshipConfig(Path source, String addr, String exec, LoggingConfig logging, Duration finalSyncTimeout,
-                            List<DatabaseConfig> dbs, List<ConfigWarning> warnings) {
+                            List<DatabaseConfig> dbs, List<ConfigWarning> warnings, Duration lagBudget) {
     /** The command line's default for {@code --final-sync-timeout}. */
     public static final Duration DEFAULT_FINAL_SYNC_TIMEOUT = Duration.ofSeconds(30);
+    /** The default for {@code lag-budget} and {@code --lag-budget}. */
+    public static final Duration DEFAULT_LAG_BUDGET = Duration.ofSeconds(60);
 
     public WalshipConfig {
         Objects.requireNonNull(logging, "logging");
         Objects.requireNonNull(finalSyncTimeout, "finalSyncTimeout");
+        Objects.requireNonNull(lagBudget, "lagBudget");
+        if (lagBudget.isNegative() || lagBudget.isZero()) {
+            throw new IllegalArgumentException("lag budget must be positive");
+        }
         dbs = List.copyOf(dbs);
         warnings = List.copyOf(warnings);
         if (finalSyncTimeout.isNegative()) {
@@ -56,6 +64,17 @@ public record WalshipConfig(Path source, String addr, String exec, LoggingConfig
                 throw new IllegalArgumentException("database " + db.path() + " is listed twice");
             }
         }
+    }
+
+    /** With the default lag budget. */
+    public WalshipConfig(Path source, String addr, String exec, LoggingConfig logging, Duration finalSyncTimeout,
+                         List<DatabaseConfig> dbs, List<ConfigWarning> warnings) {
+        this(source, addr, exec, logging, finalSyncTimeout, dbs, warnings, DEFAULT_LAG_BUDGET);
+    }
+
+    /** This configuration with another lag budget (the command line's {@code --lag-budget}). */
+    public WalshipConfig withLagBudget(Duration budget) {
+        return new WalshipConfig(source, addr, exec, logging, finalSyncTimeout, dbs, warnings, budget);
     }
 
     /** The database listed with this path (made absolute and normal first), if any. */

@@ -105,6 +105,13 @@ class BadConfigTest {
     }
 
     @Test
+    void aLagBudgetMustBeAPositiveDuration() {
+        String dbs = "dbs:\n  - path: /data/a.db\n    replicas:\n      - path: /backup/a\n";
+        assertError(dir, "lag-budget: 0s\n" + dbs, 1, "lag-budget", "must be more than 0");
+        assertError(dir, "lag-budget: 60\n" + dbs, 1, "lag-budget", "write e.g. 60s");
+    }
+
+    @Test
     void litestreamFiveShutdownTimeoutPointsToWalshipsName() {
         assertError(dir, "shutdown-sync-timeout: 10s\n", 1, "shutdown-sync-timeout", "walship's key is final-sync-timeout");
     }

@@ -33,6 +33,7 @@ class ValidConfigTest {
         assertNull(c.exec());
         assertEquals(LoggingConfig.defaults(), c.logging());
         assertEquals(Duration.ofSeconds(30), c.finalSyncTimeout());
+        assertEquals(Duration.ofSeconds(60), c.lagBudget());
         DatabaseConfig db = c.dbs().get(0);
         assertEquals(Path.of("/data/app.db"), db.path());
         assertEquals(ReplicationSettings.defaults(), db.settings());
@@ -67,6 +68,7 @@ class ValidConfigTest {
                 addr: 127.0.0.1:9090
                 exec: ./app serve --port 8080
                 final-sync-timeout: 1m
+                lag-budget: 5m
                 logging:
                   level: WARNING
                   type: json
@@ -102,6 +104,8 @@ class ValidConfigTest {
         assertEquals("127.0.0.1:9090", c.addr());
         assertEquals("./app serve --port 8080", c.exec());
         assertEquals(Duration.ofMinutes(1), c.finalSyncTimeout());
+        assertEquals(Duration.ofMinutes(5), c.lagBudget());
+        assertEquals(Duration.ofSeconds(90), c.withLagBudget(Duration.ofSeconds(90)).lagBudget());
         assertEquals(new LoggingConfig("warn", true, true), c.logging());
         DatabaseConfig db = c.dbs().get(0);
         assertEquals(Path.of("/home/op/app.db"), db.path());

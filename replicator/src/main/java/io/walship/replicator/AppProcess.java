@@ -1,5 +1,7 @@
 package io.walship.replicator;
 
+import com.sun.jna.Library;
+import com.sun.jna.Native;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -10,9 +12,14 @@ import org.slf4j.LoggerFactory;
  * The application walship starts with {@code -exec}: a direct child (no shell in between, so signals reach it),
  * sharing walship's standard streams. walship forwards SIGINT and SIGTERM to it and exits with its exit code after a
  * final sync.
+ *
+ * <p>SIGTERM goes through the JDK ({@link Process#destroy()}); the JDK cannot send SIGINT, so that goes through
+ * libc's {@code kill(2)} (via JNA), not through a {@code kill} command that a minimal image may lack. Where libc cannot
+ * be loaded the app gets SIGTERM instead, with a WARN line.
  */
 public final class AppProcess {
     private static final Logger log = LoggerFactory.getLogger(AppProcess.class);
+    private static final int SIGINT = 2;
 
     private final Process process;
     private final String name;
@@ -38,13 +45,10 @@ public final class AppProcess {
             process.destroy();
             return;
         }
-        try {
-            new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start().waitFor(5, TimeUnit.SECONDS);
-        } catch (IOException e) {
-            log.warn("could not send SIG{} to {}: {}; sending SIGTERM", signal, name, e.toString());
+        String problem = Libc.kill(process.pid(), SIGINT);
+        if (problem != null) {
+            log.warn("could not send SIGINT to {}: {}; sending SIGTERM", name, problem);
             process.destroy();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -62,5 +66,31 @@ public final class AppProcess {
 
     public long pid() {
         return process.pid();
+    }
+
+    /** The one libc call the JDK lacks; loaded on first use, so that walship without {@code -exec} never loads JNA. */
+    private static final class Libc {
+        private interface C extends Library {
+            int kill(int pid, int sig);
+        }
+
+        private static volatile C c;
+
+        /** {@code kill(pid, sig)}; null when sent, else why not. */
+        static String kill(long pid, int sig) {
+            try {
+                C lib = c;
+                if (lib == null) {
+                    lib = Native.load("c", C.class);
+                    c = lib;
+                }
+                if (lib.kill(Math.toIntExact(pid), sig) != 0) {
+                    return "kill(2) failed with errno " + Native.getLastError();
+                }
+                return null;
+            } catch (LinkageError | RuntimeException e) {
+                return "libc is not available (" + e + ")";
+            }
+        }
     }
 }

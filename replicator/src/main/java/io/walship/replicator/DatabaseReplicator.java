@@ -67,6 +67,7 @@ public final class DatabaseReplicator {
     private Thread captureThread;
     private Spool spool;
     private final List<Shipper> shippers = new ArrayList<>();
+    private final CaptureTimeline captureTimes = new CaptureTimeline();
 
     /**
      * The state of one replica of this database, for status output and metrics.
@@ -244,6 +245,21 @@ public final class DatabaseReplicator {
         return d.isNegative() ? Duration.ZERO : d;
     }
 
+    /**
+     * When the oldest transaction that some working replica still lacks was captured (as seen by this run), or null
+     * when every replica holds everything captured. Its age is how old the oldest write is that a lost machine would
+     * take with it.
+     */
+    public Instant oldestUnshippedTime() {
+        long shipped = shippedTxid();
+        Instant newest = capturedTime;
+        if (newest == null || shipped >= capturedTxid) {
+            return null;
+        }
+        Instant first = captureTimes.firstAfter(shipped);
+        return first != null ? first : newest;
+    }
+
     /** Whether capture runs: the database is open, its history continued or snapshotted, and no error is pending. */
     public boolean capturing() {
         return capturedTxid > 0 && lastCaptureError == null && failure == null;
@@ -297,7 +313,7 @@ public final class DatabaseReplicator {
             }
             mode = Mode.RUNNING;
         }
-        captureThread = new Thread(this::captureLoop, "capture-" + dbPath.getFileName());
+        captureThread = new Thread(LogContext.tagged(dbPath, null, this::captureLoop), "capture-" + dbPath.getFileName());
         captureThread.start();
     }
 
@@ -331,7 +347,7 @@ public final class DatabaseReplicator {
         List<Thread> drains = new ArrayList<>();
         java.util.Map<String, Long> unshipped = new java.util.concurrent.ConcurrentSkipListMap<>();
         for (Shipper s : all) {
-            Thread t = new Thread(() -> {
+            Thread t = new Thread(LogContext.tagged(dbPath, s.target().name(), () -> {
                 try {
                     long left = s.drainAndStop(budget);
                     if (left > 0) {
@@ -340,7 +356,7 @@ public final class DatabaseReplicator {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-            }, "final-sync-" + dbPath.getFileName() + "-" + s.target().name());
+            }), "final-sync-" + dbPath.getFileName() + "-" + s.target().name());
             t.start();
             drains.add(t);
         }
@@ -493,6 +509,7 @@ public final class DatabaseReplicator {
     private void published(Capturer capturer) {
         capturedTxid = capturer.lastTxid();
         capturedTime = capturer.lastTime();
+        captureTimes.record(capturedTxid, capturedTime);
         if (capturer.lastSnapshotTaken() != null) {
             lastSnapshotTaken = capturer.lastSnapshotTaken();
         }

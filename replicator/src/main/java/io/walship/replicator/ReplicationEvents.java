@@ -2,6 +2,7 @@ package io.walship.replicator;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 
 /**
  * What the replicator reports as it works, for metrics. Every method has an empty default so that an implementation
@@ -42,6 +43,13 @@ public interface ReplicationEvents {
 
     /** The emergency TRUNCATE checkpoint could not finish (readers or new commits blocked it) and backs off. */
     default void emergencyCheckpointBlocked(Path db) {
+    }
+
+    /**
+     * A restore drill of a replica finished ({@code validation-interval}): {@code ok} when the restored database passed
+     * its checks, at {@code time}. The drill calls this; metrics export the last result per replica.
+     */
+    default void verified(Path db, String replica, boolean ok, Instant time) {
     }
 
     /** The spool dropped transactions some replica lacked, to stay within its size limit. */

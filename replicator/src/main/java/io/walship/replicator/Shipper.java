@@ -202,7 +202,7 @@ final class Shipper {
      * to {@code spoolFailure}.
      */
     void start(Consumer<String> spoolFailure) {
-        thread = new Thread(() -> loop(spoolFailure), "ship-" + name.replace(" -> ", "-"));
+        thread = new Thread(LogContext.tagged(dbPath, target.name(), () -> loop(spoolFailure)), "ship-" + name.replace(" -> ", "-"));
         thread.start();
     }
 

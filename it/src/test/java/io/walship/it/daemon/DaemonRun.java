@@ -23,9 +23,16 @@ final class DaemonRun {
     }
 
     static DaemonRun start(Path log, String... args) throws IOException {
+        return start(log, java.util.Map.of(), args);
+    }
+
+    /** As {@link #start(Path, String...)}, with {@code env} put into walship's environment. */
+    static DaemonRun start(Path log, java.util.Map<String, String> env, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Walship.java(), "-Xmx256m", "-jar", Walship.jar().toString()));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        Process p = pb.start();
         return new DaemonRun(p, log);
     }
 

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -65,11 +66,29 @@ class ExecTest {
         signalCase("INT", 43, -2);
     }
 
+    /**
+     * A minimal image has no {@code kill} command: walship sends SIGINT itself (kill(2)), so the app still gets
+     * SIGINT, not a SIGTERM fallback. The PATH walship sees holds python3 and nothing else.
+     */
+    @Test
+    void sigintReachesTheAppWithoutAKillCommand() throws Exception {
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        // The interpreter itself (python3 on the PATH may be a wrapper script that needs more of the PATH).
+        Path python = Path.of(new ProcessBuilder("python3", "-c", "import sys; print(sys.executable)").start().inputReader()
+                .readLine());
+        Files.createSymbolicLink(bin.resolve("python3"), python.toRealPath());
+        signalCase("INT", 43, -2, Map.of("PATH", bin.toString()));
+    }
+
     private void signalCase(String signal, int expectedExit, long marker) throws Exception {
+        signalCase(signal, expectedExit, marker, Map.of());
+    }
+
+    private void signalCase(String signal, int expectedExit, long marker, Map<String, String> env) throws Exception {
         Path db = dir.resolve("app.db");
         Path replica = dir.resolve("replica");
         Path app = DaemonRun.script(dir, "counting_app.py");
-        DaemonRun run = DaemonRun.start(dir.resolve("walship.log"), "replicate", "-config", config(db, replica).toString(),
+        DaemonRun run = DaemonRun.start(dir.resolve("walship.log"), env, "replicate", "-config", config(db, replica).toString(),
                 "-exec", "python3 " + app + " " + db + " 1000000 0");
         run.awaitLog("app pid", 30);
         run.awaitLog("snapshot at txid 1 written", 30);

@@ -132,6 +132,12 @@ class ObservabilityTest {
         assertTrue(outage.value("walship_errors_total", "db", label, "component", "ship") >= 1);
         assertTrue(outage.value("walship_storage_requests_total", "replica", "backup", "operation", "put", "result", "error") >= 1);
         assertEquals(0, outage.value("walship_ready"));
+        // The transactions of "tx 3" wait in the spool: the oldest one's age grows while the replica is down.
+        double waited = outage.value("walship_oldest_unshipped_age_seconds", "db", label);
+        assertTrue(waited > 0, "age " + waited);
+        Thread.sleep(1_200);
+        assertTrue(scrape().value("walship_oldest_unshipped_age_seconds", "db", label) >= waited + 1.0,
+                "the oldest unshipped transaction ages with the clock");
         DaemonStatus during = DaemonStatus.fromJson(get("/status").body());
         assertNotNull(during.databases().get(0).replicas().get(0).lastError(), "the retried error is shown");
         assertTrue(during.databases().get(0).replicas().get(0).lagSeconds() > LAG_BUDGET.toSeconds());
@@ -144,6 +150,7 @@ class ObservabilityTest {
         assertPositionsMatchTheDaemon(after);
         assertEquals(1, after.value("walship_ready"));
         assertEquals(0, after.value("walship_replica_failed", "db", label, "replica", "backup"));
+        assertEquals(0, after.value("walship_oldest_unshipped_age_seconds", "db", label), "nothing waits any more");
     }
 
     @Test
@@ -180,13 +187,23 @@ class ObservabilityTest {
         assertNull(r.failure());
     }
 
-    private void assertPositionsMatchTheDaemon(Exposition e) {
+    private void assertPositionsMatchTheDaemon(Exposition e) throws java.io.IOException {
         assertEquals(replicator.capturedTxid(), e.value("walship_local_txid", "db", label));
         assertEquals(replicator.shippedTxid(), e.value("walship_replica_txid", "db", label, "replica", "backup"));
         assertEquals(replicator.capturedTxid(), replicator.shippedTxid());
         assertEquals(0, e.value("walship_replication_lag_seconds", "db", label, "replica", "backup"));
         assertTrue(e.value("walship_captured_timestamp_seconds", "db", label) > 0);
         assertTrue(e.value("walship_spool_bytes", "db", label) >= 0);
+        assertEquals(0, e.value("walship_oldest_unshipped_age_seconds", "db", label), "everything is shipped");
+        // The file sizes as the file system tells them (the app is idle between sends, and walship's checkpoints only
+        // run after captures, so nothing changes the files between the scrape and this look).
+        assertEquals(sizeOf(db), e.value("walship_database_size_bytes", "db", label));
+        assertEquals(sizeOf(db.resolveSibling("app.db-wal")), e.value("walship_wal_size_bytes", "db", label));
+        assertTrue(e.value("walship_database_size_bytes", "db", label) >= 4096);
+    }
+
+    private static double sizeOf(Path file) throws java.io.IOException {
+        return java.nio.file.Files.size(file);
     }
 
     private HttpResponse<String> get(String path) throws Exception {

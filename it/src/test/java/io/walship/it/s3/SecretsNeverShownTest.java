@@ -81,7 +81,7 @@ class SecretsNeverShownTest {
                       sync-interval: 100ms
                 """.formatted(port, a, bucket, S3.endpoint(), b, bucket, S3.endpoint()));
         Map<String, String> env = Map.of("KEY_ID", S3ProxyServer.ACCESS_KEY, "KEY_SECRET", S3ProxyServer.SECRET_KEY,
-                "WALSHIP_LOG_LEVEL", "DEBUG");
+                "WALSHIP_LOG_LEVEL", "DEBUG,software.amazon.awssdk=DEBUG,org.apache.hc=DEBUG");
         write(a, 40);
         write(b, 25);
 

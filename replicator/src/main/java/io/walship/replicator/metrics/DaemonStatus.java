@@ -64,6 +64,11 @@ public record DaemonStatus(Instant time, boolean ready, String notReadyReason, L
         databases = List.copyOf(databases);
     }
 
+    /** The picture before the daemon runs: not ready, because walship is doing {@code what} (e.g. restoring). */
+    public static DaemonStatus starting(Instant now, String what) {
+        return new DaemonStatus(now, false, what, List.of());
+    }
+
     /** Takes the picture of a running daemon. */
     public static DaemonStatus of(Daemon daemon, Instant now) {
         List<DatabaseStatus> dbs = new ArrayList<>();

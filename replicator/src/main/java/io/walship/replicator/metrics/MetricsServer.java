@@ -17,6 +17,12 @@ import org.slf4j.LoggerFactory;
  * The daemon's HTTP endpoints on the configuration's {@code addr}: {@code /metrics} for Prometheus, {@code /healthz}
  * and {@code /readyz} for probes, and {@code /status} for {@code walship status} and people with curl.
  *
+ * <p>It can start before the daemon exists, so that {@code /healthz} answers while {@code -restore-if-db-not-exists}
+ * restores (a long restore must not fail a liveness probe): until {@link #serve} hands it the daemon,
+ * {@code /startupz}, {@code /readyz} and {@code /status} say what walship is doing ({@link #starting}) and are not
+ * ready. {@code /startupz} answers 200 from then on: the point where an app that waits for its restored database may
+ * start.
+ *
  * <p>It is the Prometheus client's own {@link HTTPServer} (so {@code /metrics} gets its content negotiation, gzip and
  * {@code name[]} filtering), with walship's endpoints as the server's default handler. Its threads are daemon threads,
  * so a forgotten server never keeps the JVM alive; {@link #close()} still frees the port.
@@ -26,24 +32,43 @@ public final class MetricsServer implements AutoCloseable {
 
     private final HTTPServer server;
     private final ListenAddress address;
+    private final Endpoints endpoints;
+    private final PrometheusMetrics metrics;
 
-    private MetricsServer(HTTPServer server, ListenAddress address) {
+    private MetricsServer(HTTPServer server, ListenAddress address, Endpoints endpoints, PrometheusMetrics metrics) {
         this.server = server;
         this.address = address;
+        this.endpoints = endpoints;
+        this.metrics = metrics;
     }
 
     /**
-     * Starts serving; returns once the port is bound. Also makes {@code metrics} read its gauges from {@code daemon}.
+     * Starts serving {@code daemon}; returns once the port is bound. Also makes {@code metrics} read its gauges from
+     * {@code daemon}.
      *
      * @param addr {@code HOST:PORT}, {@code [IPv6]:PORT} or {@code :PORT} for every interface; port 0 picks a free one
      * @throws IllegalArgumentException when {@code addr} is not of that form
      * @throws IOException when the address cannot be bound (in use, not an address of this machine), saying which
      */
     public static MetricsServer start(String addr, Daemon daemon, PrometheusMetrics metrics) throws IOException {
+        MetricsServer server = start(addr, metrics);
+        server.serve(daemon);
+        return server;
+    }
+
+    /**
+     * Starts serving before the daemon exists: {@code /healthz} answers 200, {@code /readyz} 503 with what
+     * {@link #starting} said, {@code /metrics} the JVM metrics and {@code walship_ready 0}. Call {@link #serve} once
+     * the daemon is built.
+     *
+     * @throws IllegalArgumentException when {@code addr} is not of the form {@code HOST:PORT}
+     * @throws IOException when the address cannot be bound, saying which
+     */
+    public static MetricsServer start(String addr, PrometheusMetrics metrics) throws IOException {
         ListenAddress listen = ListenAddress.parse(addr);
-        metrics.watch(daemon);
+        Endpoints endpoints = new Endpoints(Clock.systemUTC());
         HTTPServer.Builder builder = HTTPServer.builder().port(listen.port()).registry(metrics.registry())
-                .registerHealthHandler(false).defaultHandler(new Endpoints(daemon, Clock.systemUTC()));
+                .registerHealthHandler(false).defaultHandler(endpoints);
         if (listen.host() != null) {
             builder.inetAddress(InetAddress.getByName(listen.host()));
         }
@@ -55,8 +80,19 @@ public final class MetricsServer implements AutoCloseable {
                     + "; another process may use the port, or change addr", e);
         }
         ListenAddress bound = new ListenAddress(listen.host(), server.getPort());
-        log.info("serving /metrics, /healthz, /readyz and /status on {}", bound);
-        return new MetricsServer(server, bound);
+        log.info("serving /metrics, /healthz, /startupz, /readyz and /status on {}", bound);
+        return new MetricsServer(server, bound, endpoints, metrics);
+    }
+
+    /** What walship does before the daemon runs (e.g. restoring a database), for {@code /readyz} and {@code /status}. */
+    public void starting(String what) {
+        endpoints.starting = what;
+    }
+
+    /** Serves {@code daemon} from now on: probes, status and gauges follow it. */
+    public void serve(Daemon daemon) {
+        metrics.watch(daemon);
+        endpoints.daemon = daemon;
     }
 
     /** The port the server listens on: the configured one, or the one the system chose for port 0. */
@@ -75,13 +111,16 @@ public final class MetricsServer implements AutoCloseable {
         server.close();
     }
 
-    /** {@code /healthz}, {@code /readyz} and {@code /status}; any other path but {@code /metrics} is a 404. */
+    /**
+     * {@code /healthz}, {@code /readyz} and {@code /status}; any other path but {@code /metrics} is a 404. Called on
+     * the server's threads while the command's thread sets {@link #daemon} and {@link #starting}.
+     */
     static final class Endpoints implements HttpHandler {
-        private final Daemon daemon;
         private final Clock clock;
+        volatile Daemon daemon;
+        volatile String starting = "starting";
 
-        Endpoints(Daemon daemon, Clock clock) {
-            this.daemon = daemon;
+        Endpoints(Clock clock) {
             this.clock = clock;
         }
 
@@ -96,20 +135,32 @@ public final class MetricsServer implements AutoCloseable {
                 }
                 switch (exchange.getRequestURI().getPath()) {
                     case "/healthz" -> send(exchange, 200, "text/plain", "ok\n");
+                    case "/startupz" -> {
+                        if (this.daemon != null) {
+                            send(exchange, 200, "text/plain", "ok\n");
+                        } else {
+                            send(exchange, 503, "text/plain", starting + "\n");
+                        }
+                    }
                     case "/readyz" -> {
-                        String reason = daemon.notReadyReason();
+                        Daemon daemon = this.daemon;
+                        String reason = daemon == null ? starting : daemon.notReadyReason();
                         if (reason == null) {
                             send(exchange, 200, "text/plain", "ok\n");
                         } else {
                             send(exchange, 503, "text/plain", reason + "\n");
                         }
                     }
-                    case "/status" -> send(exchange, 200, "application/json",
-                            DaemonStatus.of(daemon, clock.instant()).toJson());
+                    case "/status" -> {
+                        Daemon daemon = this.daemon;
+                        DaemonStatus status = daemon == null ? DaemonStatus.starting(clock.instant(), starting)
+                                : DaemonStatus.of(daemon, clock.instant());
+                        send(exchange, 200, "application/json", status.toJson());
+                    }
                     case "/" -> send(exchange, 200, "text/plain",
-                            "walship: /metrics (Prometheus), /healthz, /readyz, /status (JSON)\n");
+                            "walship: /metrics (Prometheus), /healthz, /startupz, /readyz, /status (JSON)\n");
                     default -> send(exchange, 404, "text/plain",
-                            "not found; walship serves /metrics, /healthz, /readyz and /status\n");
+                            "not found; walship serves /metrics, /healthz, /startupz, /readyz and /status\n");
                 }
             } catch (RuntimeException e) {
                 // The HTTP server would drop the connection without a word; log why instead.

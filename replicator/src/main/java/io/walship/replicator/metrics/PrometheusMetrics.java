@@ -1,9 +1,11 @@
 package io.walship.replicator.metrics;
 
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.walship.replicator.Daemon;
 import io.walship.replicator.DatabaseReplicator;
@@ -12,16 +14,21 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
  * walship's Prometheus metrics. Counters are driven by the {@link ReplicationEvents} the capture and shipping threads
- * report; gauges (positions, lag, spool size, state) are read from the {@link Daemon} at scrape time, so they are
- * never stale and cost nothing between scrapes.
+ * report; gauges (positions, lag, spool size, file sizes, state) are read from the {@link Daemon} at scrape time, so
+ * they are never stale and cost nothing between scrapes. Besides walship's own, the registry holds the Prometheus
+ * client's JVM and process metrics ({@code jvm_*}, {@code process_*}) and {@code walship_build_info}.
  *
  * <p>Every instance has its own {@link PrometheusRegistry} rather than the library's static default, so that tests can
  * run several daemons in one JVM and each scrape shows only its own. Every name and label is listed in
@@ -47,16 +54,28 @@ public final class PrometheusMetrics implements ReplicationEvents {
     private final Counter errors;
     private final Counter captureStalls;
     private final Counter emergencyBlocked;
+    private final Gauge lastVerifySuccess;
+    private final Gauge lastVerifyTime;
+    private final Clock clock;
     private volatile Daemon daemon;
 
-    /** Metrics in a registry of their own. */
+    /** Metrics in a registry of their own, for this build, with JVM and process metrics. */
     public PrometheusMetrics() {
-        this(new PrometheusRegistry());
+        this(new PrometheusRegistry(), BuildInfo.current(), Clock.systemUTC());
     }
 
-    /** Metrics registered into {@code registry}, e.g. to scrape them together with other collectors. */
-    public PrometheusMetrics(PrometheusRegistry registry) {
+    /**
+     * Metrics registered into {@code registry}, e.g. to scrape them together with other collectors.
+     *
+     * @param build what {@code walship_build_info} says
+     * @param clock what ages ({@code walship_oldest_unshipped_age_seconds}) are measured with
+     */
+    public PrometheusMetrics(PrometheusRegistry registry, BuildInfo build, Clock clock) {
         this.registry = registry;
+        this.clock = clock;
+        JvmMetrics.builder().register(registry);
+        Gauge.builder().name("walship_build_info").help("Which walship runs: always 1, with its version and git commit.")
+                .labelNames("version", "commit").register(registry).labelValues(build.version(), build.shortCommit()).set(1);
         transactionsCaptured = counter("walship_transactions_captured_total",
                 "Transactions captured durably into the local spool.", "db");
         bytesCaptured = counter("walship_captured_bytes_total",
@@ -87,12 +106,22 @@ public final class PrometheusMetrics implements ReplicationEvents {
                 .register(registry);
         retentionDeleted = counter("walship_retention_deleted_objects_total",
                 "Objects retention deleted from a replica.", "db", "replica");
+        lastVerifySuccess = Gauge.builder().name("walship_last_verify_success")
+                .help("1 when the last restore drill of the replica passed, 0 when it failed; absent before the first.")
+                .labelNames("db", "replica").register(registry);
+        lastVerifyTime = Gauge.builder().name("walship_last_verify_timestamp_seconds")
+                .help("When the last restore drill of the replica finished, in Unix seconds.")
+                .labelNames("db", "replica").register(registry);
         errors = counter("walship_errors_total",
                 "Failures being retried or that stopped something, by component (capture, ship or retention).",
                 "db", "component");
 
-        gauge("walship_ready", "1 when every database captures and every replica is within the lag budget, else 0.",
-                (d, cb) -> cb.call(d.notReadyReason() == null ? 1 : 0));
+        GaugeWithCallback.builder().name("walship_ready")
+                .help("1 when every database captures and every replica is within the lag budget, else 0 (also while starting).")
+                .callback(cb -> {
+                    Daemon d = daemon;
+                    cb.call(d != null && d.notReadyReason() == null ? 1 : 0);
+                }).register(registry);
         dbGauge("walship_local_txid", "The highest txid captured into the local spool.",
                 (db, cb) -> cb.call(db.capturedTxid(), label(db)));
         dbGauge("walship_captured_timestamp_seconds", "When the newest captured transaction was seen, in Unix seconds.",
@@ -103,6 +132,18 @@ public final class PrometheusMetrics implements ReplicationEvents {
                 });
         dbGauge("walship_spool_bytes", "Bytes the local spool holds: captured, not yet shipped to every replica.",
                 (db, cb) -> cb.call(db.spoolBytes(), label(db)));
+        dbGauge("walship_oldest_unshipped_age_seconds",
+                "How long the oldest transaction some replica still lacks has waited since capture; 0 when none waits.",
+                (db, cb) -> {
+                    Instant oldest = db.oldestUnshippedTime();
+                    Duration age = oldest == null ? Duration.ZERO : Duration.between(oldest, this.clock.instant());
+                    cb.call(DaemonStatus.seconds(age.isNegative() ? Duration.ZERO : age), label(db));
+                });
+        dbGauge("walship_database_size_bytes", "Size of the database file; absent while it does not exist.",
+                (db, cb) -> fileSize(db.database(), size -> cb.call(size, label(db))));
+        dbGauge("walship_wal_size_bytes", "Size of the database's -wal file; absent while it does not exist.",
+                (db, cb) -> fileSize(db.database().resolveSibling(db.database().getFileName() + "-wal"),
+                        size -> cb.call(size, label(db))));
         dbGauge("walship_database_up", "1 while the database is captured without a pending error, else 0.",
                 (db, cb) -> cb.call(db.capturing() ? 1 : 0, label(db)));
         dbGauge("walship_database_failed", "1 when the database stopped for good (see the log or /status), else 0.",
@@ -202,6 +243,12 @@ public final class PrometheusMetrics implements ReplicationEvents {
     }
 
     @Override
+    public void verified(Path db, String replica, boolean ok, Instant time) {
+        lastVerifySuccess.labelValues(db.toString(), replica).set(ok ? 1 : 0);
+        lastVerifyTime.labelValues(db.toString(), replica).set(time.toEpochMilli() / 1000.0);
+    }
+
+    @Override
     public void error(Path db, String component) {
         errors.labelValues(db.toString(), component).inc();
     }
@@ -210,18 +257,19 @@ public final class PrometheusMetrics implements ReplicationEvents {
         return db.database().toString();
     }
 
-    private Counter counter(String name, String help, String... labels) {
-        return Counter.builder().name(name).help(help).labelNames(labels).withoutExemplars().register(registry);
+    /** Reports the file's size, or nothing when it does not exist (or cannot be read: the scrape must not fail). */
+    private static void fileSize(Path file, Consumer<Double> report) {
+        try {
+            report.accept((double) Files.size(file));
+        } catch (NoSuchFileException e) {
+            // Absent, as documented.
+        } catch (IOException e) {
+            // Unreadable now; the next scrape tries again.
+        }
     }
 
-    /** A gauge of the whole daemon, reported only once a daemon is watched. */
-    private void gauge(String name, String help, BiConsumer<Daemon, GaugeWithCallback.Callback> read) {
-        GaugeWithCallback.builder().name(name).help(help).callback(cb -> {
-            Daemon d = daemon;
-            if (d != null) {
-                read.accept(d, cb);
-            }
-        }).register(registry);
+    private Counter counter(String name, String help, String... labels) {
+        return Counter.builder().name(name).help(help).labelNames(labels).withoutExemplars().register(registry);
     }
 
     /** A gauge with one sample per database, labelled {@code db}. */

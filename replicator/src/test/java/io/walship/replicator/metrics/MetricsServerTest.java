@@ -1,6 +1,7 @@
 package io.walship.replicator.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -104,6 +105,55 @@ class MetricsServerTest {
         assertEquals("", head.body());
     }
 
+    /**
+     * Before the daemon exists (replicas being checked, a database being restored) the server already answers: alive,
+     * not started, not ready, with what walship is doing; once it serves the daemon, startup is over.
+     */
+    @Test
+    void theServerAnswersBeforeTheDaemonRuns() throws Exception {
+        server = MetricsServer.start("127.0.0.1:0", metrics);
+        server.starting("starting: restoring /data/app.db if it is missing");
+        assertEquals(200, Http.get(base(), "/healthz").statusCode(), "alive while restoring: no liveness restart");
+        HttpResponse<String> startup = Http.get(base(), "/startupz");
+        assertEquals(503, startup.statusCode());
+        assertEquals("starting: restoring /data/app.db if it is missing\n", startup.body());
+        HttpResponse<String> ready = Http.get(base(), "/readyz");
+        assertEquals(503, ready.statusCode());
+        assertTrue(ready.body().contains("restoring /data/app.db"), ready.body());
+        DaemonStatus s = DaemonStatus.fromJson(Http.get(base(), "/status").body());
+        assertFalse(s.ready());
+        assertEquals("starting: restoring /data/app.db if it is missing", s.notReadyReason());
+        assertTrue(s.databases().isEmpty());
+        Exposition e = Exposition.parse(Http.get(base(), "/metrics").body());
+        assertEquals(0, e.value("walship_ready"));
+        assertEquals(1, e.value("walship_build_info", "version", BuildInfo.current().version()));
+        assertTrue(e.value("jvm_memory_used_bytes", "area", "heap") > 0);
+
+        Daemon daemon = daemon(dir.resolve("app.db"));
+        server.serve(daemon);
+        assertEquals(200, Http.get(base(), "/startupz").statusCode(), "started once the daemon is served");
+        assertTrue(Http.get(base(), "/readyz").body().contains("not capturing yet"));
+        assertEquals(0, Exposition.parse(Http.get(base(), "/metrics").body())
+                .value("walship_local_txid", "db", replicator.database().toString()));
+    }
+
+    /** The restore drill reports through {@link io.walship.replicator.ReplicationEvents#verified}; Prometheus reads it. */
+    @Test
+    void aVerifyResultReportedThroughTheHookIsScraped() throws Exception {
+        Daemon daemon = daemon(dir.resolve("app.db"));
+        server = MetricsServer.start("127.0.0.1:0", daemon, metrics);
+        io.walship.replicator.ReplicationEvents events = metrics;
+        Path db = replicator.database();
+        events.verified(db, "backup", true, java.time.Instant.parse("2026-11-30T10:00:00Z"));
+        Exposition ok = Exposition.parse(Http.get(base(), "/metrics").body());
+        assertEquals(1, ok.value("walship_last_verify_success", "db", db.toString(), "replica", "backup"));
+        assertEquals(1_796_032_800, ok.value("walship_last_verify_timestamp_seconds", "db", db.toString(), "replica", "backup"));
+        events.verified(db, "backup", false, java.time.Instant.parse("2026-11-30T11:00:00Z"));
+        Exposition failed = Exposition.parse(Http.get(base(), "/metrics").body());
+        assertEquals(0, failed.value("walship_last_verify_success", "db", db.toString(), "replica", "backup"));
+        assertEquals(1_796_036_400, failed.value("walship_last_verify_timestamp_seconds", "db", db.toString(), "replica", "backup"));
+    }
+
     @Test
     void aReplicatingDaemonIsScrapedOverHttp() throws Exception {
         Path db = dir.resolve("app.db");
@@ -129,6 +179,9 @@ class MetricsServerTest {
             assertTrue(first.value("walship_storage_requests_total", "replica", "backup", "operation", "put", "result", "ok") >= 1);
             assertEquals(1, first.value("walship_database_up", "db", d));
             assertEquals(1, first.value("walship_ready"));
+            assertEquals(java.nio.file.Files.size(db), first.value("walship_database_size_bytes", "db", d));
+            assertEquals(java.nio.file.Files.size(Path.of(db + "-wal")), first.value("walship_wal_size_bytes", "db", d));
+            assertEquals(0, first.value("walship_oldest_unshipped_age_seconds", "db", d));
 
             for (int i = 0; i < 5; i++) {
                 st.execute("INSERT INTO t(v) VALUES ('more " + i + "')");

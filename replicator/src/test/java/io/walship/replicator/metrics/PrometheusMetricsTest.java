@@ -68,7 +68,9 @@ class PrometheusMetricsTest {
     @Test
     void gaugesAppearOnceADaemonIsWatchedAndCountersStartAtZero() throws Exception {
         PrometheusMetrics m = new PrometheusMetrics();
-        assertTrue(Exposition.parse(m.toText()).find("walship_ready").isEmpty(), "no daemon, no gauge");
+        Exposition before = Exposition.parse(m.toText());
+        assertEquals(0, before.value("walship_ready"), "no daemon yet (starting, restoring): not ready");
+        assertTrue(before.find("walship_local_txid").isEmpty(), "no daemon, no database gauges");
 
         Path db = dir.resolve("app.db");
         try (FileReplicaStorage storage = new FileReplicaStorage(dir.resolve("replica"))) {
@@ -86,6 +88,39 @@ class PrometheusMetricsTest {
             assertTrue(e.find("walship_captured_timestamp_seconds").isEmpty(), "no capture, no capture time");
             assertEquals("gauge", e.types().get("walship_local_txid"));
         }
+    }
+
+    @Test
+    void buildInfoJvmAndProcessMetricsAreExported() {
+        BuildInfo build = new BuildInfo("1.2.3", "0123456789abcdef0123456789abcdef01234567", false, "2026-11-30T12:00:00Z");
+        PrometheusMetrics m = new PrometheusMetrics(new io.prometheus.metrics.model.registry.PrometheusRegistry(), build,
+                Clock.systemUTC());
+        Exposition e = Exposition.parse(m.toText());
+        assertEquals(1, e.value("walship_build_info", "version", "1.2.3", "commit", "0123456789ab"));
+        assertEquals("gauge", e.types().get("walship_build_info"));
+        assertTrue(e.value("jvm_memory_used_bytes", "area", "heap") > 0, "JVM memory");
+        assertTrue(e.value("jvm_threads_current") > 0, "JVM threads");
+        assertTrue(e.value("process_cpu_seconds_total") > 0, "process CPU time");
+        assertTrue(e.value("process_resident_memory_bytes") > 0, "process memory (read from /proc on Linux)");
+        assertTrue(e.value("process_open_fds") > 0, "open file descriptors");
+        // The build this test runs in has its version and commit filtered in, never the placeholders.
+        assertTrue(!BuildInfo.current().version().contains("${") && !BuildInfo.current().commit().contains("${"),
+                BuildInfo.current().toString());
+    }
+
+    @Test
+    void theVerifyHookRecordsTheLastResultPerReplica() {
+        PrometheusMetrics m = new PrometheusMetrics();
+        Path db = Path.of("/data/app.db");
+        assertTrue(Exposition.parse(m.toText()).find("walship_last_verify_success").isEmpty(), "absent before the first drill");
+        m.verified(db, "s3", true, java.time.Instant.parse("2026-11-30T10:00:00Z"));
+        m.verified(db, "local", true, java.time.Instant.parse("2026-11-30T10:00:05Z"));
+        m.verified(db, "s3", false, java.time.Instant.parse("2026-11-30T11:00:00.250Z"));
+        Exposition e = Exposition.parse(m.toText());
+        assertEquals(0, e.value("walship_last_verify_success", "db", "/data/app.db", "replica", "s3"), "the last drill failed");
+        assertEquals(1_796_036_400.25, e.value("walship_last_verify_timestamp_seconds", "db", "/data/app.db", "replica", "s3"), 1e-6);
+        assertEquals(1, e.value("walship_last_verify_success", "db", "/data/app.db", "replica", "local"));
+        assertEquals(1_796_032_805, e.value("walship_last_verify_timestamp_seconds", "db", "/data/app.db", "replica", "local"), 1e-6);
     }
 
     @Test
