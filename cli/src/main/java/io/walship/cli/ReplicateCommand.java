@@ -226,7 +226,7 @@ public final class ReplicateCommand implements Callable<Integer> {
                 replicator.lineagePolicy(newLineage ? LineagePolicy.NEW : adoptLineage ? LineagePolicy.ADOPT : LineagePolicy.REFUSE);
                 if (restoredNow.isPresent()) {
                     var r = restoredNow.get();
-                    replicator.continueFromRestore(r.txid(), r.time(), r.pages(), r.pageSize(), 0);
+                    replicator.continueFromRestore(r.txid(), r.time(), r.pages(), r.pageSize(), r.lineage().id());
                 }
                 databases.add(replicator);
             }

@@ -1,6 +1,7 @@
 package io.walship.replicator;
 
 import io.walship.config.ReplicationSettings;
+import io.walship.replica.Lineage;
 import io.walship.replicator.spool.CapturePoint;
 import io.walship.replicator.spool.RestPoint;
 import io.walship.replicator.spool.Spool;
@@ -586,7 +587,8 @@ final class Capturer {
     private void writeSnapshot(long txid, Instant time, SnapshotReason reason) throws IOException {
         long start = System.nanoTime();
         Path temp = spool.snapshotTempPath(txid);
-        SnapshotTaker.write(temp, txid, time, pageSize, databasePages, db, generation, overlay, scanner.path());
+        SnapshotTaker.write(temp, txid, time, pageSize, databasePages, db, generation, overlay, scanner.path(),
+                new Lineage(spool.lineageForSnapshot()));
         long bytes = Files.size(temp);
         spool.appendSnapshot(new CapturePoint(txid, time, databasePages, pageSize, generation, committed));
         events.snapshot(dbPath, reason.label(), bytes);
