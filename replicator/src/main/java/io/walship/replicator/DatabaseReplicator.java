@@ -454,6 +454,8 @@ public final class DatabaseReplicator {
                         // so look again soon instead of after a whole monitor interval.
                         for (int i = 0; i < QUICK_POLLS && !stopping; i++) {
                             capturer.poll();
+                            // Under non-stop writes every round is a quick one: the WAL must still get its restarts.
+                            capturer.maybeCheckpoint();
                             watcher.await(QUICK_POLL_INTERVAL);
                         }
                     }

@@ -660,6 +660,11 @@ final class Shipper {
     private void upload(String key, Path file) throws IOException, InterruptedException {
         Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(10));
         for (int attempt = 1; ; attempt++) {
+            if (failure != null) {
+                // Another thread stopped this replica (a lineage it must not write to, decided at start): nothing may
+                // reach it, not even the lease. Ending the thread is all that is left to do.
+                throw new InterruptedException("replica stopped: " + failure);
+            }
             try {
                 lease.beforeUpload();
                 storage.put(key, file);
