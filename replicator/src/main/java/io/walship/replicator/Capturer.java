@@ -538,6 +538,7 @@ final class Capturer {
             }
         }
         long heldMicros = (System.nanoTime() - barrierStart) / 1000;
+        events.barrierHeld(dbPath, "restart", Duration.ofNanos(heldMicros * 1000));
         if (complete) {
             log.debug("{}: the WAL can restart now; the write barrier was held {} us for {} frames", dbPath, heldMicros,
                     tail);
@@ -605,7 +606,11 @@ final class Capturer {
             return;
         }
         repin();
+        long truncateStart = System.nanoTime();
         SqliteSession.CheckpointResult r = checkpoint(SqliteSession.CheckpointMode.TRUNCATE, TRUNCATE_BUSY);
+        // The TRUNCATE takes the write lock itself, waiting for it and then for the readers: the app's writers wait
+        // at most this long.
+        events.barrierHeld(dbPath, "truncate", Duration.ofNanos(System.nanoTime() - truncateStart));
         framesSinceCheckpoint = 0;
         if (r.busy()) {
             emergencyBusy("readers or new commits kept the TRUNCATE checkpoint from finishing within "

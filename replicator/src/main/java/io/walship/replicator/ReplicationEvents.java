@@ -46,6 +46,13 @@ public interface ReplicationEvents {
     }
 
     /**
+     * walship held the app's write lock for {@code held}: a restart cycle's barrier ({@code kind} "restart") or the
+     * emergency TRUNCATE checkpoint ("truncate"), which takes the lock itself.
+     */
+    default void barrierHeld(Path db, String kind, java.time.Duration held) {
+    }
+
+    /**
      * A restore drill of a replica finished ({@code validation-interval}): {@code ok} when the restored database passed
      * its checks, at {@code time}. The drill calls this; metrics export the last result per replica.
      */

@@ -36,6 +36,7 @@ import java.util.function.Consumer;
  */
 public final class PrometheusMetrics implements ReplicationEvents {
     /** Upper bounds for object-store request durations: from a local folder (milliseconds) to a slow upload (a minute). */
+    private static final double[] BARRIER_SECONDS = {0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5};
     private static final double[] REQUEST_SECONDS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
     private static final List<String> ERROR_COMPONENTS = List.of("capture", "ship", "retention");
 
@@ -54,6 +55,7 @@ public final class PrometheusMetrics implements ReplicationEvents {
     private final Counter errors;
     private final Counter captureStalls;
     private final Counter emergencyBlocked;
+    private final Histogram barrierHold;
     private final Gauge lastVerifySuccess;
     private final Gauge lastVerifyTime;
     private final Clock clock;
@@ -97,6 +99,9 @@ public final class PrometheusMetrics implements ReplicationEvents {
                 "db");
         emergencyBlocked = counter("walship_emergency_checkpoint_blocked_total",
                 "Emergency TRUNCATE checkpoints that readers or new commits kept from finishing (walship backs off).", "db");
+        barrierHold = Histogram.builder().name("walship_barrier_hold_seconds")
+                .help("How long walship held the app's write lock: a restart cycle's barrier, or an emergency TRUNCATE.")
+                .labelNames("db", "kind").classicOnly().classicUpperBounds(BARRIER_SECONDS).register(registry);
         storageRequests = counter("walship_storage_requests_total",
                 "Requests to a replica's storage, by operation and result (ok, not_found, conflict or error).",
                 "db", "replica", "operation", "result");
@@ -235,6 +240,11 @@ public final class PrometheusMetrics implements ReplicationEvents {
     @Override
     public void captureStalled(Path db) {
         captureStalls.labelValues(db.toString()).inc();
+    }
+
+    @Override
+    public void barrierHeld(Path db, String kind, Duration held) {
+        barrierHold.labelValues(db.toString(), kind).observe(held.toNanos() / 1e9);
     }
 
     @Override
