@@ -87,7 +87,7 @@ public final class ExitCodes {
         DESCRIPTIONS.put(IO_ERROR, "I/O error on local files or reading the replica");
         DESCRIPTIONS.put(BUCKET_NOT_FOUND, "the replica's bucket (ls: or folder) does not exist");
         DESCRIPTIONS.put(ACCESS_DENIED, "the replica refused the credentials, or none were found");
-        DESCRIPTIONS.put(UNREACHABLE, "the replica's endpoint cannot be reached");
+        DESCRIPTIONS.put(UNREACHABLE, "the replica's endpoint cannot be reached, or answers only server errors (HTTP 5xx, 429)");
         DESCRIPTIONS.put(DAEMON_UNREACHABLE, "no walship daemon answers at the address (status)");
         DESCRIPTIONS.put(REPLICATION_FAILED, "replication stopped for good: damaged spool, or another writer owns the replica path");
         DESCRIPTIONS.put(SPOOL_LOCKED, "replicate: another walship holds the database's spool");

@@ -540,6 +540,13 @@ public final class S3ReplicaStorage implements ReplicaStorage {
                         + "); check the credentials (WALSHIP_ACCESS_KEY_ID / WALSHIP_SECRET_ACCESS_KEY, or the AWS default chain) "
                         + "and the bucket policy", e);
             }
+            if (status >= 500 || status == 429) {
+                // The service answered, after the SDK's retries, only that it cannot serve now (failing, overloaded,
+                // throttling): transient, like an endpoint that cannot be reached, and treated the same way (replicate
+                // keeps capturing and retrying instead of exiting at start).
+                return new StorageException(StorageException.Problem.UNREACHABLE, describe() + ": " + action + " failed: HTTP "
+                        + status + " " + code + " (the service is failing or throttling; it may answer again later)", e);
+            }
             return new StorageException(StorageException.Problem.OTHER, describe() + ": " + action + " failed: HTTP " + status + " "
                     + code, e);
         }

@@ -13,7 +13,10 @@ public class StorageException extends IOException {
         BUCKET_NOT_FOUND,
         /** The credentials are missing, wrong, or not allowed to do this. */
         ACCESS_DENIED,
-        /** The endpoint cannot be reached: DNS, connection refused, TLS, timeouts. */
+        /**
+         * The endpoint cannot be reached (DNS, connection refused, TLS, timeouts), or it answers only that it cannot serve
+         * now (HTTP 5xx or 429 after retries): either may heal by itself.
+         */
         UNREACHABLE,
         /** Anything else the storage answered. */
         OTHER

@@ -37,6 +37,17 @@ final class JarDaemon implements AutoCloseable {
         args.addAll(List.of(extra));
         args.add(db.toString());
         args.add(url);
+        return launch(args, env, jvmOptions, log);
+    }
+
+    /** Starts {@code replicate -config CONFIG [extra...]}: the file names the databases, their spools and replicas. */
+    static JarDaemon startWithConfig(Path config, Map<String, String> env, List<String> jvmOptions, Path log, String... extra) {
+        List<String> args = new ArrayList<>(List.of("replicate", "-config", config.toString()));
+        args.addAll(List.of(extra));
+        return launch(args, env, jvmOptions, log);
+    }
+
+    private static JarDaemon launch(List<String> args, Map<String, String> env, List<String> jvmOptions, Path log) {
         List<String> cmd = Jar.command(jvmOptions, args);
         try {
             long offset = Files.exists(log) ? Files.size(log) : 0;

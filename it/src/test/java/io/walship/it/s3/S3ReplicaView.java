@@ -5,6 +5,7 @@ import io.walship.replica.ObjectKind;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -63,7 +64,8 @@ final class S3ReplicaView {
 
     /**
      * What is wrong with the txid chain: no snapshot; a segment that overlaps the one before it (a transaction shipped
-     * twice); a gap between segments (a transaction lost); segments not starting right after the first snapshot.
+     * twice); a gap between segments (a transaction lost); segments not starting right after the first snapshot. A
+     * later snapshot at exactly the next txid (a new chain after a continuity break) continues the chain.
      */
     static List<String> continuityProblems(List<Obj> objects) {
         List<String> problems = new ArrayList<>();
@@ -75,8 +77,12 @@ final class S3ReplicaView {
         }
         long first = snapshots.stream().mapToLong(Obj::first).min().orElseThrow();
         long latest = objects.stream().mapToLong(Obj::last).max().orElseThrow();
+        TreeSet<Long> snapshotTxids = new TreeSet<>(snapshots.stream().map(Obj::first).toList());
         long expected = first + 1;
         for (Obj s : segments) {
+            while (snapshotTxids.contains(expected) && expected < s.first()) {
+                expected++;
+            }
             if (s.first() < expected) {
                 problems.add("segment " + s.key() + " overlaps what comes before it (txids up to " + (expected - 1)
                         + " are already held): a transaction would be shipped twice");
@@ -84,6 +90,9 @@ final class S3ReplicaView {
                 problems.add("no segment holds txids " + expected + ".." + (s.first() - 1) + " (next segment " + s.key() + ")");
             }
             expected = Math.max(expected, s.last() + 1);
+        }
+        while (snapshotTxids.contains(expected)) {
+            expected++;
         }
         if (expected - 1 != latest) {
             problems.add("segments end at txid " + (expected - 1) + " but the replica's latest txid is " + latest);
