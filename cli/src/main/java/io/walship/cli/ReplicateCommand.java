@@ -205,7 +205,7 @@ public final class ReplicateCommand implements Callable<Integer> {
                         log.warn("{} -> {}: {}; walship keeps retrying it", db.path(), r.name(), problem.getMessage());
                     }
                     targets.add(new ReplicaTarget(r.name(), storage, r.syncInterval(), r.snapshotInterval(), r.retention(),
-                            r.retentionCheckInterval()));
+                            r.retentionCheckInterval(), config.compaction()));
                 }
                 java.util.Optional<io.walship.restore.RestoreResult> restoredNow = java.util.Optional.empty();
                 if (restoreIfMissing || db.restoreIfMissing()) {
