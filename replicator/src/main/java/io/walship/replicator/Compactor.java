@@ -210,7 +210,9 @@ final class Compactor {
                 runPass();
                 backoff.reset();
             } catch (ObjectExistsException | ReplicaLease.HeldException e) {
-                fail("another walship writes this replica (" + e.getMessage() + ")", null);
+                if (!stopping) {
+                    fail("another walship writes this replica (" + e.getMessage() + ")", null);
+                }
                 return;
             } catch (ReplicaLease.LeaseWaitException e) {
                 log.debug("{}: compaction waits for the writer's lease: {}", name, e.getMessage());
@@ -223,6 +225,11 @@ final class Compactor {
                 log.warn("{}: compaction failed: {}; retrying in {} ms", name, e.toString(), wait.toMillis());
                 schedule(clock.instant().plus(wait));
             } catch (RuntimeException e) {
+                if (stopping) {
+                    // A stop interrupted a request (the storage client may say so with an unchecked exception).
+                    log.debug("{}: compaction stopped in the middle of a pass", name, e);
+                    return;
+                }
                 fail("unexpected error", e);
                 return;
             }
