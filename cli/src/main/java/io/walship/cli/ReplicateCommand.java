@@ -207,7 +207,7 @@ public final class ReplicateCommand implements Callable<Integer> {
                     }
                     drills.add(new ValidationDrills.Drill(db.path(), r.name(), storage, r.validationInterval()));
                     targets.add(new ReplicaTarget(r.name(), storage, r.syncInterval(), r.snapshotInterval(), r.retention(),
-                            r.retentionCheckInterval()));
+                            r.retentionCheckInterval(), config.compaction()));
                 }
                 java.util.Optional<io.walship.restore.RestoreResult> restoredNow = java.util.Optional.empty();
                 if (restoreIfMissing || db.restoreIfMissing()) {

@@ -16,15 +16,16 @@ import org.snakeyaml.engine.v2.nodes.Node;
  * Reads the top level of a configuration file (after environment expansion) into a {@link WalshipConfig}: the
  * metrics address, the child command, logging, walship's {@code final-sync-timeout}, what applies to every replica
  * that does not set it (the S3 credentials; Litestream 0.5's {@code snapshot: {interval, retention}} and its
- * validation interval, given as {@code validation-interval} or {@code validation: {interval}}), and the databases, each
- * read by {@link DatabaseReader}.
+ * validation interval, given as {@code validation-interval} or {@code validation: {interval}}), compaction (Litestream
+ * 0.5's {@code levels} and {@code l0-retention}), and the databases, each read by {@link DatabaseReader}.
  */
 final class ConfigFileReader {
     static final Set<String> KEYS = Set.of("addr", "exec", "logging", "access-key-id", "secret-access-key", "dbs",
-            "final-sync-timeout", "lag-budget", "snapshot", "validation", "validation-interval");
+            "final-sync-timeout", "lag-budget", "snapshot", "validation", "validation-interval", "levels", "l0-retention");
     static final Set<String> LOGGING_KEYS = Set.of("level", "type", "stderr");
     static final Set<String> SNAPSHOT_KEYS = Set.of("interval", "retention");
     static final Set<String> VALIDATION_KEYS = Set.of("interval");
+    static final Set<String> LEVEL_KEYS = Set.of("interval");
 
     /** host:port, [v6]:port or :port, as Go's net.SplitHostPort takes it for Litestream's addr. */
     private static final Pattern ADDR = Pattern.compile("(\\[[0-9A-Fa-f:.%\\w]+\\]|[^:\\[\\]\\s]*):(\\d{1,5})");
@@ -60,6 +61,7 @@ final class ConfigFileReader {
         }
 
         ReplicaReader.Defaults defaults = defaults(top);
+        CompactionSettings compaction = compaction(top);
 
         List<YamlMapping> items = top.mappings("dbs", "write each database as a mapping, e.g. '- path: /var/lib/app/app.db'");
         if (items == null || items.isEmpty()) {
@@ -88,7 +90,46 @@ final class ConfigFileReader {
             }
             dbs.add(db);
         }
-        return new WalshipConfig(file, addr, exec, logging, finalSync, dbs, warnings, lagBudget);
+        return new WalshipConfig(file, addr, exec, logging, finalSync, dbs, warnings, lagBudget, compaction);
+    }
+
+    /**
+     * Litestream 0.5's compaction keys: {@code levels}, a list of {@code {interval}} mappings for levels 1, 2, ... (an
+     * empty list turns compaction off), and {@code l0-retention}, how long compacted segments stay after the segment
+     * holding them was written.
+     */
+    private static CompactionSettings compaction(YamlMapping top) throws ConfigException {
+        CompactionSettings defaults = CompactionSettings.defaults();
+        Duration retention = top.duration("l0-retention", true);
+        retention = retention == null ? defaults.inputRetention() : retention;
+        List<YamlMapping> items = top.mappings("levels", "write each level as a mapping, e.g. '- interval: 5m'");
+        List<Duration> levels = new ArrayList<>();
+        if (items == null) {
+            levels.addAll(defaults.levels());
+        } else {
+            for (YamlMapping item : items) {
+                item.checkKeys(LEVEL_KEYS, key -> null);
+                Duration interval = item.duration("interval", false);
+                if (interval == null) {
+                    throw item.missing("interval", "each level needs an interval, e.g. '- interval: 5m'");
+                }
+                if (interval.compareTo(CompactionSettings.MIN_INTERVAL) < 0) {
+                    throw item.error("interval", Durations.format(interval) + " is too short; a level's interval is"
+                            + " at least " + Durations.format(CompactionSettings.MIN_INTERVAL));
+                }
+                if (!levels.isEmpty() && interval.compareTo(levels.get(levels.size() - 1)) <= 0) {
+                    throw item.error("interval", Durations.format(interval) + " is not longer than the level before ("
+                            + Durations.format(levels.get(levels.size() - 1)) + "); list levels from the shortest"
+                            + " interval to the longest");
+                }
+                levels.add(interval);
+            }
+            if (levels.size() > CompactionSettings.MAX_LEVELS) {
+                throw top.error("levels", levels.size() + " levels; walship takes at most "
+                        + CompactionSettings.MAX_LEVELS);
+            }
+        }
+        return new CompactionSettings(levels, retention);
     }
 
     /** What the top of the file sets for every replica: credentials, snapshot interval, retention, validation. */

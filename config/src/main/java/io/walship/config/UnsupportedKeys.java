@@ -42,8 +42,10 @@ final class UnsupportedKeys {
         reject(GLOBAL, "this is Litestream 0.5's name; walship's key is final-sync-timeout", "shutdown-sync-timeout");
         ignore(GLOBAL, "walship retries the final sync on its own schedule within final-sync-timeout",
                 "shutdown-sync-interval");
-        ignore(GLOBAL, "Litestream 0.5's LTX compaction has no walship equivalent; walship keeps what retention says",
-                "levels", "l0-retention", "l0-retention-check-interval", "verify-compaction");
+        ignore(GLOBAL, "walship deletes compacted segments when l0-retention has passed, without polling for them",
+                "l0-retention-check-interval");
+        ignore(GLOBAL, "walship verifies every segment it compacts, and the result, before uploading it",
+                "verify-compaction");
         reject(GLOBAL, "set retention on each replica instead (0 keeps everything)", "retention");
         ignore(GLOBAL, "walship has no control socket or MCP server; use addr for /status and /metrics",
                 "socket", "mcp-addr");

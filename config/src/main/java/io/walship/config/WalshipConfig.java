@@ -35,9 +35,12 @@ import java.util.Set;
  *                 log at WARN; empty for the command-line form
  * @param lagBudget how far behind capture a replica may be and walship still count as ready ({@code /readyz};
  *                  walship's {@code lag-budget}, default {@link #DEFAULT_LAG_BUDGET})
+ * @param compaction how every replica's segments are merged into larger ones (Litestream 0.5's {@code levels} and
+ *                   {@code l0-retention}); {@link CompactionSettings#defaults()} unless the file says otherwise
  */
 public record WalshipConfig(Path source, String addr, String exec, LoggingConfig logging, Duration finalSyncTimeout,
-                            List<DatabaseConfig> dbs, List<ConfigWarning> warnings, Duration lagBudget) {
+                            List<DatabaseConfig> dbs, List<ConfigWarning> warnings, Duration lagBudget,
+                            CompactionSettings compaction) {
     /** The command line's default for {@code --final-sync-timeout}. */
     public static final Duration DEFAULT_FINAL_SYNC_TIMEOUT = Duration.ofSeconds(30);
     /** The default for {@code lag-budget} and {@code --lag-budget}. */
@@ -47,6 +50,7 @@ public record WalshipConfig(Path source, String addr, String exec, LoggingConfig
         Objects.requireNonNull(logging, "logging");
         Objects.requireNonNull(finalSyncTimeout, "finalSyncTimeout");
         Objects.requireNonNull(lagBudget, "lagBudget");
+        Objects.requireNonNull(compaction, "compaction");
         if (lagBudget.isNegative() || lagBudget.isZero()) {
             throw new IllegalArgumentException("lag budget must be positive");
         }
@@ -66,15 +70,21 @@ public record WalshipConfig(Path source, String addr, String exec, LoggingConfig
         }
     }
 
-    /** With the default lag budget. */
+    /** With the default lag budget and compaction. */
     public WalshipConfig(Path source, String addr, String exec, LoggingConfig logging, Duration finalSyncTimeout,
                          List<DatabaseConfig> dbs, List<ConfigWarning> warnings) {
         this(source, addr, exec, logging, finalSyncTimeout, dbs, warnings, DEFAULT_LAG_BUDGET);
     }
 
+    /** With the default compaction. */
+    public WalshipConfig(Path source, String addr, String exec, LoggingConfig logging, Duration finalSyncTimeout,
+                         List<DatabaseConfig> dbs, List<ConfigWarning> warnings, Duration lagBudget) {
+        this(source, addr, exec, logging, finalSyncTimeout, dbs, warnings, lagBudget, CompactionSettings.defaults());
+    }
+
     /** This configuration with another lag budget (the command line's {@code --lag-budget}). */
     public WalshipConfig withLagBudget(Duration budget) {
-        return new WalshipConfig(source, addr, exec, logging, finalSyncTimeout, dbs, warnings, budget);
+        return new WalshipConfig(source, addr, exec, logging, finalSyncTimeout, dbs, warnings, budget, compaction);
     }
 
     /** The database listed with this path (made absolute and normal first), if any. */

@@ -446,4 +446,15 @@ class BadConfigTest {
         assertEquals("dbs[0].replicas[0].sync-interval", e.key().orElseThrow());
         assertEquals("'abc' is not a duration; write e.g. 1s, 250ms, 10m or 24h", e.problem());
     }
+
+    @Test
+    void compactionLevelsAscend() {
+        String dbs = "dbs:\n  - path: /a.db\n    replica: {path: /backup}\n";
+        assertError(dir, "levels:\n  - interval: 1h\n  - interval: 5m\n" + dbs, 3, "levels[1].interval",
+                "is not longer than the level before (1h)");
+        assertError(dir, "levels:\n  - interval: 500ms\n" + dbs, 2, "levels[0].interval", "is too short");
+        assertError(dir, "levels:\n  - 5m\n" + dbs, 2, "levels[0]", "write each level as a mapping, e.g. '- interval: 5m'");
+        assertError(dir, "levels:\n  - every: 5m\n" + dbs, 2, "levels[0].every", "unknown key");
+        assertError(dir, "l0-retention: soon\n" + dbs, 1, "l0-retention", "not a duration");
+    }
 }

@@ -49,8 +49,6 @@ class LitestreamKeysTest {
     @ParameterizedTest(name = "{0}: {1}")
     @CsvSource({
         "top, shutdown-sync-interval",
-        "top, levels",
-        "top, l0-retention",
         "top, l0-retention-check-interval",
         "top, verify-compaction",
         "top, socket",

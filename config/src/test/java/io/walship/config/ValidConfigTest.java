@@ -34,6 +34,9 @@ class ValidConfigTest {
         assertEquals(LoggingConfig.defaults(), c.logging());
         assertEquals(Duration.ofSeconds(30), c.finalSyncTimeout());
         assertEquals(Duration.ofSeconds(60), c.lagBudget());
+        assertEquals(CompactionSettings.defaults(), c.compaction());
+        assertEquals(List.of(Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofHours(1)),
+                c.compaction().levels(), "Litestream 0.5's default ladder");
         DatabaseConfig db = c.dbs().get(0);
         assertEquals(Path.of("/data/app.db"), db.path());
         assertEquals(ReplicationSettings.defaults(), db.settings());
@@ -426,5 +429,30 @@ class ValidConfigTest {
 
     private static List<String> names(DatabaseConfig db) {
         return db.replicas().stream().map(ReplicaConfig::name).toList();
+    }
+
+    /** Litestream 0.5's compaction keys mean the same to walship: one window per level, and how long inputs stay. */
+    @Test
+    void litestreamCompactionLevelsAndInputRetention() {
+        WalshipConfig c = load(dir, """
+                levels:
+                  - interval: 2m
+                  - interval: 1h
+                l0-retention: 10m
+                dbs:
+                  - path: /data/app.db
+                    replica: {path: /backup/app}
+                """);
+        assertEquals(new CompactionSettings(List.of(Duration.ofMinutes(2), Duration.ofHours(1)), Duration.ofMinutes(10)),
+                c.compaction());
+        assertTrue(c.warnings().isEmpty(), c.warnings().toString());
+    }
+
+    /** An empty list of levels turns compaction off. */
+    @Test
+    void noLevelsTurnsCompactionOff() {
+        WalshipConfig c = load(dir, "levels: []\ndbs:\n  - path: /data/app.db\n    replica: {path: /backup/app}\n");
+        assertFalse(c.compaction().enabled());
+        assertEquals(CompactionSettings.DEFAULT_INPUT_RETENTION, c.compaction().inputRetention());
     }
 }

@@ -45,6 +45,15 @@ public final class WalshipProcess implements AutoCloseable {
         args.addAll(List.of(extra));
         args.add(db.toString());
         args.add(replica);
+        return launch(args, log);
+    }
+
+    /** Starts {@code replicate -config CONFIG}, logging to {@code log}. */
+    public static WalshipProcess startWithConfig(Path config, Path log) {
+        return launch(List.of("replicate", "-config", config.toString()), log);
+    }
+
+    private static WalshipProcess launch(List<String> args, Path log) {
         List<String> cmd = Walship.command(false, args);
         try {
             long offset = Files.exists(log) ? Files.size(log) : 0;

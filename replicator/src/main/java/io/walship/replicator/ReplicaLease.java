@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * </pre>
  * Expiry uses the writer's wall clock: hosts sharing a path must keep their clocks within a few seconds.
  *
- * <p>Used by one shipping thread.
+ * <p>Shared by a replica's shipping thread and its {@link Compactor}: {@link #beforeUpload()} and {@link #release()}
+ * are synchronized.
  */
 final class ReplicaLease {
     private static final Logger log = LoggerFactory.getLogger(ReplicaLease.class);
@@ -96,7 +97,7 @@ final class ReplicaLease {
      * Called before every upload: takes the lease if this writer does not hold it, renews it when due, and re-checks
      * after an idle spell longer than the lease. Costs no request when the last renewal is recent.
      */
-    void beforeUpload() throws IOException {
+    synchronized void beforeUpload() throws IOException {
         Instant now = clock.instant();
         if (renewed != null && now.isBefore(renewed.plus(RENEW_EVERY))) {
             return;
@@ -138,7 +139,7 @@ final class ReplicaLease {
     }
 
     /** Gives the lease up (a clean stop), so that another walship may write the path at once. */
-    void release() {
+    synchronized void release() {
         if (sequence < 0) {
             return;
         }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -20,9 +21,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Deletes replica objects of this database's history that no longer help restore any point inside the retention
  * window, as {@link RetentionPlan} decides: the newest snapshot at or before the window's start anchors it, older
- * snapshots and segments that end at or before it go, and a segment a compacted one covers goes only once that one
- * exists. Other histories (lineages) on the path are never touched. Times come from the keys; format-1 keys have their
- * snapshot's header read once and cached (objects are immutable). Used by one shipping thread.
+ * snapshots and segments (of any level) that end at or before it go. Segments after the anchor that a compacted one
+ * holds ({@link RetentionPlan#covered()}) are left to the {@link Compactor}, which deletes them once the compacted
+ * segment has been in the replica for the input retention, so that a restore that listed the replica just before the
+ * compaction can still read them. Other histories (lineages) on the path are never touched. Times come from the keys;
+ * format-1 keys have their snapshot's header read once and cached (objects are immutable). Used by one shipping thread.
  */
 final class Retention {
     private static final Logger log = LoggerFactory.getLogger(Retention.class);
@@ -50,13 +53,15 @@ final class Retention {
             ObjectKeys.parse(info.key()).ifPresent(objects::add);
         }
         RetentionPlan plan = RetentionPlan.compute(objects, new Lineage(mine), start, this::legacyTime);
-        if (!plan.delete().isEmpty()) {
-            storage.delete(plan.delete());
-            plan.delete().forEach(legacyTimes::remove);
+        List<String> delete = new ArrayList<>(plan.delete());
+        delete.removeAll(new HashSet<>(plan.covered()));
+        if (!delete.isEmpty()) {
+            storage.delete(delete);
+            delete.forEach(legacyTimes::remove);
             log.info("{}: retention {} deleted {} object(s) before snapshot {}", storage.describe(), window,
-                    plan.delete().size(), plan.anchor().map(ObjectKeys.ObjectName::key).orElse("-"));
+                    delete.size(), plan.anchor().map(ObjectKeys.ObjectName::key).orElse("-"));
         }
-        return plan.delete();
+        return delete;
     }
 
     private Instant legacyTime(ObjectKeys.ObjectName snapshot) throws IOException {

@@ -5,6 +5,7 @@ import io.walship.replica.FileIo;
 import io.walship.replica.Lineage;
 import io.walship.replica.ObjectExistsException;
 import io.walship.replica.ObjectHeader;
+import io.walship.replica.ObjectInfo;
 import io.walship.replica.ObjectKeys;
 import io.walship.replica.ObjectKind;
 import io.walship.replica.ReplicaStorage;
@@ -61,6 +62,7 @@ final class Shipper {
     private final Runnable snapshotRequest;
     private final Runnable shippedListener;
     private final Retention retention;
+    private final Compactor compactor;
     private final Path dbPath;
     private final ReplicationEvents events;
     private final LongSupplier freshBase;
@@ -133,6 +135,8 @@ final class Shipper {
         this.snapshotRequest = snapshotRequest;
         this.shippedListener = shippedListener;
         this.retention = new Retention(storage, target.retention(), spool::lineage);
+        this.compactor = new Compactor(storage, name, clock, target.compaction(), outboxDir, spool::lineage,
+                () -> lease.beforeUpload());
     }
 
     ReplicaTarget target() {
@@ -338,6 +342,7 @@ final class Shipper {
 
     /** Stops this replica for good with an ERROR; the others go on. */
     void fail(FailureKind kind, String message) {
+        stopCompaction();
         failureKind = kind;
         failure = message;
         lastError = message;
@@ -367,6 +372,7 @@ final class Shipper {
         drainDeadline = System.nanoTime() + timeout.toNanos();
         draining = true;
         wake();
+        compactor.stop(Duration.ofSeconds(5));
         if (thread == null) {
             return 0;
         }
@@ -422,12 +428,23 @@ final class Shipper {
     void stop() {
         stopping = true;
         wake();
+        stopCompaction();
+    }
+
+    /** Stops compacting without waiting for the compactor's thread (it ends at its next step). */
+    private void stopCompaction() {
+        try {
+            compactor.stop(Duration.ZERO);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Learns the replica's position from its listing and finishes an upload a crash interrupted. */
     long init() throws IOException, InterruptedException {
         Map<Lineage, ReplicaHistory> histories = new TreeMap<>();
-        for (var info : storage.list("")) {
+        List<ObjectInfo> listing = storage.list("");
+        for (var info : listing) {
             ObjectKeys.parse(info.key()).ifPresent(n -> histories.computeIfAbsent(n.lineage(), ReplicaHistory::new).add(n));
         }
         this.histories = Map.copyOf(histories);
@@ -478,6 +495,9 @@ final class Shipper {
         reader = spool.reader();
         positioned = false;
         log.info("{}: replica {} holds txids up to {}", name, storage.describe(), shippedTxid);
+        if (!draining) {
+            compactor.start(listing, dbPath, target.name());
+        }
         return shippedTxid;
     }
 
@@ -627,6 +647,7 @@ final class Shipper {
         upload(entry.name().key(), entry.file());
         outbox.remove(entry);
         events.shipped(dbPath, target.name(), "segment", batch.size(), bytes);
+        compactor.shipped(entry.name());
         shippedPointTime = last.time();
         shipped(last.txid());
         confirmed = after;

@@ -94,6 +94,53 @@ class RestorePlannerTest {
         assertRestoresEveryTxid(1, 12);
     }
 
+    /**
+     * A compacted segment beside the run it holds (level 1 over txids 2..12 beside level-0 segments 2..4, 5..12) is no
+     * conflict, and every restore reads it instead of the run: the snapshot and one segment, whatever the target,
+     * counted in GETs. Without it, the run is read.
+     */
+    @Test
+    void aCompactedSegmentBesideItsInputsIsReadInsteadOfThem() throws Exception {
+        history.writeSnapshot(storage, 1);
+        String a = history.writeSegment(storage, 2, 4);
+        String b = history.writeSegment(storage, 5, 12);
+        String compacted = history.writeSegment(storage, 1, 2, 12);
+        assertEquals(List.of(), ReplicaCatalog.load(storage).conflicts());
+
+        for (long txid = 1; txid <= 12; txid++) {
+            CountingStorage counting = new CountingStorage(storage);
+            RestoreResult result = restored(new Restorer(counting, Clock.systemUTC()).restore(RestoreRequest
+                    .to(outDir.resolve("compacted-" + txid + ".db")).withTarget(RestoreTarget.txid(txid))));
+            assertRestored(history, txid, result);
+            assertEquals(txid == 1 ? 1 : 2, counting.counts().objectReads(), "objects read to restore txid " + txid);
+        }
+        assertEquals(List.of(compacted), keys(plan(RestoreTarget.latest())));
+        assertEquals(List.of(compacted), keys(plan(RestoreTarget.timestamp(DatabaseHistory.timeOf(3)))));
+
+        Files.delete(storage.root().resolve(compacted));
+        CountingStorage counting = new CountingStorage(storage);
+        assertRestored(history, 12, restored(new Restorer(counting, Clock.systemUTC()).restore(RestoreRequest
+                .to(outDir.resolve("inputs.db")))));
+        assertEquals(3, counting.counts().objectReads(), "the snapshot and both level-0 segments");
+        assertEquals(List.of(a, b), keys(plan(RestoreTarget.latest())));
+    }
+
+    /** A compacted segment of another lineage is never combined with this one's objects, however well it fits. */
+    @Test
+    void aCompactedSegmentOfAnotherLineageIsNeverUsed() throws Exception {
+        history.writeSnapshot(storage, 1);
+        String a = history.writeSegment(storage, 2, 6);
+        String b = history.writeSegment(storage, 7, 12);
+        history.lineage(new io.walship.replica.Lineage(0x0ddba11L)).writeSegment(storage, 1, 2, 12);
+        history.lineage(DatabaseHistory.LINEAGE);
+
+        RestoreException e = assertThrows(RestoreException.class, () -> plan(RestoreTarget.latest()));
+        assertEquals(RestoreException.Reason.CONFLICTING_OBJECTS, e.reason(), e.getMessage());
+        RestorePlan chosen = new RestorePlanner(ReplicaCatalog.load(storage).only(DatabaseHistory.LINEAGE))
+                .plan(RestoreTarget.latest());
+        assertEquals(List.of(a, b), keys(chosen));
+    }
+
     @Test
     void overlappingSegmentsOfOneLevelAreRefusedNamingBoth() throws Exception {
         history.writeSnapshot(storage, 1);
