@@ -146,7 +146,10 @@ class ContinuityTest {
         stopReplicator();
         deleteRecursively(DatabaseReplicator.defaultSpoolDir(db));
         app.send("tx 5");
-        startReplicator(settings());
+        // The operator says this database is the one the replica holds (-adopt-lineage); the default refuses.
+        replicator = new DatabaseReplicator(db, storage, settings(), Clock.systemUTC());
+        replicator.lineagePolicy(io.walship.replicator.LineagePolicy.ADOPT);
+        replicator.start();
         awaitReplicated();
         List<Long> snaps = snapshots();
         assertEquals(List.of(1L, before + 1), snaps);
