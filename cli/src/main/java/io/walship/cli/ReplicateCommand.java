@@ -115,6 +115,13 @@ public final class ReplicateCommand implements Callable<Integer> {
                     + " config file's lag-budget).")
     String lagBudget;
 
+    @Option(names = "--max-spool-size", paramLabel = "SIZE",
+            description = "The most each database's spool may take on disk, e.g. 10GiB; past it, while replicas are"
+                    + " unreachable, the oldest transactions they lack are dropped (logged at ERROR, counted in"
+                    + " walship_spool_dropped_transactions_total, shown by /status and 'walship ls'). Default: the config"
+                    + " file's max-spool-size, else half of the space free on the spool's file system at start.")
+    String maxSpoolSize;
+
     @Option(names = "--final-sync-timeout", paramLabel = "DURATION",
             description = "How long shutdown may spend shipping what is left (default: 30s, or the config file's).")
     String finalSyncTimeout;
@@ -151,6 +158,18 @@ public final class ReplicateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             return usage((lagBudget != null ? "--lag-budget: " : "") + e.getMessage());
         }
+        java.util.Optional<ByteSize> spoolLimit = java.util.Optional.empty();
+        if (maxSpoolSize != null) {
+            try {
+                spoolLimit = java.util.Optional.of(ByteSize.parse(maxSpoolSize));
+            } catch (IllegalArgumentException e) {
+                return usage("--max-spool-size: " + e.getMessage());
+            }
+            if (spoolLimit.get().bytes() == 0) {
+                return usage("--max-spool-size: must be more than 0; write e.g. 10GiB, or leave it out for half of the"
+                        + " free space");
+            }
+        }
 
         PrometheusMetrics metrics = new PrometheusMetrics();
         // The endpoints come up first, so that /healthz answers while replicas are checked and databases restored; a
@@ -166,7 +185,7 @@ public final class ReplicateCommand implements Callable<Integer> {
             server.starting("starting: checking the replicas");
         }
         try {
-            return replicate(config, execWords, finalSync, metrics, server);
+            return replicate(config, execWords, finalSync, spoolLimit, metrics, server);
         } finally {
             // Closed after the final sync, so that /healthz answers while walship ships what is left.
             if (server != null) {
@@ -175,8 +194,9 @@ public final class ReplicateCommand implements Callable<Integer> {
         }
     }
 
-    private int replicate(WalshipConfig config, List<String> execWords, Duration finalSync, PrometheusMetrics metrics,
-                          MetricsServer server) throws Exception {
+    private int replicate(WalshipConfig config, List<String> execWords, Duration finalSync,
+                          java.util.Optional<ByteSize> spoolLimit, PrometheusMetrics metrics, MetricsServer server)
+            throws Exception {
         List<DatabaseReplicator> databases = new ArrayList<>();
         List<ReplicaStorage> opened = new ArrayList<>();
         ValidationDrills drills = new ValidationDrills(metrics, Clock.systemUTC());
@@ -225,6 +245,7 @@ public final class ReplicateCommand implements Callable<Integer> {
                 DatabaseReplicator replicator = new DatabaseReplicator(db.path(), spoolDir, targets, db.settings(),
                         Clock.systemUTC(), metrics);
                 replicator.checkpointInterval(db.checkpointInterval());
+                spoolLimit.or(db::maxSpoolSize).ifPresent(limit -> replicator.spoolLimit(limit.bytes()));
                 replicator.lineagePolicy(newLineage ? LineagePolicy.NEW : adoptLineage ? LineagePolicy.ADOPT : LineagePolicy.REFUSE);
                 if (restoredNow.isPresent()) {
                     var r = restoredNow.get();
@@ -366,8 +387,12 @@ public final class ReplicateCommand implements Callable<Integer> {
                     .reduce((a, b) -> a + "; " + b).orElse("") + ")");
             return ExitCodes.FINAL_SYNC_INCOMPLETE;
         }
-        if (exitCode == ExitCodes.REPLICATION_FAILED && daemon.anyLineageConflict()) {
-            return ExitCodes.LINEAGE_CONFLICT;
+        if (exitCode == ExitCodes.REPLICATION_FAILED) {
+            // The exit names why, as every failure does: the first database's reason (a lineage conflict names both
+            // lineages, another writer its PID and host).
+            error(daemon.databases().stream().filter(d -> d.failure() != null).map(d -> d.database() + ": " + d.failure())
+                    .findFirst().orElse("every database stopped replicating"));
+            return daemon.anyLineageConflict() ? ExitCodes.LINEAGE_CONFLICT : ExitCodes.REPLICATION_FAILED;
         }
         return exitCode;
     }

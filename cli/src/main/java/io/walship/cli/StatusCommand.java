@@ -153,6 +153,11 @@ public final class StatusCommand implements Callable<Integer> {
             if (d.lastCaptureError() != null) {
                 b.append("  last capture error: ").append(Walship.oneLine(d.lastCaptureError())).append('\n');
             }
+            if (!d.spoolDropped().isEmpty()) {
+                b.append("  SPOOL FULL: dropped txids ").append(d.spoolDropped().stream().map(Object::toString)
+                        .collect(java.util.stream.Collectors.joining(", "))).append(" before every replica had them (a gap"
+                        + " in the replicas that lacked them; see max-spool-size)\n");
+            }
             if (d.replicas().isEmpty()) {
                 b.append("  no replica started yet\n");
                 continue;

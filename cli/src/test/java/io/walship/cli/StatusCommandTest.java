@@ -130,8 +130,19 @@ class StatusCommandTest {
         assertTrue(out.contains("  s3       40    1.3s  2026-11-26T04:00:00Z  s3://bucket/app  connection refused\n"), out);
         assertTrue(out.contains("FAILED: another writer"), out);
         assertFalse(out.contains("cut to fit"), out);
+        assertFalse(out.contains("SPOOL FULL"), "nothing dropped, nothing said\n" + out);
         assertEquals("1023 B", StatusCommand.bytes(1023));
         assertEquals("1.0 KiB", StatusCommand.bytes(1024));
+    }
+
+    /** Transactions the spool dropped (max-spool-size) are named, since the replicas that lacked them have a gap. */
+    @Test
+    void renderNamesWhatTheSpoolDropped() {
+        DaemonStatus s = new DaemonStatus(Instant.parse("2026-11-26T04:00:02Z"), true, null, List.of(
+                new DaemonStatus.DatabaseStatus("/data/app.db", 420, null, 0, true, null, null, List.of(),
+                        List.of(new DaemonStatus.TxidRange(12, 40), new DaemonStatus.TxidRange(41, 97)))));
+        String out = StatusCommand.render("127.0.0.1:9090", s, 120);
+        assertTrue(out.contains("  SPOOL FULL: dropped txids 12..40, 41..97 before every replica had them"), out);
     }
 
     /** A long error is cut to the terminal's width in the table; the JSON document keeps every character. */

@@ -41,9 +41,13 @@ import java.util.Set;
  * @param restoreIfMissing restore the database from its replicas before replicating when it does not exist, as
  *                         {@code replicate -restore-if-db-not-exists} does for every database (Litestream 0.5's
  *                         {@code restore-if-db-not-exists})
+ * @param maxSpoolSize the most the spool may hold on disk ({@code max-spool-size}); past it walship drops the oldest
+ *                     records that unreachable replicas lack. Empty for the default: half of the space free on the
+ *                     spool's file system when walship starts
  */
 public record DatabaseConfig(Path path, ReplicationSettings settings, Duration checkpointInterval,
-                             List<ReplicaConfig> replicas, Optional<Path> spoolDir, boolean restoreIfMissing) {
+                             List<ReplicaConfig> replicas, Optional<Path> spoolDir, boolean restoreIfMissing,
+                             Optional<ByteSize> maxSpoolSize) {
     /** Litestream's default {@code checkpoint-interval}. */
     public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofMinutes(1);
     /** The page size {@code max-checkpoint-page-count} is converted with: SQLite's default since 3.12.0. */
@@ -56,6 +60,7 @@ public record DatabaseConfig(Path path, ReplicationSettings settings, Duration c
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(checkpointInterval, "checkpointInterval");
         Objects.requireNonNull(spoolDir, "spoolDir");
+        Objects.requireNonNull(maxSpoolSize, "maxSpoolSize");
         replicas = List.copyOf(replicas);
         if (checkpointInterval.isNegative()) {
             throw new IllegalArgumentException(path + ": checkpoint interval must not be negative");
@@ -74,7 +79,7 @@ public record DatabaseConfig(Path path, ReplicationSettings settings, Duration c
     /** A database with its spool beside it and no restore before replicating, as the command-line form creates it. */
     public DatabaseConfig(Path path, ReplicationSettings settings, Duration checkpointInterval,
                           List<ReplicaConfig> replicas) {
-        this(path, settings, checkpointInterval, replicas, Optional.empty(), false);
+        this(path, settings, checkpointInterval, replicas, Optional.empty(), false, Optional.empty());
     }
 
     /** The WAL size that {@code pages} pages of {@value #ASSUMED_PAGE_SIZE} bytes occupy, as Litestream computes it. */

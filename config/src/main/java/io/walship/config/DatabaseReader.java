@@ -19,7 +19,7 @@ import java.util.Set;
 final class DatabaseReader {
     static final Set<String> KEYS = Set.of("path", "replicas", "replica", "monitor-interval", "checkpoint-interval",
             "min-checkpoint-page-count", "max-checkpoint-page-count", "emergency-wal-size", "busy-timeout", "meta-path",
-            "restore-if-db-not-exists");
+            "restore-if-db-not-exists", "max-spool-size");
 
     private DatabaseReader() {
     }
@@ -53,6 +53,11 @@ final class DatabaseReader {
             }
         }
         Boolean restoreIfMissing = db.bool("restore-if-db-not-exists");
+        Optional<ByteSize> maxSpoolSize = Optional.ofNullable(db.size("max-spool-size"));
+        if (maxSpoolSize.isPresent() && maxSpoolSize.get().bytes() == 0) {
+            throw db.error("max-spool-size", "must be more than 0; write e.g. 10GiB, or leave it out for half of the"
+                    + " free space");
+        }
 
         ReplicationSettings settings = ReplicationSettings.defaults();
         Duration monitor = db.duration("monitor-interval", false);
@@ -150,6 +155,6 @@ final class DatabaseReader {
         }
         settings = settings.withSyncInterval(minSync);
         return new DatabaseConfig(path, settings, checkpointInterval, replicas, spoolDir,
-                restoreIfMissing != null && restoreIfMissing);
+                restoreIfMissing != null && restoreIfMissing, maxSpoolSize);
     }
 }

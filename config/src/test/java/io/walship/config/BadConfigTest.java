@@ -196,6 +196,14 @@ class BadConfigTest {
                 "'12XB' is not a size; write e.g. 4096, 64KiB, 500MB or 1GiB");
         assertError(dir, REPLICA.formatted("url: s3://bucket1/a\n        part-size: 12XB"), 5,
                 "dbs[0].replicas[0].part-size", "'12XB' is not a size");
+        assertError(dir, "dbs:\n  - path: /a.db\n    max-spool-size: 12XB\n", 3, "dbs[0].max-spool-size",
+                "'12XB' is not a size");
+    }
+
+    @Test
+    void aSpoolWithNoRoom() {
+        assertError(dir, "dbs:\n  - path: /a.db\n    max-spool-size: 0\n", 3, "dbs[0].max-spool-size",
+                "must be more than 0");
     }
 
     @Test

@@ -405,6 +405,21 @@ class ValidConfigTest {
         assertEquals(Optional.empty(), c.dbs().get(2).spoolDir(), "the default: .c.db-walship beside the database");
     }
 
+    /** max-spool-size bounds the spool of one database; without it, the daemon's default applies (empty here). */
+    @Test
+    void maxSpoolSizePerDatabase() {
+        WalshipConfig c = load(dir, """
+                dbs:
+                  - path: /data/a.db
+                    max-spool-size: 2GiB
+                    replica: {path: /backup/a}
+                  - path: /data/b.db
+                    replica: {path: /backup/b}
+                """);
+        assertEquals(Optional.of(ByteSize.parse("2GiB")), c.dbs().get(0).maxSpoolSize());
+        assertEquals(Optional.empty(), c.dbs().get(1).maxSpoolSize());
+    }
+
     /** Litestream 0.5's per-database restore-if-db-not-exists, in YAML 1.1 spelling too. */
     @Test
     void restoreIfDbNotExistsPerDatabase() {

@@ -75,6 +75,12 @@ abstract class ScenarioSupport {
         System.out.printf("[%s +%6.1fs] %s%n", testName, (System.nanoTime() - t0) / 1e9, what);
     }
 
+    /** Closed after the test, with the scenario's other child processes. */
+    <T extends AutoCloseable> T reap(T child) {
+        children.add(child);
+        return child;
+    }
+
     WalshipProcess startDaemon(String... extra) {
         WalshipProcess d = WalshipProcess.start(db, replica, daemonLog, extra);
         children.add(d);

@@ -108,6 +108,19 @@ public final class WalshipProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** Waits for the daemon to exit on its own (one that refuses to start); returns its exit code. */
+    public int awaitExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("the walship daemon still runs after " + timeout + "\n" + Logs.tail(log, 60));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        return process.exitValue();
+    }
+
     /** SIGTERM and asserts the contract's clean exit (code 0). */
     public void stopCleanly() {
         int code = stop();

@@ -427,7 +427,15 @@ public final class DatabaseReplicator {
                 Capturer capturer = new Capturer(dbPath, db, session, spool, settings, clock, events);
                 capturer.checkpointInterval(checkpointInterval);
                 boolean fresh = spool.last().isEmpty();
-                capturer.start(replicaPositionForStart(), reopenReason);
+                ReplicaPosition startAt = replicaPositionForStart();
+                if (fresh && allReplicasFailed()) {
+                    // Every replica refused this database (each path holds another history): capturing now would give
+                    // the empty spool a lineage of its own, and a later -adopt-lineage could no longer continue the
+                    // replica's history. The spool stays empty; the daemon reports the refusal and exits.
+                    log.info("{}: not capturing: every replica refused this database", dbPath);
+                    return;
+                }
+                capturer.start(startAt, reopenReason);
                 if (fresh) {
                     freshBase = spool.firstTxid();
                 }
@@ -604,6 +612,12 @@ public final class DatabaseReplicator {
         return last;
     }
 
+    private boolean allReplicasFailed() {
+        synchronized (lifecycle) {
+            return !shippers.isEmpty() && shippers.stream().allMatch(s -> s.failure() != null);
+        }
+    }
+
     /** Starts one shipping thread per replica, once; they outlive reopenings of the database. */
     private void startShipping() throws IOException {
         synchronized (lifecycle) {
@@ -647,16 +661,22 @@ public final class DatabaseReplicator {
      */
     private void enforceSpoolLimit() throws IOException {
         while (spool.bytes() > spoolLimit) {
-            Optional<Spool.DroppedRange> d = spool.dropOldest();
-            if (d.isEmpty()) {
+            long held = shippedTxid();
+            Optional<Spool.DroppedRange> file = spool.dropOldest();
+            if (file.isEmpty()) {
                 return;
             }
-            dropped.add(d.get());
-            long count = d.get().toTxid() - d.get().fromTxid() + 1;
+            // The file may begin with txids every replica already holds: only the rest is lost to the replicas.
+            Spool.DroppedRange d = new Spool.DroppedRange(Math.max(file.get().fromTxid(), held + 1), file.get().toTxid());
+            if (d.fromTxid() > d.toTxid()) {
+                continue;
+            }
+            dropped.add(d);
+            long count = d.toTxid() - d.fromTxid() + 1;
             events.spoolDropped(dbPath, count);
             log.error("{}: the spool reached its limit of {} bytes while replicas {} lack txids {}..{}: dropped them; those"
-                    + " replicas get a new snapshot when they are reachable again", dbPath, spoolLimit, lagging(d.get()),
-                    d.get().fromTxid(), d.get().toTxid());
+                    + " replicas get a new snapshot when they are reachable again", dbPath, spoolLimit, lagging(d),
+                    d.fromTxid(), d.toTxid());
         }
     }
 

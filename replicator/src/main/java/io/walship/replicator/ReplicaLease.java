@@ -34,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * makes no request at all, and before its first upload after an idle spell longer than the lease it checks that
  * nobody took the path over meanwhile. A writer whose lease another live holder took stops writing that replica.
  *
+ * <p>Before it takes over another writer's lease (expired or released), a writer asks its {@link TakeOverCheck}
+ * whether the replica is still where it last saw it: the other writer may have uploaded within its lease after this
+ * one last listed the path, and continuing from a stale position would mix two histories under one lineage.
+ *
  * <p>Object bytes, one {@code key value} line each, the last one a CRC32C of everything before it:
  * <pre>
  * walship-lease 1
@@ -61,8 +65,17 @@ final class ReplicaLease {
     /** A lease object's content. */
     record Holder(String id, String host, long pid, long lineage, Instant started, Instant expires) {
         String describe() {
-            return "pid " + pid + " on " + host + " (lease until " + expires + ")";
+            return "pid " + pid + " on " + host + (expires.equals(Instant.EPOCH) ? " (released)" : " (lease until " + expires + ")");
         }
+    }
+
+    /**
+     * Confirms, before this writer takes over another writer's lease, that the replica holds nothing this writer does
+     * not know of; throws (an owner conflict) when it does.
+     */
+    @FunctionalInterface
+    interface TakeOverCheck {
+        void confirm() throws IOException;
     }
 
     /** Another live walship holds the path. */
@@ -76,6 +89,7 @@ final class ReplicaLease {
     private final Clock clock;
     private final Holder me;
     private final Path scratch;
+    private final TakeOverCheck takeOverCheck;
     private long sequence = -1;
     private Instant renewed;
     /** Another holder's lease seen live, which may belong to a writer that died: taken over once it expires unrenewed. */
@@ -84,11 +98,14 @@ final class ReplicaLease {
     /**
      * @param holderId the spool's id: a walship that restarts with the same spool is the same writer and takes its own
      *     lease back at once, even when a crash left it unexpired
+     * @param takeOverCheck run before this writer takes over another writer's lease
      */
-    ReplicaLease(ReplicaStorage storage, Clock clock, String holderId, long lineage, Path scratch) {
+    ReplicaLease(ReplicaStorage storage, Clock clock, String holderId, long lineage, Path scratch,
+                 TakeOverCheck takeOverCheck) {
         this.storage = storage;
         this.clock = clock;
         this.scratch = scratch;
+        this.takeOverCheck = takeOverCheck;
         Instant now = clock.instant();
         this.me = new Holder(holderId, hostName(), ProcessHandle.current().pid(), lineage, now, now);
     }
@@ -111,7 +128,8 @@ final class ReplicaLease {
                 throw new HeldException("replica " + storage.describe() + " is written by another walship, "
                         + other.describe() + ", which took it over while this one was idle; one walship per replica path");
             }
-            if (waitingFor != null && waitingFor.sequence() != newest.sequence()) {
+            boolean released = other.expires().equals(Instant.EPOCH);
+            if (waitingFor != null && waitingFor.sequence() != newest.sequence() && !released) {
                 // The other holder renewed its lease while this one waited: it is alive and writing.
                 throw new HeldException("replica " + storage.describe() + " is written by another walship, "
                         + other.describe() + "; one walship per replica path");
@@ -124,11 +142,33 @@ final class ReplicaLease {
                 waitingFor = newest;
                 throw new LeaseWaitException("waiting for the lease of " + other.describe());
             }
-            log.warn("{}: taking over the writer's lease of {}, which expired without renewal", storage.describe(),
-                    other.describe());
+            // The other writer may have uploaded after this one last listed the path: never continue a stale position.
+            takeOverCheck.confirm();
+            if (released) {
+                log.info("{}: taking over the writer's lease of {}", storage.describe(), other.describe());
+            } else {
+                log.warn("{}: taking over the writer's lease of {}, which expired without renewal", storage.describe(),
+                        other.describe());
+            }
+        } else if (newest.holder().isEmpty() && newest.sequence() >= 0) {
+            // An unreadable lease object: its writer is unknown, so check as for any other writer's.
+            takeOverCheck.confirm();
         }
         put(newest.sequence() + 1, now, now.plus(DURATION));
         waitingFor = null;
+    }
+
+    /**
+     * Who holds the path's newest lease, as messages name a writer ({@code pid 12 on host (lease until ...)}), for an
+     * error about another writer; {@code "no lease"} or {@code "holder unknown"} when that cannot be told.
+     */
+    String newestHolder() {
+        try {
+            Newest n = newest();
+            return n.sequence() < 0 ? "no lease" : n.holder().map(Holder::describe).orElse("holder unknown");
+        } catch (IOException e) {
+            return "holder unknown";
+        }
     }
 
     /** This writer must wait: another holder's unexpired lease may belong to a walship that died. Retried with backoff. */

@@ -1,6 +1,7 @@
 package io.walship.replicator;
 
 import io.walship.config.ReplicationSettings;
+import io.walship.replica.DurableFiles;
 import io.walship.replica.FileIo;
 import io.walship.replica.Lineage;
 import io.walship.replica.ObjectExistsException;
@@ -56,6 +57,7 @@ final class Shipper {
     private final ReplicaTarget target;
     private final ReplicaStorage storage;
     private final Outbox outbox;
+    private final FileIo io;
     private final Path scratch;
     private final ReplicationSettings settings;
     private final Clock clock;
@@ -129,6 +131,7 @@ final class Shipper {
         this.target = target;
         this.storage = new InstrumentedStorage(target.storage(), dbPath, target.name(), events);
         this.outbox = new Outbox(outboxDir, io);
+        this.io = io;
         this.scratch = outboxDir;
         this.settings = settings;
         this.clock = clock;
@@ -346,6 +349,10 @@ final class Shipper {
         failureKind = kind;
         failure = message;
         lastError = message;
+        // Called from the capture thread too (a lineage the replica must not get): the shipping thread ends here, before
+        // it uploads anything more.
+        stopping = true;
+        wake();
         log.error("{}: {}; this replica stops, the others go on", name, message);
         shippedListener.run();
     }
@@ -469,18 +476,21 @@ final class Shipper {
         }
         var spoolLast = spool.last();
         long freshBase = this.freshBase.getAsLong();
+        // The outbox holds the database's pages: as private as the spool around it.
+        lease = new ReplicaLease(storage, clock, spool.id(), spool.lineage(), DurableFiles.createDirectories(scratch, io),
+                this::confirmUnchanged);
         if (spoolLineage != 0 && freshBase > 0 && last >= freshBase) {
             throw new OwnerConflictException(FailureKind.OTHER_WRITER, "replica " + storage.describe() + " holds txid " + last
                     + " but this spool started afresh at txid " + freshBase + " without it (the replica did not answer in"
-                    + " time): another walship may write to it; restart walship once it is reachable");
+                    + " time): another walship may write to it (writer's lease: " + lease.newestHolder() + "); restart"
+                    + " walship once it is reachable");
         }
         if (spoolLast.isPresent() && last > spoolLast.get().txid()) {
             throw new OwnerConflictException(FailureKind.OTHER_WRITER, "replica " + storage.describe() + " holds txid " + last
-                    + ", beyond this spool's last txid " + spoolLast.get().txid() + ": another walship may write to it,"
-                    + " or this spool is older than the replica");
+                    + ", beyond this spool's last txid " + spoolLast.get().txid() + ": another walship may write to it"
+                    + " (writer's lease: " + lease.newestHolder() + "), or this spool is older than the replica");
         }
         shippedTxid = last;
-        lease = new ReplicaLease(storage, clock, spool.id(), spool.lineage(), Files.createDirectories(scratch));
         for (Outbox.Entry e : outbox.leftovers()) {
             if (e.name().firstTxid() == shippedTxid + 1) {
                 log.info("{}: uploading {} left in the outbox by an interrupted run", name, e.file().getFileName());
@@ -499,6 +509,82 @@ final class Shipper {
             compactor.start(listing, dbPath, target.name());
         }
         return shippedTxid;
+    }
+
+    /**
+     * Before this shipper takes over another writer's lease: the replica must hold nothing of this history beyond what
+     * this shipper knows it holds, and no history that appeared since it started. Otherwise the other writer uploaded
+     * after this one last looked, and continuing would put two databases' transactions under one lineage (or a
+     * second lineage on the path): an owner conflict, never an upload.
+     */
+    private void confirmUnchanged() throws IOException {
+        Lineage mine = new Lineage(spool.lineage());
+        long last = 0;
+        ObjectKeys.ObjectName other = null;
+        List<ObjectKeys.ObjectName> atPosition = new ArrayList<>();
+        for (var info : storage.list("")) {
+            var parsed = ObjectKeys.parse(info.key());
+            if (parsed.isEmpty()) {
+                continue;
+            }
+            ObjectKeys.ObjectName n = parsed.get();
+            if (n.lineage().equals(mine)) {
+                last = Math.max(last, n.lastTxid());
+                if (n.lastTxid() == shippedTxid) {
+                    atPosition.add(n);
+                }
+            } else if (other == null && !histories.containsKey(n.lineage())) {
+                other = n;
+            }
+        }
+        if (other != null && lineagePolicy != LineagePolicy.NEW) {
+            throw new OwnerConflictException(FailureKind.OTHER_LINEAGE, "replica " + storage.describe() + " now holds the"
+                    + " history (lineage) " + other.lineage() + " (" + other.key() + "), written by another walship ("
+                    + lease.newestHolder() + ") while this one waited for the writer's lease; this database's history is"
+                    + " lineage " + mine + ": one walship per replica path");
+        }
+        if (last > shippedTxid) {
+            throw new OwnerConflictException(FailureKind.OTHER_WRITER, "replica " + storage.describe() + " holds txid "
+                    + last + " of lineage " + mine + ", beyond txid " + shippedTxid + " that this walship shipped: another"
+                    + " walship (" + lease.newestHolder() + ") wrote it while this one waited for the writer's lease (two"
+                    + " copies of one database?); one walship per replica path");
+        }
+        confirmOwnPosition(atPosition);
+    }
+
+    /**
+     * The replica's objects that end at this shipper's position must hold this spool's transaction there: a copy of
+     * this database (restored from the same backup, so in the same lineage) numbers its own transactions with the
+     * same txids, and continuing after its txid would put this spool's changes on top of the other database's state.
+     * An object's key names when its last transaction was captured; this spool's record of that txid was captured at
+     * another moment when another walship wrote it. When the spool no longer holds that txid there is nothing to
+     * compare, and the position stands.
+     */
+    private void confirmOwnPosition(List<ObjectKeys.ObjectName> atPosition) throws IOException {
+        java.util.Set<Instant> replicaTimes = new java.util.HashSet<>();
+        for (ObjectKeys.ObjectName n : atPosition) {
+            n.lastTime().ifPresent(replicaTimes::add);
+        }
+        if (replicaTimes.isEmpty()) {
+            return;
+        }
+        List<Instant> spoolTimes = new ArrayList<>();
+        try (SpoolReader r = spool.reader()) {
+            for (SpoolRecord rec = r.next(); rec != null && rec.txid() <= shippedTxid; rec = r.next()) {
+                if (rec.txid() == shippedTxid && rec instanceof SpoolRecord.Commit c) {
+                    spoolTimes.add(c.point().time());
+                } else if (rec.txid() == shippedTxid && rec instanceof SpoolRecord.Snapshot sn) {
+                    spoolTimes.add(sn.point().time());
+                }
+            }
+        }
+        if (!spoolTimes.isEmpty() && spoolTimes.stream().noneMatch(replicaTimes::contains)) {
+            throw new OwnerConflictException(FailureKind.OTHER_WRITER, "replica " + storage.describe() + " holds txid "
+                    + shippedTxid + " of lineage " + new Lineage(spool.lineage()) + " captured at " + replicaTimes.iterator().next()
+                    + " (" + atPosition.get(0).key() + "), but this spool captured its txid " + shippedTxid + " at "
+                    + spoolTimes.get(0) + ": another walship (" + lease.newestHolder() + ") wrote that history, from a copy"
+                    + " of this database; continuing it would mix two databases; one walship per replica path");
+        }
     }
 
     /** Ships until stopped. Upload failures are retried inside; only an owner conflict or a damaged spool end it. */
@@ -694,7 +780,7 @@ final class Shipper {
                 }
                 lastError = null;
                 return;
-            } catch (ObjectExistsException | ReplicaLease.HeldException e) {
+            } catch (ObjectExistsException | ReplicaLease.HeldException | OwnerConflictException e) {
                 lastError = e.getMessage();
                 throw e;
             } catch (ReplicaLease.LeaseWaitException e) {

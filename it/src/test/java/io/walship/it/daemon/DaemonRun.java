@@ -57,6 +57,13 @@ final class DaemonRun {
         return process.exitValue();
     }
 
+    /** Kills walship if it still runs (a test that failed half-way must not leave it behind). */
+    void destroy() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
     boolean isAlive() {
         return process.isAlive();
     }

@@ -61,8 +61,8 @@ class TwoWritersTest {
                 rb.stop(Duration.ofSeconds(2));
             }
             assertTrue(failure != null, "one of the two writers must notice the other");
-            // Two databases have two histories: the second is refused for the other lineage it finds (the lease
-            // stops two writers of one history; see the lease tests).
+            // The second database meets the first one's history (lineage) on the path, or, had it started first, the
+            // first one's writer's lease.
             assertTrue(failure.contains("another walship") || failure.contains("holds the history (lineage)"), failure);
         }
     }

@@ -33,11 +33,30 @@ public record DaemonStatus(Instant time, boolean ready, String notReadyReason, L
      * @param lastCaptureError the capture problem being retried, or null
      * @param failure why the database stopped for good, or null while it runs
      * @param replicas its replicas, in configuration order
+     * @param spoolDropped the txid ranges the spool dropped in this run before every replica had them (its size
+     *     limit), oldest first: the replicas that lacked them have a gap there
      */
     public record DatabaseStatus(String path, long localTxid, Instant capturedTime, long spoolBytes, boolean capturing,
-                                 String lastCaptureError, String failure, List<ReplicaStatus> replicas) {
+                                 String lastCaptureError, String failure, List<ReplicaStatus> replicas,
+                                 List<TxidRange> spoolDropped) {
         public DatabaseStatus {
             replicas = List.copyOf(replicas);
+            spoolDropped = List.copyOf(spoolDropped);
+        }
+
+        /** A database whose spool dropped nothing. */
+        public DatabaseStatus(String path, long localTxid, Instant capturedTime, long spoolBytes, boolean capturing,
+                              String lastCaptureError, String failure, List<ReplicaStatus> replicas) {
+            this(path, localTxid, capturedTime, spoolBytes, capturing, lastCaptureError, failure, replicas, List.of());
+        }
+    }
+
+    /** Transactions {@code firstTxid..lastTxid}, both included. */
+    public record TxidRange(long firstTxid, long lastTxid) {
+        /** As messages name a range: {@code 12..40}. */
+        @Override
+        public String toString() {
+            return firstTxid + ".." + lastTxid;
         }
     }
 
@@ -78,8 +97,9 @@ public record DaemonStatus(Instant time, boolean ready, String notReadyReason, L
                 replicas.add(new ReplicaStatus(r.name(), withoutSecrets(r.replica()), r.shippedTxid(), seconds(r.lag()),
                         r.lastShipped(), r.lastError(), r.failure()));
             }
+            List<TxidRange> dropped = db.dropped().stream().map(r -> new TxidRange(r.fromTxid(), r.toTxid())).toList();
             dbs.add(new DatabaseStatus(db.database().toString(), db.capturedTxid(), db.capturedTime(), db.spoolBytes(),
-                    db.capturing(), db.lastCaptureError(), db.failure(), replicas));
+                    db.capturing(), db.lastCaptureError(), db.failure(), replicas, dropped));
         }
         String reason = daemon.notReadyReason();
         return new DaemonStatus(now, reason == null, reason, dbs);
@@ -121,6 +141,13 @@ public record DaemonStatus(Instant time, boolean ready, String notReadyReason, L
             b.append("      \"capturing\": ").append(d.capturing()).append(",\n");
             b.append("      \"lastCaptureError\": ").append(Json.quote(d.lastCaptureError())).append(",\n");
             b.append("      \"failure\": ").append(Json.quote(d.failure())).append(",\n");
+            b.append("      \"spoolDropped\": [");
+            for (int j = 0; j < d.spoolDropped().size(); j++) {
+                TxidRange r = d.spoolDropped().get(j);
+                b.append(j == 0 ? "" : ", ").append("{\"firstTxid\": ").append(r.firstTxid()).append(", \"lastTxid\": ")
+                        .append(r.lastTxid()).append('}');
+            }
+            b.append("],\n");
             b.append("      \"replicas\": [");
             for (int j = 0; j < d.replicas().size(); j++) {
                 ReplicaStatus r = d.replicas().get(j);
@@ -160,9 +187,14 @@ public record DaemonStatus(Instant time, boolean ready, String notReadyReason, L
                         num(r.get("lagSeconds")).doubleValue(), instant(r.get("lastShipped")), str(r.get("lastError")),
                         str(r.get("failure"))));
             }
+            List<TxidRange> dropped = new ArrayList<>();
+            for (Object ro : list(d.get("spoolDropped"))) {
+                Map<?, ?> r = map(ro);
+                dropped.add(new TxidRange(num(r.get("firstTxid")).longValue(), num(r.get("lastTxid")).longValue()));
+            }
             dbs.add(new DatabaseStatus(str(d.get("path")), num(d.get("localTxid")).longValue(), instant(d.get("capturedTime")),
                     num(d.get("spoolBytes")).longValue(), Boolean.TRUE.equals(d.get("capturing")),
-                    str(d.get("lastCaptureError")), str(d.get("failure")), replicas));
+                    str(d.get("lastCaptureError")), str(d.get("failure")), replicas, dropped));
         }
         return new DaemonStatus(instant(top.get("time")), Boolean.TRUE.equals(top.get("ready")), str(top.get("notReadyReason")),
                 dbs);

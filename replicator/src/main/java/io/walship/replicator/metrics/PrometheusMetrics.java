@@ -56,6 +56,7 @@ public final class PrometheusMetrics implements ReplicationEvents {
     private final Counter captureStalls;
     private final Counter emergencyBlocked;
     private final Histogram barrierHold;
+    private final Counter spoolDropped;
     private final Gauge lastVerifySuccess;
     private final Gauge lastVerifyTime;
     private final Clock clock;
@@ -102,6 +103,8 @@ public final class PrometheusMetrics implements ReplicationEvents {
         barrierHold = Histogram.builder().name("walship_barrier_hold_seconds")
                 .help("How long walship held the app's write lock: a restart cycle's barrier, or an emergency TRUNCATE.")
                 .labelNames("db", "kind").classicOnly().classicUpperBounds(BARRIER_SECONDS).register(registry);
+        spoolDropped = counter("walship_spool_dropped_transactions_total",
+                "Transactions the spool dropped before every replica had them, to stay within max-spool-size (a gap).", "db");
         storageRequests = counter("walship_storage_requests_total",
                 "Requests to a replica's storage, by operation and result (ok, not_found, conflict or error).",
                 "db", "replica", "operation", "result");
@@ -185,6 +188,7 @@ public final class PrometheusMetrics implements ReplicationEvents {
             String label = label(db);
             transactionsCaptured.initLabelValues(label);
             bytesCaptured.initLabelValues(label);
+            spoolDropped.initLabelValues(label);
             for (String component : ERROR_COMPONENTS) {
                 errors.initLabelValues(label, component);
             }
@@ -256,6 +260,11 @@ public final class PrometheusMetrics implements ReplicationEvents {
     public void verified(Path db, String replica, boolean ok, Instant time) {
         lastVerifySuccess.labelValues(db.toString(), replica).set(ok ? 1 : 0);
         lastVerifyTime.labelValues(db.toString(), replica).set(time.toEpochMilli() / 1000.0);
+    }
+
+    @Override
+    public void spoolDropped(Path db, long transactions) {
+        spoolDropped.labelValues(db.toString()).inc(transactions);
     }
 
     @Override

@@ -46,11 +46,13 @@ final class SpoolId {
         String text = Files.readString(file, StandardCharsets.US_ASCII);
         int crcAt = text.lastIndexOf("crc32c ");
         if (!text.startsWith("walship-spool-id 1\n") || crcAt < 0) {
-            throw new SpoolCorruptException("spool id file " + file + " is not one walship wrote; move the spool folder aside");
+            throw new SpoolCorruptException("spool id file " + file + " is not one walship wrote; move the spool folder aside"
+                    + " and restart with -adopt-lineage");
         }
         byte[] body = text.substring(0, crcAt).getBytes(StandardCharsets.US_ASCII);
         if (!text.substring(crcAt + 7).strip().equals(String.format("%08x", Crc32c.of(body, 0, body.length)))) {
-            throw new SpoolCorruptException("spool id file " + file + " is damaged (checksum mismatch); move the spool folder aside");
+            throw new SpoolCorruptException("spool id file " + file + " is damaged (checksum mismatch); move the spool folder"
+                    + " aside and restart with -adopt-lineage");
         }
         return text.substring("walship-spool-id 1\n".length(), crcAt).strip();
     }

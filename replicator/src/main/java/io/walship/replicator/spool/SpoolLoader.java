@@ -82,7 +82,8 @@ final class SpoolLoader {
                 Path p = Spool.snapshotPath(snapshotsDir, txid);
                 if (!Files.isRegularFile(p)) {
                     throw new SpoolCorruptException("spool " + dir + " names snapshot " + p.getFileName() + " but its file is"
-                            + " missing; move the spool folder aside and restart walship to take a new snapshot");
+                            + " missing; move the spool folder aside and restart walship with -adopt-lineage to continue"
+                            + " the replica's history with a new snapshot");
                 }
                 named.add(p.getFileName().toString());
             }
@@ -242,7 +243,8 @@ final class SpoolLoader {
 
     private SpoolCorruptException corrupt(Path path, long offset, String problem) {
         return new SpoolCorruptException("spool file " + path + " is corrupt at offset " + offset + " (" + problem
-                + "); walship cannot trust this spool: move " + dir + " aside and restart, walship then takes a new snapshot");
+                + "); walship cannot trust this spool: move " + dir + " aside and restart with -adopt-lineage, walship then"
+                + " continues the replica's history with a new snapshot");
     }
 
     static void read(FileChannel ch, ByteBuffer b, long position) throws IOException {

@@ -139,7 +139,8 @@ public final class SpoolReader implements Closeable {
         int crcAt = total - 4;
         if (rec.hasRemaining() || rec.getInt(crcAt) != Crc32c.of(rec.array(), 0, crcAt)) {
             throw new SpoolCorruptException("spool file " + page.file() + " has a damaged page record at offset "
-                    + page.recordOffset() + "; move the spool folder aside and restart walship to take a new snapshot");
+                    + page.recordOffset() + "; move the spool folder aside and restart walship with -adopt-lineage to continue"
+                    + " the replica's history with a new snapshot");
         }
         System.arraycopy(rec.array(), 5 + SpoolFormat.PAGE_IDS, into, 0, page.pageSize());
     }

@@ -22,11 +22,15 @@ class DaemonStatusTest {
                 "disk full: \"/backup\"\nretrying", "another writer owns it");
         DaemonStatus s = new DaemonStatus(Instant.parse("2026-11-26T04:00:02Z"), false, "/data/app.db -> file: failed",
                 List.of(new DaemonStatus.DatabaseStatus("/data/app.db", 42, Instant.parse("2026-11-26T04:00:01Z"), 8192, true,
-                        null, null, List.of(ok, broken)),
+                        null, null, List.of(ok, broken), List.of(new DaemonStatus.TxidRange(12, 40),
+                        new DaemonStatus.TxidRange(41, 41))),
                         new DaemonStatus.DatabaseStatus("/data/other.db", 0, null, 0, false, "SQLITE_BUSY", null, List.of())));
         assertEquals(s, DaemonStatus.fromJson(s.toJson()));
         Object parsed = Json.parse(s.toJson());
         assertTrue(parsed instanceof Map<?, ?> m && m.containsKey("databases"), s.toJson());
+        assertTrue(s.toJson().contains("\"spoolDropped\": [{\"firstTxid\": 12, \"lastTxid\": 40}, {\"firstTxid\": 41,"
+                + " \"lastTxid\": 41}]"), s.toJson());
+        assertTrue(s.toJson().contains("\"spoolDropped\": []"), "a database that dropped nothing says so\n" + s.toJson());
     }
 
     @Test
@@ -40,6 +44,7 @@ class DaemonStatusTest {
         assertEquals(0, s.databases().get(0).localTxid());
         assertEquals("r", s.databases().get(0).replicas().get(0).name());
         assertFalse(s.databases().get(0).capturing());
+        assertEquals(List.of(), s.databases().get(0).spoolDropped(), "a daemon of an older version reports no drops");
     }
 
     @Test

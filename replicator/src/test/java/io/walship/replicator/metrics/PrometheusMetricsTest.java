@@ -38,6 +38,8 @@ class PrometheusMetricsTest {
         m.retentionDeleted(db, "s3", 4);
         m.error(db, "ship");
         m.error(db, "ship");
+        m.spoolDropped(db, 40);
+        m.spoolDropped(db, 2);
 
         Exposition e = Exposition.parse(m.toText());
         String d = "/data/app.db";
@@ -60,6 +62,7 @@ class PrometheusMetricsTest {
         assertEquals(2, e.value("walship_storage_request_duration_seconds_bucket", "replica", "s3", "operation", "put", "le", "+Inf"));
         assertEquals(4, e.value("walship_retention_deleted_objects_total", "db", d, "replica", "s3"));
         assertEquals(2, e.value("walship_errors_total", "db", d, "component", "ship"));
+        assertEquals(42, e.value("walship_spool_dropped_transactions_total", "db", d));
 
         assertEquals("counter", e.types().get("walship_transactions_captured_total"));
         assertEquals("histogram", e.types().get("walship_storage_request_duration_seconds"));
@@ -85,6 +88,7 @@ class PrometheusMetricsTest {
             assertEquals(0, e.value("walship_database_failed", "db", d));
             assertEquals(0, e.value("walship_transactions_captured_total", "db", d), "counters are shown before the first event");
             assertEquals(0, e.value("walship_errors_total", "db", d, "component", "capture"));
+            assertEquals(0, e.value("walship_spool_dropped_transactions_total", "db", d), "shown at 0 before any drop");
             assertTrue(e.find("walship_captured_timestamp_seconds").isEmpty(), "no capture, no capture time");
             assertEquals("gauge", e.types().get("walship_local_txid"));
         }
