@@ -71,6 +71,10 @@ final class Report {
         Double wSeg = r.num("segments", "walship", "seconds");
         add("restore from " + (segs == null ? "~1,242" : String.format(Locale.ROOT, "%,.0f", segs)) + " small segments (s)", wSeg, null, "%.2f",
                 "<= 2 s; cost grows with bytes, not objects", wSeg == null ? null : wSeg <= 2.0);
+        Double compacted = r.num("segments-compacted", "walship", "segments");
+        Double wCompacted = r.num("segments-compacted", "walship", "seconds");
+        add("  the same, compacted into " + (compacted == null ? "?" : String.format(Locale.ROOT, "%,.0f", compacted))
+                + " level-1 segments (s)", wCompacted, null, "%.2f", "", null);
 
         // Memory.
         rss("peak RSS, bulk (MiB)", "bulk");

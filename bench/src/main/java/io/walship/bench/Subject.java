@@ -19,9 +19,17 @@ sealed interface Subject permits WalshipSubject, LitestreamSubject {
     /** The command that restores the latest state of what {@link #start} replicated from {@code db} into {@code out}. */
     java.util.List<String> restoreCommand(Path db, String bucket, Path out) throws IOException;
 
-    /** Settings that differ from the replicator's defaults; null means the default. */
-    record Settings(Duration syncInterval, Long emergencyWalBytes) {
+    /**
+     * Settings that differ from the replicator's defaults; null means the default.
+     *
+     * @param compactionLevels walship's {@code levels} (an empty list turns compaction off); Litestream ignores it
+     */
+    record Settings(Duration syncInterval, Long emergencyWalBytes, java.util.List<Duration> compactionLevels) {
         static final Settings DEFAULTS = new Settings(null, null);
+
+        Settings(Duration syncInterval, Long emergencyWalBytes) {
+            this(syncInterval, emergencyWalBytes, null);
+        }
     }
 
     /** A running replicator process. */

@@ -72,8 +72,12 @@ final class WalshipSubject implements Subject {
     public WalshipRunning start(Path db, String bucket, Settings settings) throws IOException {
         int port = Lab.freePort();
         StringBuilder yml = new StringBuilder()
-                .append("addr: \"127.0.0.1:").append(port).append("\"\n")
-                .append("dbs:\n")
+                .append("addr: \"127.0.0.1:").append(port).append("\"\n");
+        if (settings.compactionLevels() != null) {
+            yml.append("levels:").append(settings.compactionLevels().isEmpty() ? " []" : "").append('\n');
+            settings.compactionLevels().forEach(d -> yml.append("  - interval: ").append(d.toMillis()).append("ms\n"));
+        }
+        yml.append("dbs:\n")
                 .append("  - path: ").append(db.toAbsolutePath()).append('\n');
         if (settings.emergencyWalBytes() != null) {
             yml.append("    emergency-wal-size: ").append(settings.emergencyWalBytes()).append("B\n");

@@ -93,7 +93,8 @@ record CompactionPlan(List<Merge> merges, List<ObjectKeys.ObjectName> deletions,
      * @param listing   everything the replica listed (other lineages, snapshots and version-1 keys are ignored)
      * @param writtenAt since when a segment has been in the replica, as far as the caller knows; asked only for
      *                  segments that cover others
-     * @param skip      keys of segments not to read (found corrupt): they end runs and are never merged
+     * @param skip      keys of segments found corrupt: they end runs, are never merged, and what they cover is never
+     *                  deleted
      */
     static CompactionPlan compute(Collection<Listed> listing, Lineage lineage, CompactionSettings settings, Instant now,
                                   Function<String, Instant> writtenAt, Set<String> skip, long maxMergeBytes) {
@@ -132,7 +133,8 @@ record CompactionPlan(List<Merge> merges, List<ObjectKeys.ObjectName> deletions,
         for (Segments.Entry e : segments.real()) {
             Instant settled = null;
             for (Segments.Entry cover : segments.coverers(e)) {
-                if (!cover.planned) {
+                // A covering segment found corrupt holds nothing a restore can use: what it covers stays.
+                if (!cover.planned && !skip.contains(cover.listed.name().key())) {
                     Instant t = writtenAt.apply(cover.listed.name().key()).plus(settings.inputRetention());
                     settled = settled == null || t.isBefore(settled) ? t : settled;
                 }

@@ -59,6 +59,8 @@ final class Compactor {
     private static final Logger log = LoggerFactory.getLogger(Compactor.class);
     private static final String TEMP_PREFIX = "compact-";
     private static final String TEMP_SUFFIX = ".tmp";
+    /** How long after an input vanished the replica is listed again (a listing may lag a delete briefly). */
+    private static final Duration RELIST_AFTER = Duration.ofSeconds(5);
 
     /** Takes or renews the writer's lease before an upload; see {@link ReplicaLease#beforeUpload()}. */
     @FunctionalInterface
@@ -112,6 +114,9 @@ final class Compactor {
      * request, whether a pass is due already (segments an earlier run left uncompacted, or inputs left undeleted).
      */
     void start(Collection<ObjectInfo> listing, Path db, String replica) throws IOException {
+        if (thread != null) {
+            return;
+        }
         removeTemporaryFiles();
         seed(listing);
         thread = new Thread(LogContext.tagged(db, replica, this::loop), "compact-" + name.replace(" -> ", "-"));
@@ -299,9 +304,9 @@ final class Compactor {
                 log.error("{}: cannot compact {}: {}; it stays as it is and is never compacted ('walship verify'"
                         + " checks the whole replica)", name, e.key(), e.problem());
             } catch (ObjectNotFoundException e) {
-                // Deleted since the listing (retention, or an operator): the next pass lists again.
+                // Deleted since the listing (retention, or an operator): a later pass lists again.
                 log.info("{}: {} is gone since it was listed; compacting again from a new listing", name, e.getMessage());
-                replan = true;
+                schedule(clock.instant().plus(RELIST_AFTER));
                 break;
             }
         }

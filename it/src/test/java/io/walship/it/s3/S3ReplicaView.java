@@ -15,8 +15,15 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * segments the bucket holds under the replica's prefix, and whether their txids chain without overlap or gap.
  */
 final class S3ReplicaView {
-    /** A replica object named by its key (relative to the prefix); a snapshot has first == last. */
-    record Obj(String key, boolean snapshot, long first, long last, long size, String etag) {
+    /** A replica object named by its key (relative to the prefix); a snapshot has first == last and level 0. */
+    record Obj(String key, boolean snapshot, int level, long first, long last, long size, String etag) {
+        boolean contains(Obj o) {
+            return first <= o.first && o.last <= last;
+        }
+
+        boolean overlaps(Obj o) {
+            return first <= o.last && o.first <= last;
+        }
     }
 
     private final S3Client client;
@@ -47,8 +54,8 @@ final class S3ReplicaView {
         List<Obj> out = new ArrayList<>();
         for (S3Object o : raw()) {
             String key = o.key().substring(prefix.length());
-            ObjectKeys.parse(key).ifPresent(n -> out.add(new Obj(key, n.kind() == ObjectKind.SNAPSHOT, n.firstTxid(), n.lastTxid(),
-                    o.size(), o.eTag())));
+            ObjectKeys.parse(key).ifPresent(n -> out.add(new Obj(key, n.kind() == ObjectKind.SNAPSHOT, n.level(), n.firstTxid(),
+                    n.lastTxid(), o.size(), o.eTag())));
         }
         out.sort(Comparator.comparingLong(Obj::first).thenComparing(o -> o.snapshot() ? 0 : 1));
         return out;
@@ -66,11 +73,23 @@ final class S3ReplicaView {
      * What is wrong with the txid chain: no snapshot; a segment that overlaps the one before it (a transaction shipped
      * twice); a gap between segments (a transaction lost); segments not starting right after the first snapshot. A
      * later snapshot at exactly the next txid (a new chain after a continuity break) continues the chain.
+     * Compaction's segments of higher levels hold exactly runs of lower-level ones: a lower-level segment inside a
+     * higher one is no overlap and is left out of the chain, one that shares only part of its txids with it is.
      */
     static List<String> continuityProblems(List<Obj> objects) {
         List<String> problems = new ArrayList<>();
         List<Obj> snapshots = objects.stream().filter(Obj::snapshot).toList();
-        List<Obj> segments = objects.stream().filter(o -> !o.snapshot()).sorted(Comparator.comparingLong(Obj::first)).toList();
+        List<Obj> all = objects.stream().filter(o -> !o.snapshot()).toList();
+        for (Obj lower : all) {
+            for (Obj higher : all) {
+                if (higher.level() > lower.level() && higher.overlaps(lower) && !higher.contains(lower)) {
+                    problems.add("level-" + higher.level() + " segment " + higher.key() + " holds part of " + lower.key());
+                }
+            }
+        }
+        List<Obj> segments = all.stream()
+                .filter(lower -> all.stream().noneMatch(h -> h.level() > lower.level() && h.contains(lower)))
+                .sorted(Comparator.comparingLong(Obj::first)).toList();
         if (snapshots.isEmpty()) {
             problems.add("the replica has no snapshot");
             return problems;
