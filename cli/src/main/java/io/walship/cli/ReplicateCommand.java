@@ -179,6 +179,7 @@ public final class ReplicateCommand implements Callable<Integer> {
                           MetricsServer server) throws Exception {
         List<DatabaseReplicator> databases = new ArrayList<>();
         List<ReplicaStorage> opened = new ArrayList<>();
+        ValidationDrills drills = new ValidationDrills(metrics, Clock.systemUTC());
         try {
             List<StorageException> unreachable = new ArrayList<>();
             int replicaCount = 0;
@@ -204,6 +205,7 @@ public final class ReplicateCommand implements Callable<Integer> {
                         unreachable.add(problem);
                         log.warn("{} -> {}: {}; walship keeps retrying it", db.path(), r.name(), problem.getMessage());
                     }
+                    drills.add(new ValidationDrills.Drill(db.path(), r.name(), storage, r.validationInterval()));
                     targets.add(new ReplicaTarget(r.name(), storage, r.syncInterval(), r.snapshotInterval(), r.retention(),
                             r.retentionCheckInterval()));
                 }
@@ -226,7 +228,7 @@ public final class ReplicateCommand implements Callable<Integer> {
                 replicator.lineagePolicy(newLineage ? LineagePolicy.NEW : adoptLineage ? LineagePolicy.ADOPT : LineagePolicy.REFUSE);
                 if (restoredNow.isPresent()) {
                     var r = restoredNow.get();
-                    replicator.continueFromRestore(r.txid(), r.time(), r.pages(), r.pageSize(), 0);
+                    replicator.continueFromRestore(r.txid(), r.time(), r.pages(), r.pageSize(), r.lineage().id());
                 }
                 databases.add(replicator);
             }
@@ -247,8 +249,9 @@ public final class ReplicateCommand implements Callable<Integer> {
             if (server != null) {
                 server.serve(daemon);
             }
-            return runDaemon(daemon, execWords, finalSync);
+            return runDaemon(daemon, execWords, finalSync, drills);
         } finally {
+            drills.close();
             for (ReplicaStorage s : opened) {
                 try {
                     s.close();
@@ -290,7 +293,8 @@ public final class ReplicateCommand implements Callable<Integer> {
         }
     }
 
-    private int runDaemon(Daemon daemon, List<String> execWords, Duration finalSync) throws Exception {
+    private int runDaemon(Daemon daemon, List<String> execWords, Duration finalSync, ValidationDrills drills)
+            throws Exception {
         LinkedBlockingQueue<String> signals = new LinkedBlockingQueue<>();
         SignalHandler handler = sig -> {
             if (!signals.isEmpty() || handledSignal) {
@@ -313,6 +317,7 @@ public final class ReplicateCommand implements Callable<Integer> {
             error(e.getMessage());
             return ExitCodes.SPOOL_LOCKED;
         }
+        drills.start();
         AppProcess app = null;
         if (execWords != null) {
             try {

@@ -23,6 +23,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
@@ -121,6 +122,11 @@ public final class RestoreCommand implements Callable<Integer> {
                     + " (exit 4).")
     Lineage lineage;
 
+    @Option(names = "--mode", paramLabel = "OCTAL",
+            description = "Permission bits of the restored file, such as 0640 (default: the source database's mode,"
+                    + " recorded in the snapshot, else 0600).")
+    String mode;
+
     @Option(names = "--progress",
             description = "Print progress on stderr every second: objects and MiB done of the total, rate and ETA."
                     + " On by default when stderr is a terminal.")
@@ -161,7 +167,8 @@ public final class RestoreCommand implements Callable<Integer> {
                 .withSkipIfReplicaEmpty(ifReplicaExists)
                 .withVerify(!noVerify)
                 .withLineage(Optional.ofNullable(lineage))
-                .withPrefetch(prefetch());
+                .withPrefetch(prefetch())
+                .withFileMode(fileMode());
         RestoreOutcome outcome;
         RestoreProgress tracker = new RestoreProgress(clock);
         ProgressLine line = progress || terminal.getAsBoolean()
@@ -200,6 +207,22 @@ public final class RestoreCommand implements Callable<Integer> {
 
     /** Whether stderr is a terminal, so progress is shown without being asked; a field so tests can say. */
     BooleanSupplier terminal = () -> System.console() != null;
+
+    private OptionalInt fileMode() {
+        if (mode == null) {
+            return OptionalInt.empty();
+        }
+        try {
+            int m = Integer.parseInt(mode.trim(), 8);
+            if (m < 0 || m > 0777) {
+                throw new NumberFormatException();
+            }
+            return OptionalInt.of(m);
+        } catch (NumberFormatException e) {
+            throw new ParameterException(spec.commandLine(), "--mode " + mode + " is not a file mode; give octal"
+                    + " permission bits such as 0600 or 0640");
+        }
+    }
 
     private Prefetch prefetch() {
         try {

@@ -92,6 +92,19 @@ final class DatabaseFile implements Closeable {
         return valid ? inHeader : fromLength;
     }
 
+    /** The database file's POSIX permission bits (such as 0600), 0 where the file system has none. */
+    int fileMode() {
+        try {
+            int mode = 0;
+            for (java.nio.file.attribute.PosixFilePermission p : java.nio.file.Files.getPosixFilePermissions(path)) {
+                mode |= 1 << (8 - p.ordinal());
+            }
+            return mode;
+        } catch (IOException | UnsupportedOperationException e) {
+            return 0;
+        }
+    }
+
     /** The file's length in bytes. */
     long length() throws IOException {
         return channel.size();

@@ -3,6 +3,7 @@ package io.walship.replicator;
 import io.walship.config.ReplicationSettings;
 import io.walship.replica.ReplicaStorage;
 import io.walship.replica.FileIo;
+import io.walship.replica.Lineage;
 import io.walship.replicator.spool.CapturePoint;
 import io.walship.replicator.spool.RestPoint;
 import io.walship.replicator.spool.Spool;
@@ -453,6 +454,8 @@ public final class DatabaseReplicator {
                         // so look again soon instead of after a whole monitor interval.
                         for (int i = 0; i < QUICK_POLLS && !stopping; i++) {
                             capturer.poll();
+                            // Under non-stop writes every round is a quick one: the WAL must still get its restarts.
+                            capturer.maybeCheckpoint();
                             watcher.await(QUICK_POLL_INTERVAL);
                         }
                     }
@@ -542,7 +545,7 @@ public final class DatabaseReplicator {
      * from starting. One that answers later with a higher txid than the spool is stopped as diverged (reported, never
      * silently mixed).
      */
-    private ReplicaPosition replicaPositionForStart() throws InterruptedException {
+    private ReplicaPosition replicaPositionForStart() throws InterruptedException, IOException {
         if (spool.last().isPresent()) {
             return ReplicaPosition.NONE;
         }
@@ -551,7 +554,7 @@ public final class DatabaseReplicator {
             all = List.copyOf(shippers);
         }
         long deadline = System.currentTimeMillis() + INIT_WAIT_MILLIS;
-        ReplicaPosition last = ReplicaPosition.NONE;
+        java.util.TreeSet<Lineage> lineages = new java.util.TreeSet<>();
         for (Shipper s : all) {
             long left = deadline - System.currentTimeMillis();
             if (left > 0 && !s.awaitInitialized(left) && s.failure() == null) {
@@ -559,11 +562,45 @@ public final class DatabaseReplicator {
                         INIT_WAIT_MILLIS / 1000, s.lastError());
             }
             if (s.isInitialized()) {
+                lineages.addAll(s.histories().keySet());
+            }
+        }
+        // The spool starts afresh; the replicas decide which history it continues (see LineagePolicy).
+        if (lineages.isEmpty()) {
+            return ReplicaPosition.NONE;
+        }
+        if (lineagePolicy == LineagePolicy.NEW) {
+            log.info("{}: the replicas hold the history (lineage) {}; starting a new one beside it (-new-lineage)", dbPath,
+                    lineages);
+            return ReplicaPosition.NONE;
+        }
+        if (lineagePolicy == LineagePolicy.REFUSE || lineages.size() > 1 || lineages.first().isLegacy()) {
+            String why = lineagePolicy == LineagePolicy.REFUSE
+                    ? "this spool starts a new history, and replicating it there would mix two histories; if this database is"
+                    + " the one the replica holds (its spool was lost), start walship with -adopt-lineage; to write a new"
+                    + " history beside the old one, -new-lineage; or use another replica path"
+                    : "-adopt-lineage needs exactly one history of format version 2 to continue";
+            for (Shipper s : all) {
+                if (s.isInitialized() && !s.histories().isEmpty()) {
+                    s.fail(Shipper.FailureKind.OTHER_LINEAGE, "replica " + s.target().storage().describe() + " holds the"
+                            + " history (lineage) " + s.histories().keySet() + " but " + why);
+                }
+            }
+            return ReplicaPosition.NONE;
+        }
+        Lineage adopted = lineages.first();
+        spool.adoptLineage(adopted.id());
+        ReplicaPosition last = ReplicaPosition.NONE;
+        for (Shipper s : all) {
+            if (s.isInitialized()) {
+                s.lineageDecided(adopted.id());
                 long txid = Math.max(last.txid(), s.shippedTxid());
                 Instant time = s.replicaLastTime().isAfter(last.time()) ? s.replicaLastTime() : last.time();
                 last = new ReplicaPosition(txid, time);
             }
         }
+        log.info("{}: the spool was lost; continuing the replicas' history (lineage) {} after txid {} (-adopt-lineage)",
+                dbPath, adopted, last.txid());
         return last;
     }
 
@@ -576,6 +613,7 @@ public final class DatabaseReplicator {
             for (ReplicaTarget t : targets) {
                 Shipper s = new Shipper(dbPath, spool, t, spoolDir.resolve("outbox").resolve(t.name()), settings,
                         clock, () -> snapshotRequested.set(true), this::releaseSpool, events, () -> freshBase, fileIo);
+                s.lineagePolicy(lineagePolicy);
                 shippers.add(s);
             }
             for (Shipper s : shippers) {

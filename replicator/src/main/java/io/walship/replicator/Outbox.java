@@ -5,7 +5,7 @@ import io.walship.replica.DurableFiles;
 import io.walship.replica.FileIo;
 import io.walship.replica.ObjectHeader;
 import io.walship.replica.ObjectKeys;
-import io.walship.replica.ObjectKind;
+import io.walship.replica.Lineage;
 import io.walship.replica.SegmentWriter;
 import io.walship.replicator.spool.CapturePoint;
 import io.walship.replicator.spool.SpoolReader;
@@ -58,7 +58,7 @@ final class Outbox {
         }
         files.sort(null);
         for (Path p : files) {
-            var parsed = ObjectKeys.parse(ObjectKeys.SEGMENTS + p.getFileName());
+            var parsed = ObjectKeys.parse(keyOf(p));
             if (parsed.isPresent()) {
                 out.add(new Entry(parsed.get(), p));
             } else {
@@ -68,15 +68,15 @@ final class Outbox {
         return out;
     }
 
-    /** Builds the segment of {@code batch} into the outbox, durably, and returns it. */
-    Entry write(List<Tx> batch) throws IOException {
+    /** Builds the level-0 segment of {@code batch} in {@code lineage} into the outbox, durably, and returns it. */
+    Entry write(List<Tx> batch, Lineage lineage) throws IOException {
         CapturePoint first = batch.get(0).point();
         CapturePoint last = batch.get(batch.size() - 1).point();
-        String key = ObjectKeys.segment(first.txid(), last.txid());
-        Path file = dir.resolve(key.substring(ObjectKeys.SEGMENTS.length()));
         int pageSize = first.pageSize();
-        ObjectHeader header = new ObjectHeader(ObjectKind.SEGMENT, pageSize, last.databasePages(), first.txid(), last.txid(),
-                first.time(), last.time(), batch.size());
+        ObjectHeader header = ObjectHeader.segment(0, pageSize, last.databasePages(), first.txid(), last.txid(),
+                first.time(), last.time(), lineage);
+        String key = ObjectKeys.of(header);
+        Path file = fileOf(key);
         byte[] page = new byte[pageSize];
         long lockPage = DatabasePages.lockPage(pageSize);
         DurableFiles.createDirectories(dir, io);
@@ -112,6 +112,15 @@ final class Outbox {
             out.flush();
         }, io);
         return new Entry(ObjectKeys.parse(key).orElseThrow(), file);
+    }
+
+    /** An outbox file is named after its key, with the key's folders flattened ({@code segments/00/x} becomes {@code 00~x}). */
+    private Path fileOf(String key) {
+        return dir.resolve(key.substring(ObjectKeys.SEGMENTS.length()).replace('/', '~'));
+    }
+
+    private static String keyOf(Path file) {
+        return ObjectKeys.SEGMENTS + file.getFileName().toString().replace('~', '/');
     }
 
     void remove(Entry e) throws IOException {

@@ -2,6 +2,7 @@ package io.walship.replicator;
 
 import io.walship.config.ReplicationSettings;
 import io.walship.replica.FileIo;
+import io.walship.replica.Lineage;
 import io.walship.replica.ObjectExistsException;
 import io.walship.replica.ObjectHeader;
 import io.walship.replica.ObjectKeys;
@@ -20,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -78,7 +80,8 @@ final class Shipper {
     private volatile Instant lastShippedTime;
     private volatile Instant shippedPointTime;
     private volatile Instant replicaLastTime = Instant.EPOCH;
-    private volatile long replicaLineage;
+    private volatile Map<Lineage, ReplicaHistory> histories = Map.of();
+    private volatile LineagePolicy lineagePolicy = LineagePolicy.REFUSE;
     private Instant nextRetention = Instant.EPOCH;
     private Thread thread;
     private SpoolReader reader;
@@ -129,7 +132,7 @@ final class Shipper {
         this.clock = clock;
         this.snapshotRequest = snapshotRequest;
         this.shippedListener = shippedListener;
-        this.retention = new Retention(storage, target.retention());
+        this.retention = new Retention(storage, target.retention(), spool::lineage);
     }
 
     ReplicaTarget target() {
@@ -170,9 +173,79 @@ final class Shipper {
         return replicaLastTime;
     }
 
-    /** The lineage the replica's objects carry (0 when it is empty or holds only objects without one). */
-    long replicaLineage() {
-        return replicaLineage;
+    /** What the replica held when this shipper started, by history (lineage); empty before init. */
+    Map<Lineage, ReplicaHistory> histories() {
+        return histories;
+    }
+
+    void lineagePolicy(LineagePolicy policy) {
+        this.lineagePolicy = policy;
+    }
+
+    /**
+     * What a replica holds of one history (lineage): its newest object and newest snapshot, as the listing names them.
+     * Times come from the keys, or for format-1 keys from the objects' headers, read when asked.
+     */
+    final class ReplicaHistory {
+        final Lineage lineage;
+        private ObjectKeys.ObjectName last;
+        private ObjectKeys.ObjectName newestSnapshot;
+
+        ReplicaHistory(Lineage lineage) {
+            this.lineage = lineage;
+        }
+
+        void add(ObjectKeys.ObjectName n) {
+            if (last == null || n.lastTxid() > last.lastTxid()) {
+                last = n;
+            }
+            if (n.kind() == ObjectKind.SNAPSHOT && (newestSnapshot == null || n.firstTxid() >= newestSnapshot.firstTxid())) {
+                newestSnapshot = n;
+            }
+        }
+
+        long lastTxid() {
+            return last.lastTxid();
+        }
+
+        String lastKey() {
+            return last.key();
+        }
+
+        Instant lastTime() throws IOException {
+            return timeOf(last);
+        }
+
+        Instant newestSnapshotTime() throws IOException {
+            return newestSnapshot == null ? Instant.EPOCH : timeOf(newestSnapshot);
+        }
+
+        private Instant timeOf(ObjectKeys.ObjectName n) throws IOException {
+            if (n.lastTime().isPresent()) {
+                return n.lastTime().get();
+            }
+            return ObjectHeader.decode(n.key(), storage.getRange(n.key(), 0, ObjectHeader.SIZE)).lastTime();
+        }
+    }
+
+    /** Takes the replica's position in one history: its last txid, and the times walship needs from it. */
+    private long position(ReplicaHistory h) throws IOException {
+        if (h == null) {
+            newestSnapshotTime = Instant.EPOCH;
+            replicaLastTime = Instant.EPOCH;
+            return 0;
+        }
+        newestSnapshotTime = h.newestSnapshotTime();
+        replicaLastTime = h.lastTime();
+        return h.lastTxid();
+    }
+
+    /**
+     * The history a spool that started afresh continues was decided: this replica's position is its last txid in that
+     * lineage (0 when it holds none of it).
+     */
+    void lineageDecided(long lineage) throws IOException {
+        shippedTxid = position(histories.get(new Lineage(lineage)));
     }
 
     /** When the last object reached the replica, null if none this run. */
@@ -353,40 +426,41 @@ final class Shipper {
 
     /** Learns the replica's position from its listing and finishes an upload a crash interrupted. */
     long init() throws IOException, InterruptedException {
-        long last = 0;
-        String lastKey = null;
-        String newestSnapshot = null;
-        long newestSnapshotTxid = 0;
+        Map<Lineage, ReplicaHistory> histories = new TreeMap<>();
         for (var info : storage.list("")) {
-            var parsed = ObjectKeys.parse(info.key());
-            if (parsed.isPresent()) {
-                if (parsed.get().lastTxid() > last) {
-                    last = parsed.get().lastTxid();
-                    lastKey = parsed.get().key();
-                }
-                if (parsed.get().kind() == ObjectKind.SNAPSHOT && parsed.get().firstTxid() >= newestSnapshotTxid) {
-                    newestSnapshotTxid = parsed.get().firstTxid();
-                    newestSnapshot = parsed.get().key();
-                }
-            }
+            ObjectKeys.parse(info.key()).ifPresent(n -> histories.computeIfAbsent(n.lineage(), ReplicaHistory::new).add(n));
         }
-        newestSnapshotTime = newestSnapshot == null ? Instant.EPOCH
-                : ObjectHeader.decode(newestSnapshot, storage.getRange(newestSnapshot, 0, ObjectHeader.SIZE)).lastTime();
-        replicaLastTime = lastKey == null ? Instant.EPOCH : lastKey.equals(newestSnapshot) ? newestSnapshotTime
-                : ObjectHeader.decode(lastKey, storage.getRange(lastKey, 0, ObjectHeader.SIZE)).lastTime();
-        long freshBase = this.freshBase.getAsLong();
-        if (freshBase > 0 && last >= freshBase) {
-            throw new OwnerConflictException(FailureKind.OTHER_WRITER, "replica " + storage.describe() + " holds txid " + last
-                    + " but this spool started"
-                    + " afresh at txid " + freshBase + " without it (the replica did not answer in time): another walship may"
-                    + " write to it; restart walship once it is reachable");
+        this.histories = Map.copyOf(histories);
+        long spoolLineage = spool.lineage();
+        long last;
+        if (spoolLineage != 0) {
+            Lineage mine = new Lineage(spoolLineage);
+            List<Lineage> others = histories.keySet().stream().filter(l -> !l.equals(mine)).toList();
+            if (!others.isEmpty() && lineagePolicy != LineagePolicy.NEW) {
+                ReplicaHistory other = histories.get(others.get(0));
+                throw new OwnerConflictException(FailureKind.OTHER_LINEAGE, "replica " + storage.describe() + " holds the"
+                        + " history (lineage) " + others.get(0) + " (" + other.lastKey() + "), but this database's history is"
+                        + " lineage " + mine + ": replicating here would mix two histories; use another replica path, or"
+                        + " -new-lineage to write this history beside the other one (restores from the path then need"
+                        + " --lineage)");
+            }
+            last = position(histories.get(mine));
+        } else {
+            // A spool that starts afresh: which history it continues, if any, is decided once every replica told what
+            // it holds (see DatabaseReplicator); until then this replica holds nothing of it.
+            last = 0;
         }
         var spoolLast = spool.last();
+        long freshBase = this.freshBase.getAsLong();
+        if (spoolLineage != 0 && freshBase > 0 && last >= freshBase) {
+            throw new OwnerConflictException(FailureKind.OTHER_WRITER, "replica " + storage.describe() + " holds txid " + last
+                    + " but this spool started afresh at txid " + freshBase + " without it (the replica did not answer in"
+                    + " time): another walship may write to it; restart walship once it is reachable");
+        }
         if (spoolLast.isPresent() && last > spoolLast.get().txid()) {
             throw new OwnerConflictException(FailureKind.OTHER_WRITER, "replica " + storage.describe() + " holds txid " + last
-                    + ", beyond this spool's"
-                    + " last txid " + spoolLast.get().txid() + ": another walship may write to it, or this spool is older"
-                    + " than the replica");
+                    + ", beyond this spool's last txid " + spoolLast.get().txid() + ": another walship may write to it,"
+                    + " or this spool is older than the replica");
         }
         shippedTxid = last;
         lease = new ReplicaLease(storage, clock, spool.id(), spool.lineage(), Files.createDirectories(scratch));
@@ -548,7 +622,7 @@ final class Shipper {
                     + " to replica " + storage.describe() + ", whose last txid is " + shippedTxid
                     + ": it would leave a hole or an overlap (this is a walship bug; please report it)");
         }
-        Outbox.Entry entry = outbox.write(batch);
+        Outbox.Entry entry = outbox.write(batch, new Lineage(spool.lineage()));
         long bytes = Files.size(entry.file());
         upload(entry.name().key(), entry.file());
         outbox.remove(entry);
@@ -564,7 +638,7 @@ final class Shipper {
                     + storage.describe() + ", whose last txid is " + shippedTxid + " (this is a walship bug; please report it)");
         }
         Path file = spool.snapshotPath(point.txid());
-        upload(ObjectKeys.snapshot(point.txid()), file);
+        upload(ObjectKeys.snapshot(point.txid(), point.time(), new Lineage(spool.lineage())), file);
         events.shipped(dbPath, target.name(), "snapshot", 0, Files.size(file));
         newestSnapshotTime = point.time();
         shippedPointTime = point.time();
@@ -586,6 +660,11 @@ final class Shipper {
     private void upload(String key, Path file) throws IOException, InterruptedException {
         Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(10));
         for (int attempt = 1; ; attempt++) {
+            if (failure != null) {
+                // Another thread stopped this replica (a lineage it must not write to, decided at start): nothing may
+                // reach it, not even the lease. Ending the thread is all that is left to do.
+                throw new InterruptedException("replica stopped: " + failure);
+            }
             try {
                 lease.beforeUpload();
                 storage.put(key, file);

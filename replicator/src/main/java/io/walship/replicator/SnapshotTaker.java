@@ -1,8 +1,10 @@
 package io.walship.replicator;
 
 import io.walship.replica.DatabasePages;
+import io.walship.replica.DurableFiles;
+import io.walship.replica.FileIo;
+import io.walship.replica.Lineage;
 import io.walship.replica.ObjectHeader;
-import io.walship.replica.ObjectKind;
 import io.walship.replica.SnapshotWriter;
 import io.walship.replicator.wal.WalGeneration;
 import io.walship.replicator.wal.WalScanner;
@@ -31,13 +33,13 @@ final class SnapshotTaker {
     }
 
     static void write(Path target, long txid, Instant time, int pageSize, long databasePages, DatabaseFile db,
-                      WalGeneration generation, PageOverlay overlay, Path walPath) throws IOException {
-        long stored = SnapshotWriter.storedPages(databasePages, pageSize);
-        ObjectHeader header = new ObjectHeader(ObjectKind.SNAPSHOT, pageSize, databasePages, txid, txid, time, time, stored);
+                      WalGeneration generation, PageOverlay overlay, Path walPath, Lineage lineage) throws IOException {
+        // The source database's permission bits travel with the snapshot, so that a restore gives its output the
+        // same mode by default.
+        ObjectHeader header = ObjectHeader.snapshot(pageSize, databasePages, txid, time, lineage, db.fileMode());
         byte[] page = new byte[pageSize];
         long lockPage = DatabasePages.lockPage(pageSize);
-        try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE);
+        try (FileChannel out = DurableFiles.createPrivate(target, FileIo.DEFAULT);
              FileChannel wal = openWal(walPath, generation, overlay)) {
             OutputStream stream = new BufferedOutputStream(Channels.newOutputStream(out), 1 << 16);
             SnapshotWriter writer = new SnapshotWriter(stream, header);

@@ -214,6 +214,22 @@ final class SqliteSession implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs a PASSIVE checkpoint on the spare reader connection, without waiting for any lock. SQLite refuses a checkpoint
+     * on a connection with an open transaction, so while the writer connection holds the write barrier this is the
+     * only way to checkpoint.
+     */
+    CheckpointResult checkpointBesideBarrier() throws SQLException {
+        setBusyTimeout(spareReader.connection, Duration.ZERO);
+        try (Statement s = spareReader.connection.createStatement();
+             ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+            rs.next();
+            return new CheckpointResult(rs.getInt(1) != 0, rs.getLong(2), rs.getLong(3));
+        } finally {
+            setBusyTimeout(spareReader.connection, busyTimeout);
+        }
+    }
+
     /** The checkpoint modes walship runs. */
     enum CheckpointMode {
         PASSIVE, TRUNCATE

@@ -23,9 +23,11 @@ final class WalWatcher implements Closeable {
 
     private final WatchService service;
     private final Path dbName;
+    private final Path walName;
 
     WalWatcher(Path dbPath) {
         this.dbName = dbPath.getFileName();
+        this.walName = Path.of(dbPath.getFileName() + "-wal");
         WatchService ws = null;
         try {
             ws = FileSystems.getDefault().newWatchService();
@@ -47,25 +49,40 @@ final class WalWatcher implements Closeable {
     }
 
     /**
-     * Waits until something in the folder changes or {@code timeout} passes. Returns true when the database file
-     * itself changed: a checkpoint is copying pages into it, and the moment it finishes (which no file event shows,
-     * since SQLite records it in shared memory) matters to walship's pin.
+     * Waits until the database or its WAL changes, or {@code timeout} passes. Returns true when the database file itself
+     * changed: a checkpoint is copying pages into it, and the moment it finishes (which no file event shows, since
+     * SQLite records it in shared memory) matters to walship's pin. Changes to other files in the folder (the app's
+     * logs, other databases) do not end the wait: they would make an idle walship spin as fast as they are written.
      */
     boolean await(Duration timeout) throws InterruptedException {
         if (service == null) {
             Thread.sleep(timeout.toMillis());
             return false;
         }
-        boolean databaseChanged = false;
-        WatchKey key = service.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        while (key != null) {
-            for (WatchEvent<?> e : key.pollEvents()) {
-                databaseChanged |= dbName.equals(e.context());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
             }
-            key.reset();
-            key = service.poll();
+            WatchKey key = service.poll(left, TimeUnit.NANOSECONDS);
+            boolean walChanged = false;
+            boolean databaseChanged = false;
+            while (key != null) {
+                for (WatchEvent<?> e : key.pollEvents()) {
+                    Object name = e.context();
+                    databaseChanged |= dbName.equals(name);
+                    walChanged |= walName.equals(name);
+                    // An overflow means events were lost: look, to be safe.
+                    walChanged |= e.kind() == StandardWatchEventKinds.OVERFLOW;
+                }
+                key.reset();
+                key = service.poll();
+            }
+            if (databaseChanged || walChanged) {
+                return databaseChanged;
+            }
         }
-        return databaseChanged;
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.walship.replica.Lineage;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * What a caller asks {@link Restorer#restore} to do. Start from {@link #to(Path)} and change what differs from the
@@ -23,51 +24,65 @@ import java.util.Optional;
  * @param prefetch           how many objects, and how many decoded bytes, the restore reads ahead
  */
 public record RestoreRequest(Path output, RestoreTarget target, boolean overwrite, boolean skipIfOutputExists,
-                             boolean skipIfReplicaEmpty, boolean verify, Optional<Lineage> lineage, Prefetch prefetch) {
+                             boolean skipIfReplicaEmpty, boolean verify, Optional<Lineage> lineage, Prefetch prefetch,
+                             OptionalInt fileMode) {
 
     public RestoreRequest {
         Objects.requireNonNull(output, "output");
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(lineage, "lineage");
         Objects.requireNonNull(prefetch, "prefetch");
+        Objects.requireNonNull(fileMode, "fileMode");
+        if (fileMode.isPresent() && (fileMode.getAsInt() < 0 || fileMode.getAsInt() > 0777)) {
+            throw new IllegalArgumentException("file mode " + Integer.toOctalString(fileMode.getAsInt()) + " is not 0..0777");
+        }
     }
 
     /** A request to restore the latest state to {@code output}, with every safety on. */
     public static RestoreRequest to(Path output) {
         return new RestoreRequest(output, RestoreTarget.latest(), false, false, false, true, Optional.empty(),
-                Prefetch.defaults());
+                Prefetch.defaults(), OptionalInt.empty());
     }
 
     public RestoreRequest withTarget(RestoreTarget newTarget) {
         return new RestoreRequest(output, newTarget, overwrite, skipIfOutputExists, skipIfReplicaEmpty, verify, lineage,
-                prefetch);
+                prefetch, fileMode);
     }
 
     public RestoreRequest withOverwrite(boolean value) {
         return new RestoreRequest(output, target, value, skipIfOutputExists, skipIfReplicaEmpty, verify, lineage,
-                prefetch);
+                prefetch, fileMode);
     }
 
     public RestoreRequest withSkipIfOutputExists(boolean value) {
-        return new RestoreRequest(output, target, overwrite, value, skipIfReplicaEmpty, verify, lineage, prefetch);
+        return new RestoreRequest(output, target, overwrite, value, skipIfReplicaEmpty, verify, lineage, prefetch, fileMode);
     }
 
     public RestoreRequest withSkipIfReplicaEmpty(boolean value) {
-        return new RestoreRequest(output, target, overwrite, skipIfOutputExists, value, verify, lineage, prefetch);
+        return new RestoreRequest(output, target, overwrite, skipIfOutputExists, value, verify, lineage, prefetch, fileMode);
     }
 
     public RestoreRequest withVerify(boolean value) {
         return new RestoreRequest(output, target, overwrite, skipIfOutputExists, skipIfReplicaEmpty, value, lineage,
-                prefetch);
+                prefetch, fileMode);
     }
 
     public RestoreRequest withLineage(Optional<Lineage> value) {
         return new RestoreRequest(output, target, overwrite, skipIfOutputExists, skipIfReplicaEmpty, verify, value,
-                prefetch);
+                prefetch, fileMode);
+    }
+
+    /**
+     * The permission bits the output gets, such as 0600; without it, the source database's mode recorded in the
+     * snapshot, else 0600.
+     */
+    public RestoreRequest withFileMode(OptionalInt value) {
+        return new RestoreRequest(output, target, overwrite, skipIfOutputExists, skipIfReplicaEmpty, verify, lineage,
+                prefetch, value);
     }
 
     public RestoreRequest withPrefetch(Prefetch value) {
         return new RestoreRequest(output, target, overwrite, skipIfOutputExists, skipIfReplicaEmpty, verify, lineage,
-                value);
+                value, fileMode);
     }
 }

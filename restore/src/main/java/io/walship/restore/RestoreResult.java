@@ -1,5 +1,6 @@
 package io.walship.restore;
 
+import io.walship.replica.Lineage;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,10 +21,12 @@ import java.util.List;
  * @param elapsed          how long the restore took
  * @param skippedSnapshots newer snapshots on the way to the target that were corrupt or missing, newest first, so the
  *                         restore started from the older {@code snapshotKey}; empty in the usual case
+ * @param lineage          the history (lineage) restored; {@link Lineage#LEGACY} for format-1 objects
+ * @param fileMode         the permission bits the output got
  */
 public record RestoreResult(Path output, long txid, Instant time, long pages, int pageSize, String snapshotKey,
                             int segments, long transactions, boolean integrityChecked, Duration elapsed,
-                            List<SkippedSnapshot> skippedSnapshots) {
+                            List<SkippedSnapshot> skippedSnapshots, Lineage lineage, int fileMode) {
 
     public RestoreResult {
         skippedSnapshots = List.copyOf(skippedSnapshots);

@@ -226,6 +226,11 @@ public final class Restorer {
             }
             final long pages = position.pages;
             local(() -> staged.finish(pages), "cannot write " + staged.path());
+            // The output's mode: what the operator asked for, else the source database's mode the snapshot recorded,
+            // else owner-only: the file holds the whole database.
+            int recorded = applier.snapshotHeader.fileMode() & 0777;
+            int mode = request.fileMode().orElse(recorded != 0 ? recorded : 0600);
+            local(() -> staged.setMode(mode), "cannot set the mode of " + staged.path());
             if (request.verify()) {
                 progress.phase(RestoreProgress.Phase.CHECKING);
             }
@@ -234,7 +239,7 @@ public final class Restorer {
             Duration elapsed = Duration.between(started, clock.instant());
             RestoreResult result = new RestoreResult(out, position.txid, position.time, position.pages,
                     staged.pageSize(), plan.snapshot().key(), plan.segments().size(), position.transactions,
-                    request.verify(), elapsed, skipped);
+                    request.verify(), elapsed, skipped, plan.snapshot().name().lineage(), mode);
             log.info("restored {} to txid {} ({}), {} pages of {} bytes, {} transaction(s) applied from {} segment(s), in {} ms",
                     out, result.txid(), result.time(), result.pages(), result.pageSize(), result.transactions(),
                     result.segments(), elapsed.toMillis());

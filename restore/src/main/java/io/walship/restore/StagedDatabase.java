@@ -142,6 +142,22 @@ public final class StagedDatabase {
         FileReplicaStorage.fsyncDirectory(output.getParent());
     }
 
+    /** Gives the file the permission bits {@code mode} (such as 0600), where the file system has POSIX modes. */
+    public void setMode(int mode) throws IOException {
+        if (!path.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return;
+        }
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> perms =
+                java.util.EnumSet.noneOf(java.nio.file.attribute.PosixFilePermission.class);
+        java.nio.file.attribute.PosixFilePermission[] all = java.nio.file.attribute.PosixFilePermission.values();
+        for (int i = 0; i < all.length; i++) {
+            if ((mode & (1 << (8 - i))) != 0) {
+                perms.add(all[i]);
+            }
+        }
+        java.nio.file.Files.setPosixFilePermissions(path, perms);
+    }
+
     /** Keeps the file under another name, replacing what is there, for an operator to inspect. */
     void keepAs(Path target) throws IOException {
         Files.move(path, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -58,7 +58,8 @@ class ManyDatabasesTest {
         assertTrue(app1.waitFor(60, TimeUnit.SECONDS) && app2.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, app1.exitValue());
         assertEquals(0, app2.exitValue());
-        run.awaitLog("upload of snapshots/0000000000000001.snapshot to file://" + blocker, 30);
+        run.awaitLog("upload of snapshots/0000000000000001-", 30);
+        run.awaitLog("to file://" + blocker + "/replica failed", 30);
         // Both good replicas catch up with their apps while the broken one keeps failing.
         awaitRows(good1, 250, dir.resolve("check1.db"));
         awaitRows(good2, 250, dir.resolve("check2.db"));

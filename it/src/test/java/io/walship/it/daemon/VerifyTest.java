@@ -57,8 +57,9 @@ class VerifyTest {
     }
 
     private List<Path> objects(String folder) throws Exception {
-        try (Stream<Path> files = Files.list(replica.resolve(folder))) {
-            return files.sorted().toList();
+        // Format 2 keeps segments in one folder per level (segments/00/...).
+        try (Stream<Path> files = Files.walk(replica.resolve(folder))) {
+            return files.filter(Files::isRegularFile).sorted().toList();
         }
     }
 
@@ -71,8 +72,8 @@ class VerifyTest {
         return original;
     }
 
-    private static String key(Path object) {
-        return object.getParent().getFileName() + "/" + object.getFileName();
+    private String key(Path object) {
+        return replica.relativize(object).toString();
     }
 
     @Test

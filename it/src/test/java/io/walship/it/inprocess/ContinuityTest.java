@@ -11,6 +11,7 @@ import io.walship.replica.FileReplicaStorage;
 import io.walship.replica.ObjectKeys;
 import io.walship.replica.ObjectKind;
 import io.walship.replicator.DatabaseReplicator;
+import io.walship.replicator.LineagePolicy;
 import io.walship.restore.RestoreOutcome;
 import io.walship.restore.RestoreRequest;
 import io.walship.restore.RestoreTarget;
@@ -71,7 +72,12 @@ class ContinuityTest {
     }
 
     private void startReplicator(ReplicationSettings settings) throws Exception {
+        startReplicator(settings, LineagePolicy.REFUSE);
+    }
+
+    private void startReplicator(ReplicationSettings settings, LineagePolicy policy) throws Exception {
         replicator = new DatabaseReplicator(db, storage, settings, Clock.systemUTC());
+        replicator.lineagePolicy(policy);
         replicator.start();
     }
 
@@ -146,7 +152,20 @@ class ContinuityTest {
         stopReplicator();
         deleteRecursively(DatabaseReplicator.defaultSpoolDir(db));
         app.send("tx 5");
+        // By default a fresh spool does not write into a replica that holds a history: walship cannot tell this
+        // database from another one pointed at the same path, so the operator must say so.
         startReplicator(settings());
+        long deadline = System.currentTimeMillis() + 20_000;
+        String refused = null;
+        while (refused == null && System.currentTimeMillis() < deadline) {
+            refused = replicator.failure();
+            Thread.sleep(50);
+        }
+        assertTrue(refused != null && refused.contains("-adopt-lineage"), "refused: " + refused);
+        assertEquals(List.of(1L), snapshots(), "nothing was written");
+        stopReplicator();
+        deleteRecursively(DatabaseReplicator.defaultSpoolDir(db));
+        startReplicator(settings(), LineagePolicy.ADOPT);
         awaitReplicated();
         List<Long> snaps = snapshots();
         assertEquals(List.of(1L, before + 1), snaps);

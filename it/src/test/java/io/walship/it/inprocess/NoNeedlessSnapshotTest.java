@@ -13,6 +13,7 @@ import io.walship.replica.FileReplicaStorage;
 import io.walship.replica.ObjectHeader;
 import io.walship.replica.ObjectKeys;
 import io.walship.replicator.DatabaseReplicator;
+import io.walship.replicator.LineagePolicy;
 import io.walship.replicator.ReplicaTarget;
 import io.walship.replicator.ReplicationEvents;
 import io.walship.restore.RestoreTarget;
@@ -178,7 +179,7 @@ class NoNeedlessSnapshotTest {
         stop();
         deleteRecursively(DatabaseReplicator.defaultSpoolDir(db));
         clock.advance(Duration.ofMinutes(-30));
-        start(settings(), clock);
+        start(settings(), clock, LineagePolicy.ADOPT);
         app.send("tx 2 3");
         awaitReplicated();
         List<Instant> times = objectTimes();
@@ -196,8 +197,13 @@ class NoNeedlessSnapshotTest {
     // ---- helpers --------------------------------------------------------------------------------------------
 
     private void start(ReplicationSettings settings, Clock clock) throws Exception {
+        start(settings, clock, LineagePolicy.REFUSE);
+    }
+
+    private void start(ReplicationSettings settings, Clock clock, LineagePolicy policy) throws Exception {
         replicator = new DatabaseReplicator(db, List.of(ReplicaTarget.of("replica", storage, Duration.ZERO)), settings, clock,
                 events);
+        replicator.lineagePolicy(policy);
         replicator.start();
     }
 

@@ -130,6 +130,28 @@ public final class Spool implements Closeable {
         return lineage;
     }
 
+    /**
+     * The lineage the next snapshot is written in: the spool's, or, for a spool that has none yet, a new random one
+     * that its first snapshot then fixes.
+     */
+    public synchronized long lineageForSnapshot() {
+        if (lineage == 0) {
+            lineage = newLineage();
+        }
+        return lineage;
+    }
+
+    /**
+     * Takes the lineage of the history a replica holds, for a spool that starts afresh and is told to continue it
+     * (see {@code LineagePolicy.ADOPT}). Only before the spool's first record.
+     */
+    public synchronized void adoptLineage(long replicaLineage) {
+        if (!files.isEmpty()) {
+            throw new IllegalStateException("the spool already has lineage " + String.format("%016x", lineage));
+        }
+        lineage = replicaLineage;
+    }
+
     /** The last transaction, snapshot or rest point captured, empty for a new spool. */
     public synchronized Optional<CapturePoint> last() {
         return Optional.ofNullable(last);
