@@ -113,7 +113,8 @@ class SpoolLimitGapTest extends ScenarioSupport {
         Walship.Result inGap = Walship.restore(replica, work.resolve("in-gap.db"), gapFrom, null, false);
         assertEquals(3, inGap.exitCode(), "a txid in the gap cannot be restored\n" + inGap.describe());
         java.util.TreeMap<Long, String> digests = Digest.readFile(digestFile());
-        for (long t : new long[] {gapFrom - 1, resumedAt, latest}) {
+        // The new snapshot may be the latest txid too: each txid is restored once.
+        for (long t : new java.util.TreeSet<>(java.util.List.of(gapFrom - 1, resumedAt, latest))) {
             Path out = work.resolve("at-" + t + ".db");
             Walship.Result r = Walship.restore(replica, out, t);
             assertEquals(0, r.exitCode(), r.describe());
