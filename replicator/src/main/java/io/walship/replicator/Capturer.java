@@ -111,12 +111,6 @@ final class Capturer {
      */
     private WalIndexHeader pinUpper;
     private WalIndexHeader lastSeen;
-    /**
-     * The wal-index header read right after the pin the session holds started, whatever capture did since: unlike
-     * {@link #pinUpper}, capture never clears it, so that after a failed spool write the held pin can still prove a
-     * WAL restart (see {@link #resumeAfterSpoolFailure}).
-     */
-    private WalIndexHeader heldPin;
     /** Whether the held pin is known to read from the database file alone (SQLite's read mark 0). */
     private boolean pinReadsFileOnly;
     private long framesSinceCheckpoint;
@@ -309,7 +303,6 @@ final class Capturer {
     private void repin() throws IOException, SQLException {
         long backfilled = session.backfilled();
         SqliteSession.Pin pin = session.tryPin();
-        heldPin = pin.after();
         // SQLite puts a new reader on read mark 0 (the database file alone) when every frame was checkpointed.
         pinReadsFileOnly = pin.exact() && backfilled >= pin.before().frames();
         Optional<Discontinuity> broken = captureUpTo(pin.after());
@@ -326,7 +319,6 @@ final class Capturer {
         pinReadsFileOnly = false;
         while (true) {
             SqliteSession.Pin pin = session.tryPin();
-            heldPin = pin.after();
             if (pin.before().generation().equals(pin.after().generation())) {
                 return pin;
             }
@@ -439,51 +431,6 @@ final class Capturer {
     }
 
     /** Rebuilds the page overlay of the current generation up to the captured position, which the spool already holds. */
-    /**
-     * Goes on after the spool failed to write (a full disk): the spool went back to its last durable record, and
-     * capture goes back there too, with the pin it holds. No new pin is taken before capture caught up again: the held
-     * one keeps SQLite from restarting the WAL, so every frame after that record is still in it, and the transactions
-     * the app committed meanwhile are captured one by one instead of becoming a snapshot.
-     */
-    void resumeAfterSpoolFailure() throws IOException, SQLException {
-        spool.discardUncommitted();
-        openTxid = 0;
-        Optional<CapturePoint> last = spool.last();
-        if (last.isEmpty()) {
-            lastTxid = 0;
-            breakSnapshot(new Discontinuity.NoHistory());
-            return;
-        }
-        CapturePoint p = last.get();
-        lastTxid = p.txid();
-        databasePages = p.databasePages();
-        pageSize = p.pageSize();
-        generation = p.generation();
-        committed = p.cursor();
-        lastSeen = null;
-        WalIndexHeader now = session.walIndex();
-        // The pin held since before the failure keeps SQLite from restarting the WAL past it, so the WAL still holds
-        // everything after the spool's last record when its generation is the one that record names: the last
-        // captured frame must still be there (a generation without a captured frame yet is continued from its start).
-        boolean heldSinceRecord = heldPin != null && heldPin.generation().equals(generation);
-        if (now.generation().equals(generation) && now.frames() >= committed.frames()
-                && (committed.frames() > 0 ? lastFrameIntact() : heldSinceRecord)) {
-            rebuildOverlay();
-            poll();
-            return;
-        }
-        if (!now.generation().equals(generation) && heldSinceRecord && committed.frames() >= heldPin.frames()) {
-            // The WAL restarted while the held pin stood in the record's generation at or before the record: that
-            // generation ended where the pin stood, so the spool holds all of it (the rule of the class comment).
-            pinUpper = heldPin;
-            rebuildOverlay();
-            poll();
-            return;
-        }
-        breakSnapshot(new Discontinuity.CaptureStalled(now, committed.frames(),
-                "the spool could not be written, and the WAL no longer holds what followed its last durable record"));
-    }
-
     private void rebuildOverlay() throws IOException {
         overlay.clear();
         if (committed.frames() == 0) {

@@ -8,7 +8,6 @@ import io.walship.replicator.spool.CapturePoint;
 import io.walship.replicator.spool.RestPoint;
 import io.walship.replicator.spool.Spool;
 import io.walship.replicator.spool.SpoolCorruptException;
-import io.walship.replicator.spool.SpoolWriteException;
 import io.walship.replicator.wal.WalChecksum;
 import io.walship.replicator.wal.WalCursor;
 import io.walship.replicator.wal.WalGeneration;
@@ -444,51 +443,29 @@ public final class DatabaseReplicator {
                 backoff.reset();
                 lastCaptureError = null;
                 published(capturer);
-                boolean spoolFailed = false;
                 while (!stopping) {
-                    try {
-                        if (spoolFailed) {
-                            capturer.resumeAfterSpoolFailure();
-                            spoolFailed = false;
-                            backoff.reset();
-                            lastCaptureError = null;
-                            log.info("{}: the spool can be written again; capture goes on at txid {}", dbPath,
-                                    capturer.lastTxid());
-                            published(capturer);
+                    if (snapshotRequested.getAndSet(false)) {
+                        capturer.snapshotCurrent(SnapshotReason.REPLICA);
+                    } else if (capturer.lastTxid() > capturer.lastSnapshotTxid() && periodicSnapshotDue()) {
+                        capturer.snapshotCurrent(SnapshotReason.INTERVAL);
+                    }
+                    long before = capturer.lastTxid();
+                    capturer.poll();
+                    capturer.maybeCheckpoint();
+                    published(capturer);
+                    if (capturer.lastTxid() != before) {
+                        enforceSpoolLimit();
+                    }
+                    if (watcher.await(settings.monitorInterval())) {
+                        // A checkpoint writes the database file. When it has copied every frame, a new pin that reads
+                        // the file alone frees the app's RESTART or TRUNCATE waiting on walship's read transaction,
+                        // so look again soon instead of after a whole monitor interval.
+                        for (int i = 0; i < QUICK_POLLS && !stopping; i++) {
+                            capturer.poll();
+                            // Under non-stop writes every round is a quick one: the WAL must still get its restarts.
+                            capturer.maybeCheckpoint();
+                            watcher.await(QUICK_POLL_INTERVAL);
                         }
-                        if (snapshotRequested.getAndSet(false)) {
-                            capturer.snapshotCurrent(SnapshotReason.REPLICA);
-                        } else if (capturer.lastTxid() > capturer.lastSnapshotTxid() && periodicSnapshotDue()) {
-                            capturer.snapshotCurrent(SnapshotReason.INTERVAL);
-                        }
-                        long before = capturer.lastTxid();
-                        capturer.poll();
-                        capturer.maybeCheckpoint();
-                        published(capturer);
-                        if (capturer.lastTxid() != before) {
-                            enforceSpoolLimit();
-                        }
-                        if (watcher.await(settings.monitorInterval())) {
-                            // A checkpoint writes the database file. When it has copied every frame, a new pin that reads
-                            // the file alone frees the app's RESTART or TRUNCATE waiting on walship's read transaction,
-                            // so look again soon instead of after a whole monitor interval.
-                            for (int i = 0; i < QUICK_POLLS && !stopping; i++) {
-                                capturer.poll();
-                                // Under non-stop writes every round is a quick one: the WAL must still get its restarts.
-                                capturer.maybeCheckpoint();
-                                watcher.await(QUICK_POLL_INTERVAL);
-                            }
-                        }
-                    } catch (SpoolWriteException e) {
-                        // The spool's disk is full or failing: keep the session and its pin, so that SQLite cannot
-                        // restart the WAL, and go on from the spool's last durable record once it can write again.
-                        lastCaptureError = e.toString();
-                        events.error(dbPath, "capture");
-                        Duration wait = backoff.next();
-                        log.warn("{}: capture failed: {}; retrying in {} ms, holding the WAL until the spool can be"
-                                + " written", dbPath, e.toString(), wait.toMillis());
-                        sleep(wait);
-                        spoolFailed = true;
                     }
                 }
                 if (failure == null) {

@@ -344,7 +344,7 @@ public final class Spool implements Closeable {
             active.force(false);
         } catch (IOException e) {
             rollBack(e);
-            throw new SpoolWriteException(e);
+            throw e;
         }
         durableEnd = committedEnd;
         durableLast = last;
@@ -541,7 +541,7 @@ public final class Spool implements Closeable {
             }
         } catch (IOException e) {
             rollBack(e);
-            throw new SpoolWriteException(e);
+            throw e;
         }
     }
 
@@ -606,7 +606,7 @@ public final class Spool implements Closeable {
             active.force(false);
         } catch (IOException e) {
             rollBack(e);
-            throw new SpoolWriteException(e);
+            throw e;
         }
         current().publish(new SpoolFile.State(committedEnd, true));
         active.close();
