@@ -422,8 +422,10 @@ public final class DatabaseReplicator {
                 if (session.ensureWalMode()) {
                     log.info("{} was not in WAL mode; switched it to WAL so that walship can follow its transactions", dbPath);
                 }
-                startShipping();
+                // The seed comes first: a shipper reads the spool's lineage and position once, when it starts, and
+                // one that started before the seed took the replica's txids for another walship's (LeaseTakeOverTest).
                 seedFromRestore();
+                startShipping();
                 Capturer capturer = new Capturer(dbPath, db, session, spool, settings, clock, events);
                 capturer.checkpointInterval(checkpointInterval);
                 boolean fresh = spool.last().isEmpty();
