@@ -33,7 +33,7 @@ class SpillRewriteTest extends ScenarioSupport {
         w.awaitSuccess(Duration.ofSeconds(300));
         awaitSynced(d, Duration.ofSeconds(60));
         d.stopCleanly();
-        RestoreCheck.Report report = restoreCheck().randomTxids(200).run();
+        RestoreCheck.Report report = restoreCheck().randomTxids(100).run();
         step("restored and checked " + report.byTxid().size() + " txids of " + report.listing().latestTxid());
         assertEquals(1, report.listing().snapshots().size(), "no continuity break: " + report.listing().snapshots());
     }
