@@ -135,7 +135,8 @@ abstract class ScenarioSupport {
                     b.append(appDir.relativize(p)).append("=? ");
                 }
             });
-        } catch (IOException e) {
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // A file deleted while the walk ran (the stream reports it unchecked).
             b.append(e);
         }
         return b.append('\n').toString();

@@ -5,6 +5,7 @@ import io.walship.replica.Lineage;
 import io.walship.replicator.spool.CapturePoint;
 import io.walship.replicator.spool.RestPoint;
 import io.walship.replicator.spool.Spool;
+import io.walship.replicator.spool.SpoolWriteException;
 import io.walship.replicator.wal.WalChecksum;
 import io.walship.replicator.wal.WalCursor;
 import io.walship.replicator.wal.WalFrame;
@@ -111,6 +112,12 @@ final class Capturer {
      */
     private WalIndexHeader pinUpper;
     private WalIndexHeader lastSeen;
+    /**
+     * The wal-index header read right after the pin the session holds started, whatever capture did since: unlike
+     * {@link #pinUpper}, capture never clears it, so that after a failed spool write the held pin can still prove a
+     * WAL restart (see {@link #resumeAfterSpoolFailure}).
+     */
+    private WalIndexHeader heldPin;
     /** Whether the held pin is known to read from the database file alone (SQLite's read mark 0). */
     private boolean pinReadsFileOnly;
     private long framesSinceCheckpoint;
@@ -303,6 +310,7 @@ final class Capturer {
     private void repin() throws IOException, SQLException {
         long backfilled = session.backfilled();
         SqliteSession.Pin pin = session.tryPin();
+        heldPin = pin.after();
         // SQLite puts a new reader on read mark 0 (the database file alone) when every frame was checkpointed.
         pinReadsFileOnly = pin.exact() && backfilled >= pin.before().frames();
         Optional<Discontinuity> broken = captureUpTo(pin.after());
@@ -319,6 +327,7 @@ final class Capturer {
         pinReadsFileOnly = false;
         while (true) {
             SqliteSession.Pin pin = session.tryPin();
+            heldPin = pin.after();
             if (pin.before().generation().equals(pin.after().generation())) {
                 return pin;
             }
@@ -388,6 +397,7 @@ final class Capturer {
             spool.sync();
             events.captured(dbPath, lastTxid - before, capturedPages * pageSize);
         }
+        syncBatchBytes = SYNC_BYTES;
         return Optional.empty();
     }
 
@@ -396,11 +406,48 @@ final class Capturer {
         return pinUpper != null && pinUpper.generation().equals(generation) && committed.frames() >= pinUpper.frames();
     }
 
+    /** The WAL file's size now. */
+    long walBytes() throws IOException {
+        return scanner.size();
+    }
+
     private boolean lastFrameIntact() throws IOException {
         return scanner.frameMatches(generation, pageSize, committed.frames(), committed.checksum());
     }
 
     private long openTxid;
+
+    /**
+     * While catching up after the spool could not be written, each batch waits until the replicas hold it: shipping
+     * needs room of its own on the spool's disk (the outbox), and its releases free the space the next batch takes.
+     * A capture that ran ahead would fill the disk with records that no shipper can then upload. Bounded, so that an
+     * unreachable replica does not stop capture; the spool's disk then runs full again, and that path backs off.
+     */
+    private void awaitShipped() throws IOException {
+        if (Files.getFileStore(spool.directory()).getUsableSpace() >= CATCH_UP_ROOM_BYTES) {
+            // Room enough for capture and shipping side by side: no reason to go at the shippers' pace.
+            return;
+        }
+        try {
+            if (!spool.awaitShipped(lastTxid, CATCH_UP_SHIP_WAIT)) {
+                log.debug("{}: the replicas did not take txid {} within {}; capture goes on", dbPath, lastTxid,
+                        CATCH_UP_SHIP_WAIT);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for shipping");
+        }
+    }
+
+    private static final Duration CATCH_UP_SHIP_WAIT = Duration.ofSeconds(10);
+    /** Below this much free space on the spool's disk, a catching-up capture waits for shipping after each batch. */
+    static final long CATCH_UP_ROOM_BYTES = 32L << 20;
+
+    /** The most bytes capture appends to the spool between two fsyncs while it works through a backlog. */
+    static final long SYNC_BYTES = 8L << 20;
+    /** The same, while it catches up after the spool could not be written (see {@link #resumeAfterSpoolFailure}). */
+    static final long CATCH_UP_SYNC_BYTES = 128L << 10;
+    private long syncBatchBytes = SYNC_BYTES;
 
     private void onFrame(WalHeader header, WalFrame frame) throws IOException {
         if (openTxid == 0) {
@@ -421,6 +468,12 @@ final class Capturer {
             pageSize = header.pageSize();
             committed = at;
             openTxid = 0;
+            if (spool.unsyncedBytes() >= syncBatchBytes) {
+                spool.sync();
+                if (syncBatchBytes == CATCH_UP_SYNC_BYTES) {
+                    awaitShipped();
+                }
+            }
         }
     }
 
@@ -428,6 +481,62 @@ final class Capturer {
     private Instant nextTime() {
         Instant now = clock.instant();
         return now.isAfter(lastTime) ? now : lastTime;
+    }
+
+    /**
+     * Until capture has caught up, the backlog goes into the spool in small durable batches: the shippers can then
+     * upload and release what is synced, and free the space the rest of the backlog needs. Written whole before one
+     * fsync, a backlog larger than the free space would fail the same way at every attempt. For a capture after the
+     * spool could not be written.
+     */
+    void catchUpInBatches() {
+        syncBatchBytes = CATCH_UP_SYNC_BYTES;
+    }
+
+    /**
+     * Goes on after the spool failed to write (a full disk): the spool went back to its last durable record, and
+     * capture goes back there too, with the pin it holds. No new pin is taken before capture caught up again: the held
+     * one keeps SQLite from restarting the WAL, so every frame after that record is still in it, and the transactions
+     * the app committed meanwhile are captured one by one instead of becoming a snapshot.
+     */
+    void resumeAfterSpoolFailure() throws IOException, SQLException {
+        catchUpInBatches();
+        spool.discardUncommitted();
+        openTxid = 0;
+        Optional<CapturePoint> last = spool.last();
+        if (last.isEmpty()) {
+            lastTxid = 0;
+            breakSnapshot(new Discontinuity.NoHistory());
+            return;
+        }
+        CapturePoint p = last.get();
+        lastTxid = p.txid();
+        databasePages = p.databasePages();
+        pageSize = p.pageSize();
+        generation = p.generation();
+        committed = p.cursor();
+        lastSeen = null;
+        WalIndexHeader now = session.walIndex();
+        // The pin held since before the failure keeps SQLite from restarting the WAL past it, so the WAL still holds
+        // everything after the spool's last record when its generation is the one that record names: the last
+        // captured frame must still be there (a generation without a captured frame yet is continued from its start).
+        boolean heldSinceRecord = heldPin != null && heldPin.generation().equals(generation);
+        if (now.generation().equals(generation) && now.frames() >= committed.frames()
+                && (committed.frames() > 0 ? lastFrameIntact() : heldSinceRecord)) {
+            rebuildOverlay();
+            poll();
+            return;
+        }
+        if (!now.generation().equals(generation) && heldSinceRecord && committed.frames() >= heldPin.frames()) {
+            // The WAL restarted while the held pin stood in the record's generation at or before the record: that
+            // generation ended where the pin stood, so the spool holds all of it (the rule of the class comment).
+            pinUpper = heldPin;
+            rebuildOverlay();
+            poll();
+            return;
+        }
+        breakSnapshot(new Discontinuity.CaptureStalled(now, committed.frames(),
+                "the spool could not be written, and the WAL no longer holds what followed its last durable record"));
     }
 
     /** Rebuilds the page overlay of the current generation up to the captured position, which the spool already holds. */
@@ -671,8 +780,15 @@ final class Capturer {
         }
         pinUpper = at;
         lastSeen = at;
-        writeSnapshot(lastTxid + 1, nextTime(), reason instanceof Discontinuity.NoHistory ? SnapshotReason.INITIAL
-                : SnapshotReason.CONTINUITY);
+        try {
+            writeSnapshot(lastTxid + 1, nextTime(), reason instanceof Discontinuity.NoHistory ? SnapshotReason.INITIAL
+                    : SnapshotReason.CONTINUITY);
+        } catch (SpoolWriteException e) {
+            // The pin of this snapshot proves nothing about the spool's last record, which continuity already failed
+            // for: not a failure capture resumes from with the pin it holds, but one that starts over (the snapshot
+            // is needed again either way).
+            throw new IOException("could not write the snapshot at txid " + (lastTxid + 1) + ": " + e.getMessage(), e);
+        }
         framesSinceCheckpoint = committed.frames();
     }
 
@@ -696,9 +812,21 @@ final class Capturer {
     private void writeSnapshot(long txid, Instant time, SnapshotReason reason) throws IOException {
         long start = System.nanoTime();
         Path temp = spool.snapshotTempPath(txid);
-        SnapshotTaker.write(temp, txid, time, pageSize, databasePages, db, generation, overlay, scanner.path(),
-                new Lineage(spool.lineageForSnapshot()));
-        long bytes = Files.size(temp);
+        long bytes;
+        try {
+            SnapshotTaker.write(temp, txid, time, pageSize, databasePages, db, generation, overlay, scanner.path(),
+                    new Lineage(spool.lineageForSnapshot()));
+            bytes = Files.size(temp);
+        } catch (IOException e) {
+            // Mostly a full spool disk. Nothing of the snapshot is recorded: capture can go on from the spool's last
+            // durable record, as after any failed spool write.
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw new SpoolWriteException(e);
+        }
         spool.appendSnapshot(new CapturePoint(txid, time, databasePages, pageSize, generation, committed));
         events.snapshot(dbPath, reason.label(), bytes);
         lastTxid = txid;

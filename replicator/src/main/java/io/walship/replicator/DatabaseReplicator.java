@@ -8,6 +8,7 @@ import io.walship.replicator.spool.CapturePoint;
 import io.walship.replicator.spool.RestPoint;
 import io.walship.replicator.spool.Spool;
 import io.walship.replicator.spool.SpoolCorruptException;
+import io.walship.replicator.spool.SpoolWriteException;
 import io.walship.replicator.wal.WalChecksum;
 import io.walship.replicator.wal.WalCursor;
 import io.walship.replicator.wal.WalGeneration;
@@ -390,12 +391,21 @@ public final class DatabaseReplicator {
         return new StopResult(java.util.Map.copyOf(unshipped));
     }
 
+    /**
+     * While the spool cannot be written, walship holds the WAL (the pin) only as long as the database's disk has this
+     * much room left for it to grow.
+     */
+    static final long WAL_DISK_RESERVE_BYTES = 32L << 20;
+
     private void captureLoop() {
         Backoff backoff = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30));
         Optional<Discontinuity> reopenReason = Optional.empty();
         boolean announcedWait = false;
         boolean finished = false;
         boolean lastAttempt = false;
+        // Whether the last attempt ended on a spool that could not be written: the next one works through the backlog
+        // in small durable batches (see Capturer#catchUpInBatches).
+        boolean spoolWasFailing = false;
         while (true) {
             if (stopping) {
                 // A capture that was failing when the stop came (say the app held a lock while walship switched the
@@ -428,6 +438,9 @@ public final class DatabaseReplicator {
                 startShipping();
                 Capturer capturer = new Capturer(dbPath, db, session, spool, settings, clock, events);
                 capturer.checkpointInterval(checkpointInterval);
+                if (spoolWasFailing) {
+                    capturer.catchUpInBatches();
+                }
                 boolean fresh = spool.last().isEmpty();
                 ReplicaPosition startAt = replicaPositionForStart();
                 if (fresh && allReplicasFailed()) {
@@ -438,6 +451,7 @@ public final class DatabaseReplicator {
                     return;
                 }
                 capturer.start(startAt, reopenReason);
+                spoolWasFailing = false;
                 if (fresh) {
                     freshBase = spool.firstTxid();
                 }
@@ -445,34 +459,86 @@ public final class DatabaseReplicator {
                 backoff.reset();
                 lastCaptureError = null;
                 published(capturer);
+                boolean spoolFailed = false;
                 while (!stopping) {
-                    if (snapshotRequested.getAndSet(false)) {
-                        capturer.snapshotCurrent(SnapshotReason.REPLICA);
-                    } else if (capturer.lastTxid() > capturer.lastSnapshotTxid() && periodicSnapshotDue()) {
-                        capturer.snapshotCurrent(SnapshotReason.INTERVAL);
-                    }
-                    long before = capturer.lastTxid();
-                    capturer.poll();
-                    capturer.maybeCheckpoint();
-                    published(capturer);
-                    if (capturer.lastTxid() != before) {
-                        enforceSpoolLimit();
-                    }
-                    if (watcher.await(settings.monitorInterval())) {
-                        // A checkpoint writes the database file. When it has copied every frame, a new pin that reads
-                        // the file alone frees the app's RESTART or TRUNCATE waiting on walship's read transaction,
-                        // so look again soon instead of after a whole monitor interval.
-                        for (int i = 0; i < QUICK_POLLS && !stopping; i++) {
-                            capturer.poll();
-                            // Under non-stop writes every round is a quick one: the WAL must still get its restarts.
-                            capturer.maybeCheckpoint();
-                            watcher.await(QUICK_POLL_INTERVAL);
+                    try {
+                        if (spoolFailed) {
+                            capturer.resumeAfterSpoolFailure();
+                            spoolFailed = false;
+                            backoff.reset();
+                            lastCaptureError = null;
+                            log.info("{}: the spool can be written again; capture goes on at txid {}", dbPath,
+                                    capturer.lastTxid());
+                            published(capturer);
                         }
+                        if (snapshotRequested.getAndSet(false)) {
+                            try {
+                                capturer.snapshotCurrent(SnapshotReason.REPLICA);
+                            } catch (IOException e) {
+                                // The replica still needs it: asked again once the spool can be written.
+                                snapshotRequested.set(true);
+                                throw e;
+                            }
+                        } else if (capturer.lastTxid() > capturer.lastSnapshotTxid() && periodicSnapshotDue()) {
+                            capturer.snapshotCurrent(SnapshotReason.INTERVAL);
+                        }
+                        long before = capturer.lastTxid();
+                        capturer.poll();
+                        capturer.maybeCheckpoint();
+                        published(capturer);
+                        if (capturer.lastTxid() != before) {
+                            enforceSpoolLimit();
+                        }
+                        if (watcher.await(settings.monitorInterval())) {
+                            // A checkpoint writes the database file. When it has copied every frame, a new pin that reads
+                            // the file alone frees the app's RESTART or TRUNCATE waiting on walship's read transaction,
+                            // so look again soon instead of after a whole monitor interval.
+                            for (int i = 0; i < QUICK_POLLS && !stopping; i++) {
+                                capturer.poll();
+                                // Under non-stop writes every round is a quick one: the WAL must still get its restarts.
+                                capturer.maybeCheckpoint();
+                                watcher.await(QUICK_POLL_INTERVAL);
+                            }
+                        }
+                    } catch (SpoolWriteException e) {
+                        // The spool's disk is full or failing: keep the session and its pin, so that SQLite cannot
+                        // restart the WAL, and go on from the spool's last durable record once it can write again.
+                        // The pin makes the WAL grow meanwhile; past the emergency size the WAL matters more than
+                        // per-transaction history, so the outer handler lets go of the pin (a continuity snapshot
+                        // follows, with its reason logged).
+                        if (capturer.walBytes() > settings.emergencyWalSize().bytes()) {
+                            log.warn("{}: the spool cannot be written and the WAL grew past {} while walship held it;"
+                                    + " letting go of the WAL (a snapshot follows)", dbPath, settings.emergencyWalSize());
+                            throw e;
+                        }
+                        long walDiskFree = walDiskUsable();
+                        if (walDiskFree < WAL_DISK_RESERVE_BYTES) {
+                            // The WAL's own disk is full too (by default the spool lives beside the database): held
+                            // WAL frames would make every commit of the app fail, so the app's availability comes
+                            // first and the continuity of history second.
+                            log.warn("{}: the spool cannot be written and the database's disk has {} bytes free;"
+                                    + " letting go of the WAL so that the app can checkpoint it (a snapshot follows)",
+                                    dbPath, walDiskFree);
+                            throw e;
+                        }
+                        // Spool files every replica holds are deleted now, not after the next upload, which cannot
+                        // come before capture writes again.
+                        releaseSpool();
+                        lastCaptureError = e.toString();
+                        events.error(dbPath, "capture");
+                        Duration wait = backoff.next();
+                        log.warn("{}: capture failed: {}; retrying in {} ms, holding the WAL until the spool can be"
+                                + " written", dbPath, e.toString(), wait.toMillis());
+                        sleep(wait);
+                        spoolFailed = true;
                     }
                 }
                 if (failure == null) {
                     // The last transactions the app committed before the stop go into the spool for the final sync,
                     // and a rest point lets the next start prove the database file did not change meanwhile.
+                    if (spoolFailed) {
+                        capturer.resumeAfterSpoolFailure();
+                    }
                     capturer.poll();
                     published(capturer);
                     capturer.recordRest();
@@ -491,6 +557,7 @@ public final class DatabaseReplicator {
                 if (stopping) {
                     return;
                 }
+                spoolWasFailing = e instanceof SpoolWriteException;
                 lastCaptureError = e.toString();
                 events.error(dbPath, "capture");
                 Duration wait = backoff.next();
@@ -503,6 +570,15 @@ public final class DatabaseReplicator {
                 fail("internal error: " + e);
                 return;
             }
+        }
+    }
+
+    /** The WAL's disk space left to the app; what cannot be read counts as none. */
+    private long walDiskUsable() {
+        try {
+            return Files.getFileStore(dbPath.toAbsolutePath().getParent()).getUsableSpace();
+        } catch (IOException e) {
+            return 0;
         }
     }
 

@@ -115,8 +115,8 @@ class TwoDaemonsOnePathTest {
                 }
                 try (Stream<Path> s = Files.walk(root)) {
                     return s.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList();
-                } catch (IOException e) {
-                    // A file renamed or deleted while the walk ran: look again.
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    // A file renamed or deleted while the walk ran (the stream reports it unchecked): look again.
                     return keys();
                 }
             }

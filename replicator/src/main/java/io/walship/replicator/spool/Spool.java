@@ -46,6 +46,13 @@ public final class Spool implements Closeable {
     private final Path dir;
     private final Path snapshotsDir;
     private final long rollBytes;
+    /**
+     * Set when a failed write or fsync took back records the capture thread had appended since the last fsync (a
+     * failure it may not have seen itself, as when the shipper's release record met a full disk): its next append or
+     * sync fails with {@link SpoolWriteException}, so that it goes back to the last durable record too instead of
+     * appending after records that are gone. Cleared by {@link #discardUncommitted()}, where capture starts again.
+     */
+    private boolean captureLost;
     private final FileIo io;
     private final SpoolLock lock;
     private String id;
@@ -215,6 +222,7 @@ public final class Spool implements Closeable {
     /** Appends a page image of transaction {@code txid}, which must be the transaction after the last one. */
     public synchronized void appendPage(long txid, long pgno, byte[] image, int pageSize) throws IOException {
         healIfDirty();
+        failIfCaptureLost();
         if (pendingTxid == 0) {
             expectNext(txid);
             rollIfDue(txid);
@@ -228,6 +236,7 @@ public final class Spool implements Closeable {
     /** Ends the open transaction (or an empty one) with its commit record. Not durable until {@link #sync()}. */
     public synchronized void appendCommit(CapturePoint point) throws IOException {
         healIfDirty();
+        failIfCaptureLost();
         if (pendingTxid == 0) {
             expectNext(point.txid());
             rollIfDue(point.txid());
@@ -244,6 +253,7 @@ public final class Spool implements Closeable {
      */
     public synchronized void appendRest(RestPoint rest) throws IOException {
         healIfDirty();
+        failIfCaptureLost();
         if (pendingTxid != 0 || last == null || rest.point().txid() != last.txid()) {
             throw new IllegalStateException("rest point at txid " + rest.point().txid() + " while the spool is at "
                     + (last == null ? 0 : last.txid()) + (pendingTxid != 0 ? " with txid " + pendingTxid + " open" : ""));
@@ -279,6 +289,7 @@ public final class Spool implements Closeable {
             active.position(committedEnd);
         }
         pendingTxid = 0;
+        captureLost = false;
     }
 
     /** Where a snapshot object for {@code txid} is written before {@link #appendSnapshot} publishes it. */
@@ -302,6 +313,7 @@ public final class Spool implements Closeable {
      */
     public synchronized void appendSnapshot(CapturePoint point) throws IOException {
         healIfDirty();
+        failIfCaptureLost();
         if (pendingTxid != 0) {
             throw new IllegalStateException("snapshot while transaction " + pendingTxid + " is open");
         }
@@ -317,10 +329,16 @@ public final class Spool implements Closeable {
             rollIfDue(point.txid());
         }
         DurableFiles.makePrivate(snapshotTempPath(point.txid()));
-        DurableFiles.publish(snapshotTempPath(point.txid()), snapshotPath(point.txid()), io);
+        // Named before it is published: a failed write of its record then deletes the object too (see rollBack).
+        snapshotsSinceSync.add(point.txid());
+        try {
+            DurableFiles.publish(snapshotTempPath(point.txid()), snapshotPath(point.txid()), io);
+        } catch (IOException e) {
+            rollBack(e);
+            throw new SpoolWriteException(e);
+        }
         write(SpoolFormat.point(SpoolFormat.TYPE_SNAPSHOT, point));
         current().snapshots.add(point.txid());
-        snapshotsSinceSync.add(point.txid());
         committed(point);
         sync();
     }
@@ -335,6 +353,11 @@ public final class Spool implements Closeable {
      * the previous fsync covered (see {@link SpoolFormat}) in the same fsync.
      */
     public synchronized void sync() throws IOException {
+        failIfCaptureLost();
+        syncActive();
+    }
+
+    private void syncActive() throws IOException {
         healIfDirty();
         if (active == null) {
             return;
@@ -344,7 +367,7 @@ public final class Spool implements Closeable {
             active.force(false);
         } catch (IOException e) {
             rollBack(e);
-            throw e;
+            throw new SpoolWriteException(e);
         }
         durableEnd = committedEnd;
         durableLast = last;
@@ -353,6 +376,27 @@ public final class Spool implements Closeable {
         current().publish(new SpoolFile.State(committedEnd, false));
         durableTxid = last == null ? 0 : last.txid();
         notifyAll();
+    }
+
+    /** How many bytes of complete records the active file holds beyond its last fsync. */
+    public synchronized long unsyncedBytes() {
+        return active == null ? 0 : committedEnd - durableEnd;
+    }
+
+    /**
+     * Waits up to {@code max} until every working replica holds {@code txid} (as the shippers' releases report it);
+     * returns whether they do.
+     */
+    public synchronized boolean awaitShipped(long txid, java.time.Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (shippedTxid < txid) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return true;
     }
 
     /** Waits up to {@code millis} for the durable txid to pass {@code txid}. */
@@ -413,6 +457,7 @@ public final class Spool implements Closeable {
      */
     public synchronized void release(long shippedTxid, long snapshotsThrough) throws IOException {
         this.shippedTxid = Math.max(this.shippedTxid, shippedTxid);
+        notifyAll();
         healIfDirty();
         List<Long> releasable = new ArrayList<>();
         for (SpoolFile f : files) {
@@ -430,7 +475,7 @@ public final class Spool implements Closeable {
                 write(SpoolFormat.released(t));
             }
             committedEnd = active.position();
-            sync();
+            syncActive();
             for (SpoolFile f : files) {
                 f.snapshots.removeAll(releasable);
             }
@@ -452,7 +497,7 @@ public final class Spool implements Closeable {
         if (files.size() <= 1) {
             if (active != null && committedEnd > SpoolFormat.HEADER && pendingTxid == 0) {
                 // Seal the active file, so that the next call can drop it.
-                sync();
+                syncActive();
                 seal();
                 createFile(last.txid() + 1);
             }
@@ -518,6 +563,13 @@ public final class Spool implements Closeable {
         return files.get(files.size() - 1);
     }
 
+    private void failIfCaptureLost() throws SpoolWriteException {
+        if (captureLost) {
+            throw new SpoolWriteException(new IOException("a failed write of the spool took back records appended since"
+                    + " its last fsync (txid " + (last == null ? 0 : last.txid()) + " is the last durable one)"));
+        }
+    }
+
     private void expectNext(long txid) {
         if (last != null && txid != last.txid() + 1) {
             throw new IllegalStateException("txid " + txid + " does not follow " + last.txid());
@@ -541,7 +593,7 @@ public final class Spool implements Closeable {
             }
         } catch (IOException e) {
             rollBack(e);
-            throw e;
+            throw new SpoolWriteException(e);
         }
     }
 
@@ -550,6 +602,9 @@ public final class Spool implements Closeable {
      * captured since is still in the WAL and is captured again.
      */
     private void rollBack(IOException cause) {
+        if (last != durableLast || pendingTxid != 0 || !snapshotsSinceSync.isEmpty()) {
+            captureLost = true;
+        }
         last = durableLast;
         lastRest = durableRest;
         pendingTxid = 0;
@@ -593,10 +648,17 @@ public final class Spool implements Closeable {
             if (!full && !shippedEarly) {
                 return;
             }
-            sync();
+            syncActive();
             seal();
         }
-        createFile(nextTxid);
+        try {
+            createFile(nextTxid);
+        } catch (SpoolWriteException e) {
+            throw e;
+        } catch (IOException e) {
+            // No file was added: the next append tries again, after the spool's last durable record.
+            throw new SpoolWriteException(e);
+        }
     }
 
     /** Seals the active file: its durable-end slot gets its full length, forced, then readers see it sealed. */
@@ -606,7 +668,7 @@ public final class Spool implements Closeable {
             active.force(false);
         } catch (IOException e) {
             rollBack(e);
-            throw e;
+            throw new SpoolWriteException(e);
         }
         current().publish(new SpoolFile.State(committedEnd, true));
         active.close();
