@@ -82,7 +82,15 @@ public final class DurableFiles {
      * {@link FileAlreadyExistsException} otherwise, leaving the existing file untouched.
      */
     public static void create(Path target, Content content, FileIo io) throws IOException {
-        Path temp = tempBeside(target);
+        create(target, ".tmp", content, io);
+    }
+
+    /**
+     * As {@link #create(Path, Content, FileIo)}, with the temporary file's name ending in {@code tempSuffix}: a folder
+     * that others list (a file replica) names its temporary files so that a listing can leave them out.
+     */
+    public static void create(Path target, String tempSuffix, Content content, FileIo io) throws IOException {
+        Path temp = tempBeside(target, tempSuffix);
         try {
             writeTemp(temp, content, io);
             io.link(target, temp);
@@ -139,7 +147,11 @@ public final class DurableFiles {
     }
 
     private static Path tempBeside(Path target) {
+        return tempBeside(target, ".tmp");
+    }
+
+    private static Path tempBeside(Path target, String suffix) {
         return target.resolveSibling(target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong())
-                + ".tmp");
+                + suffix);
     }
 }

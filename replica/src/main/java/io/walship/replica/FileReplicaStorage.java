@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A replica in a local folder (or any mounted file system). Each key is a file below the root.
@@ -50,29 +49,24 @@ public final class FileReplicaStorage implements ReplicaStorage {
         Path target = resolve(key);
         // New folders are private and synced into their parents, so an acknowledged object's path survives a crash.
         DurableFiles.createDirectories(target.getParent(), FileIo.DEFAULT);
-        Path temp = target.resolveSibling(target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + TEMP_SUFFIX);
         try {
-            // Objects hold the database's pages: no more permission than walship's own user needs.
-            try (FileChannel out = DurableFiles.createPrivate(temp, FileIo.DEFAULT);
-                 FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
-                long size = in.size();
-                for (long pos = 0; pos < size; ) {
-                    pos += in.transferTo(pos, size - pos, out);
+            // Objects hold the database's pages: the temporary file is private to walship's user from its creation.
+            DurableFiles.create(target, TEMP_SUFFIX, out -> {
+                try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
+                    long size = in.size();
+                    for (long pos = 0; pos < size; ) {
+                        pos += in.transferTo(pos, size - pos, out);
+                    }
                 }
-                out.force(true);
+            }, FileIo.DEFAULT);
+        } catch (FileAlreadyExistsException e) {
+            // A retried put of the same bytes is fine; anything else is another writer's object.
+            if (!sameContent(target, source)) {
+                throw new ObjectExistsException(key, describe());
             }
-            try {
-                Files.createLink(target, temp);
-            } catch (FileAlreadyExistsException e) {
-                // A retried put of the same bytes is fine; anything else is another writer's object.
-                if (!sameContent(target, source)) {
-                    throw new ObjectExistsException(key, describe());
-                }
-            }
-        } finally {
-            Files.deleteIfExists(temp);
+            // The earlier put may have failed before its folder was synced.
+            DurableFiles.syncDirectory(target.getParent());
         }
-        fsyncDirectory(target.getParent());
     }
 
     @Override
@@ -151,10 +145,5 @@ public final class FileReplicaStorage implements ReplicaStorage {
 
     private static boolean sameContent(Path a, Path b) throws IOException {
         return Files.size(a) == Files.size(b) && Files.mismatch(a, b) == -1;
-    }
-
-    /** Makes a rename or link in {@code dir} durable; Linux needs an fsync of the directory itself. */
-    public static void fsyncDirectory(Path dir) throws IOException {
-        DurableFiles.syncDirectory(dir);
     }
 }

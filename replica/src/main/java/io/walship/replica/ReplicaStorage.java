@@ -24,6 +24,8 @@ import java.util.List;
  *       callers ignore keys they do not recognise.</li>
  *   <li>Reading or deleting a key that does not exist: {@link #get} throws {@link ObjectNotFoundException};
  *       {@link #delete} ignores it, so deletes can be retried.</li>
+ *   <li>An instance is shared across threads: a replica's shipping thread and its compactor's thread call one instance
+ *       at the same time, so every method may run concurrently with any other.</li>
  * </ul>
  * Keys are relative to the replica's root and use {@code /} as separator.
  */

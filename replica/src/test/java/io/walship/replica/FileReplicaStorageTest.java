@@ -250,9 +250,4 @@ class FileReplicaStorageTest {
         assertThrows(IllegalArgumentException.class, () -> storage.delete(List.of(key)));
         assertFalse(Files.exists(dir.resolve("outside")));
     }
-
-    @Test
-    void fsyncDirectoryWorksOnAFolder() throws Exception {
-        FileReplicaStorage.fsyncDirectory(dir);
-    }
 }

@@ -13,6 +13,9 @@ import org.slf4j.LoggerFactory;
 /**
  * All databases one walship process replicates. Each runs on its own threads; one that fails is reported and the
  * others go on.
+ *
+ * <p>Shared across threads: the command's thread starts and stops it while the metrics server's threads ask whether it
+ * is ready; it keeps no state but its fixed list, and reads each database's state as that database publishes it.
  */
 public final class Daemon {
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);

@@ -11,7 +11,11 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 
-/** Counts every request a replica's storage serves, by operation and result, through {@link ReplicationEvents}. */
+/**
+ * Counts every request a replica's storage serves, by operation and result, through {@link ReplicationEvents}.
+ * Shared by a replica's shipping thread and its {@link Compactor}'s thread: it keeps no state of its own, and the
+ * storage and the events it passes calls to are thread-safe.
+ */
 final class InstrumentedStorage implements ReplicaStorage {
     private final ReplicaStorage inner;
     private final Path db;

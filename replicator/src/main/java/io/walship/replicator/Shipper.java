@@ -48,6 +48,13 @@ import org.slf4j.LoggerFactory;
  *       the first record not acknowledged, and the loop retries with {@link Backoff}.</li>
  * </ol>
  * Only an owner conflict (another writer, another history, a broken invariant) or a damaged spool stop a replica.
+ *
+ * <p>Shared across threads: the loop and everything it calls run on the replica's thread, but the database's other
+ * threads call the package-private methods. Its state getters ({@link #shippedTxid}, {@link #lastError},
+ * {@link #failure} and the times) are read by the capture thread, by the other replicas' threads when they release
+ * the spool, and by the metrics server's threads, so what they return is kept in volatile fields; the capture thread
+ * decides the lineage ({@link #lineageDecided}, {@link #fail}) and a final-sync thread calls
+ * {@link #drainAndStop}.
  */
 final class Shipper {
     private static final Logger log = LoggerFactory.getLogger(Shipper.class);

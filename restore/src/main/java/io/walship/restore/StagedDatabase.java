@@ -1,6 +1,7 @@
 package io.walship.restore;
 
-import io.walship.replica.FileReplicaStorage;
+import io.walship.replica.DurableFiles;
+import io.walship.replica.FileIo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -124,22 +125,23 @@ public final class StagedDatabase {
             for (Path p : sidecars(output)) {
                 Files.deleteIfExists(p);
             }
-            Files.move(path, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } else {
-            try {
-                Files.createLink(output, path);
-                Files.delete(path);
-            } catch (FileAlreadyExistsException e) {
-                throw e;
-            } catch (UnsupportedOperationException | FileSystemException e) {
-                if (Files.exists(output)) {
-                    throw new FileAlreadyExistsException(output.toString());
-                }
-                Files.move(path, output, StandardCopyOption.ATOMIC_MOVE);
+            DurableFiles.publish(path, output, FileIo.DEFAULT);
+            forgetCleanup();
+            return;
+        }
+        try {
+            Files.createLink(output, path);
+            Files.delete(path);
+        } catch (FileAlreadyExistsException e) {
+            throw e;
+        } catch (UnsupportedOperationException | FileSystemException e) {
+            if (Files.exists(output)) {
+                throw new FileAlreadyExistsException(output.toString());
             }
+            Files.move(path, output, StandardCopyOption.ATOMIC_MOVE);
         }
         forgetCleanup();
-        FileReplicaStorage.fsyncDirectory(output.getParent());
+        DurableFiles.syncDirectory(output.getParent());
     }
 
     /** Gives the file the permission bits {@code mode} (such as 0600), where the file system has POSIX modes. */
@@ -160,9 +162,8 @@ public final class StagedDatabase {
 
     /** Keeps the file under another name, replacing what is there, for an operator to inspect. */
     void keepAs(Path target) throws IOException {
-        Files.move(path, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        DurableFiles.publish(path, target, FileIo.DEFAULT);
         forgetCleanup();
-        FileReplicaStorage.fsyncDirectory(target.getParent());
     }
 
     /** Closes and deletes the temporary file and anything SQLite created beside it; never throws. */

@@ -33,6 +33,10 @@ import java.util.function.Consumer;
  * <p>Every instance has its own {@link PrometheusRegistry} rather than the library's static default, so that tests can
  * run several daemons in one JVM and each scrape shows only its own. Every name and label is listed in
  * {@code docs/OPERATIONS.md}; they are an interface for dashboards and alerts and keep their meaning.
+ *
+ * <p>Shared across threads: every capture, shipping and compactor thread reports to one instance while the HTTP
+ * server's threads scrape it. Its state is the registry's metrics, which the Prometheus client makes thread-safe, and
+ * the daemon its gauges read, a volatile field {@link #watch} sets.
  */
 public final class PrometheusMetrics implements ReplicationEvents {
     /** Upper bounds for object-store request durations: from a local folder (milliseconds) to a slow upload (a minute). */
