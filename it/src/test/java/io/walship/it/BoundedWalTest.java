@@ -99,19 +99,30 @@ class BoundedWalTest extends ScenarioSupport {
         while (txids.size() < 60) {
             txids.add(base + 1 + (long) (random.nextDouble() * (rows - 1)));
         }
-        List<String> wrong = new ArrayList<>();
+        List<String> wrong = java.util.Collections.synchronizedList(new ArrayList<>());
+        // Two restores at a time (the machine's two cores): each reads a database of about 100 MB.
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
         try (FileReplicaStorage storage = new FileReplicaStorage(replica)) {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
             for (long txid : txids) {
-                Path out = tmp.resolve("restores").resolve(txid + ".db");
-                Files.createDirectories(out.getParent());
-                new Restorer(storage, Clock.systemUTC()).restore(RestoreRequest.to(out)
-                        .withTarget(new RestoreTarget.AtTxid(txid)).withVerify(false));
-                String problem = check(out, txid - base);
-                if (problem != null) {
-                    wrong.add("txid " + txid + ": " + problem);
-                }
-                Files.delete(out);
+                done.add(pool.submit(() -> {
+                    Path out = tmp.resolve("restores").resolve(txid + ".db");
+                    Files.createDirectories(out.getParent());
+                    new Restorer(storage, Clock.systemUTC()).restore(RestoreRequest.to(out)
+                            .withTarget(new RestoreTarget.AtTxid(txid)).withVerify(false));
+                    String problem = check(out, txid - base);
+                    if (problem != null) {
+                        wrong.add("txid " + txid + ": " + problem);
+                    }
+                    Files.delete(out);
+                    return null;
+                }));
             }
+            for (var f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
         }
         assertTrue(wrong.isEmpty(), String.join("\n", wrong));
         step("restored and checked " + txids.size() + " txids of " + base + ".." + latest);

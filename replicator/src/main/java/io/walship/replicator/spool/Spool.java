@@ -609,6 +609,11 @@ public final class Spool implements Closeable {
         lastRest = durableRest;
         pendingTxid = 0;
         committedEnd = durableEnd;
+        if (active != null) {
+            // The file no longer holds the transactions taken back: a drop of it must not report them as lost.
+            SpoolFile f = current();
+            f.maxTxid = Math.min(f.maxTxid, last == null ? 0 : last.txid());
+        }
         for (SpoolFile f : files) {
             f.snapshots.removeAll(snapshotsSinceSync);
         }

@@ -277,6 +277,35 @@ class SpoolDurabilityTest {
     }
 
     @Test
+    void aReleaseThatMeetsAFullDiskMakesTheCaptureThreadGoBackToTheDurableRecordToo() throws Exception {
+        // The shipper's release record meets a full disk while the capture thread has a committed, not yet synced,
+        // transaction: the rollback takes it back, and capture must learn so at its next append (a SpoolWriteException
+        // it resumes from) instead of appending the next txid after records that are gone (an IllegalStateException,
+        // which stopped the database as an internal error).
+        java.util.concurrent.atomic.AtomicBoolean full = new java.util.concurrent.atomic.AtomicBoolean();
+        FaultyFileIo io = new FaultyFileIo(i -> full.get(), FaultyFileIo.Kind.ENOSPC, false);
+        try (Spool spool = Spool.open(dir, 64L << 20, io)) {
+            snapshot(spool, 1);
+            transaction(spool, 2);
+            spool.sync();
+            transaction(spool, 3);
+            full.set(true);
+            assertThrows(IOException.class, () -> spool.release(2, 1));
+            full.set(false);
+            assertEquals(2, spool.last().orElseThrow().txid(), "back to the last durable record");
+            assertThrows(SpoolWriteException.class, () -> spool.appendPage(4, 1, page(4, 1), PAGE));
+            assertThrows(SpoolWriteException.class, spool::sync);
+            spool.discardUncommitted();
+            transaction(spool, 3);
+            transaction(spool, 4);
+            spool.sync();
+        }
+        try (Spool reopened = Spool.open(dir, 64L << 20)) {
+            assertEquals(List.of(1L, 2L, 3L, 4L), commitTxids(reopened), "the snapshot (its release failed) and every txid once");
+        }
+    }
+
+    @Test
     void aReleaseWhileATransactionIsOpenWaitsForItsCommit() throws Exception {
         // The shipper thread releases shipped snapshots while the capture thread is half-way through a transaction
         // (CrashLoopTest found a spool that recovery then called corrupt: "snapshot release inside a transaction").
