@@ -205,6 +205,41 @@ class ContinuityTest {
         assertTrue(Files.size(wal) <= 64 * 1024, "WAL size " + Files.size(wal));
     }
 
+    /**
+     * A full spool disk: walship holds the WAL (its pin) so that the transactions of the spell stay capturable one by
+     * one, but not past the emergency WAL size. There it lets go, so the app's own TRUNCATE checkpoint can empty the
+     * WAL, and capture later starts a new chain with a snapshot (the held-pin case is SpoolDiskFullTest). Every txid
+     * still restores a state the app committed.
+     */
+    @Test
+    void pastTheEmergencyWalSizeAFullSpoolDiskLetsGoOfTheWal() throws Exception {
+        io.walship.it.TmpfsMount.Attempt attempt = io.walship.it.TmpfsMount.tryMount(dir.resolve(".app.db-walship"),
+                2L << 20);
+        org.junit.jupiter.api.Assumptions.assumeTrue(attempt.mount().isPresent(), "no tmpfs for the spool: "
+                + attempt.refusal());
+        try (io.walship.it.TmpfsMount mount = attempt.mount().get()) {
+            app.send("tx 3");
+            startReplicator(settings().withCheckpointPages(100_000).withEmergencyWalSize(ByteSize.parse("256KiB")));
+            awaitReplicated();
+            mount.fill();
+            Path wal = Path.of(db + "-wal");
+            app.send("tx 40 12");
+            // The WAL is past 256 KiB; once walship let go, the app's TRUNCATE empties it (busy while the pin holds).
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (Files.size(wal) > 0 && System.currentTimeMillis() < deadline) {
+                app.send("checkpoint TRUNCATE");
+                Thread.sleep(200);
+            }
+            assertEquals(0, Files.size(wal), "the app's TRUNCATE emptied the WAL while the spool's disk was full");
+            app.send("tx 5");
+            mount.unfill();
+            awaitReplicated();
+            assertEquals(2, snapshots().size(), "the chain broken by the WAL walship let go of: " + snapshots());
+            verifyRestores();
+            stopReplicator();
+        }
+    }
+
     @Test
     void aTransactionLargerThanTheCheckpointThresholdIsCapturedWhole() throws Exception {
         app.send("tx 3");
