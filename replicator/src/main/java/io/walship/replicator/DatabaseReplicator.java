@@ -167,6 +167,14 @@ public final class DatabaseReplicator {
     }
 
     /**
+     * Where walship reads the space left on the database's disk (see {@link #WAL_DISK_RESERVE_BYTES}); a seam for
+     * tests. Call before {@link #start()}.
+     */
+    void walDiskUsable(java.util.function.LongSupplier usable) {
+        this.walDiskUsable = usable;
+    }
+
+    /**
      * The most bytes the spool may take on disk (records, snapshots and outboxes); 0 (the default) means half of the
      * space its file system had free when walship started. Past it, when replicas stay unreachable, walship drops the
      * oldest records they lack, logs an ERROR and counts it, and those replicas get a new snapshot when they return.
@@ -396,6 +404,7 @@ public final class DatabaseReplicator {
      * much room left for it to grow.
      */
     static final long WAL_DISK_RESERVE_BYTES = 32L << 20;
+    private java.util.function.LongSupplier walDiskUsable = this::walDiskUsableNow;
 
     private void captureLoop() {
         Backoff backoff = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30));
@@ -511,7 +520,7 @@ public final class DatabaseReplicator {
                                     + " letting go of the WAL (a snapshot follows)", dbPath, settings.emergencyWalSize());
                             throw e;
                         }
-                        long walDiskFree = walDiskUsable();
+                        long walDiskFree = walDiskUsable.getAsLong();
                         if (walDiskFree < WAL_DISK_RESERVE_BYTES) {
                             // The WAL's own disk is full too (by default the spool lives beside the database): held
                             // WAL frames would make every commit of the app fail, so the app's availability comes
@@ -574,7 +583,7 @@ public final class DatabaseReplicator {
     }
 
     /** The WAL's disk space left to the app; what cannot be read counts as none. */
-    private long walDiskUsable() {
+    private long walDiskUsableNow() {
         try {
             return Files.getFileStore(dbPath.toAbsolutePath().getParent()).getUsableSpace();
         } catch (IOException e) {
