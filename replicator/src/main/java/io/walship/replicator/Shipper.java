@@ -730,11 +730,7 @@ final class Shipper {
         }
         CapturePoint first = batch.get(0).point();
         CapturePoint last = batch.get(batch.size() - 1).point();
-        if (first.txid() != shippedTxid + 1) {
-            throw new OwnerConflictException(FailureKind.BROKEN_INVARIANT, "refusing to upload a segment of txids " + first.txid() + ".." + last.txid()
-                    + " to replica " + storage.describe() + ", whose last txid is " + shippedTxid
-                    + ": it would leave a hole or an overlap (this is a walship bug; please report it)");
-        }
+        UploadContinuity.checkSegment(shippedTxid, first.txid(), last.txid(), storage.describe());
         Outbox.Entry entry = outbox.write(batch, new Lineage(spool.lineage()));
         long bytes = Files.size(entry.file());
         upload(entry.name().key(), entry.file());
@@ -747,10 +743,7 @@ final class Shipper {
     }
 
     private void shipSnapshot(CapturePoint point) throws IOException, InterruptedException {
-        if (point.txid() < shippedTxid) {
-            throw new OwnerConflictException(FailureKind.BROKEN_INVARIANT, "refusing to upload snapshot " + point.txid() + " to replica "
-                    + storage.describe() + ", whose last txid is " + shippedTxid + " (this is a walship bug; please report it)");
-        }
+        UploadContinuity.checkSnapshot(shippedTxid, point.txid(), storage.describe());
         Path file = spool.snapshotPath(point.txid());
         upload(ObjectKeys.snapshot(point.txid(), point.time(), new Lineage(spool.lineage())), file);
         events.shipped(dbPath, target.name(), "snapshot", 0, Files.size(file));
