@@ -206,7 +206,7 @@ public final class RestoreCommand implements Callable<Integer> {
     }
 
     /** Whether stderr is a terminal, so progress is shown without being asked; a field so tests can say. */
-    BooleanSupplier terminal = () -> System.console() != null;
+    BooleanSupplier terminal = StandardError::isTerminal;
 
     private OptionalInt fileMode() {
         if (mode == null) {

@@ -251,6 +251,24 @@ class RestoreJarTest {
         assertArrayEquals(state, Files.readAllBytes(out));
         assertEquals(quiet.stderr().lines().count() + lines.size(), loud.stderr().lines().count(),
                 "the progress lines are all that --progress adds");
+
+        // At a terminal, with standard output sent to a file: stderr is still the terminal, so progress shows without
+        // --progress (script(1) gives the command a pseudo-terminal; before, walship looked at stdin and stdout).
+        if (Files.isExecutable(Path.of("/usr/bin/script"))) {
+            Path ttyOut = dir.resolve("tty.db");
+            String cmd = Walship.command(true, List.of("restore", "-o", ttyOut.toString(), storage.root().toString()))
+                    .stream().map(a -> "'" + a + "'").collect(java.util.stream.Collectors.joining(" "))
+                    + " > " + dir.resolve("stdout.txt");
+            Process p = new ProcessBuilder("script", "-qec", cmd, "/dev/null").redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            String terminal = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "script ended");
+            assertEquals(0, p.exitValue(), terminal);
+            assertTrue(terminal.contains("walship: restore: 6/6 objects"), "progress on the terminal: " + terminal);
+            assertFalse(Files.readString(dir.resolve("stdout.txt")).contains("walship: restore: "),
+                    "progress goes to stderr only");
+            assertArrayEquals(state, Files.readAllBytes(ttyOut));
+        }
     }
 
     /**
