@@ -12,11 +12,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongPredicate;
+import java.util.function.Predicate;
 
 /**
  * File operations that fail on purpose: every write, force, move and folder sync is numbered, and the ones a predicate
  * picks throw the I/O error a full disk (ENOSPC) or a failing device (EIO) gives. The failed write writes nothing, or,
- * for a torn write, its first half, as a real failure can. Thread-safe: the counter is shared by every channel.
+ * for a torn write, its first half, as a real failure can. Operations on files outside its scope (all files unless
+ * {@link #within} narrowed it) are neither numbered nor failed. Thread-safe: the counter is shared by every channel.
  */
 public final class FaultyFileIo implements FileIo {
     /** Which error to throw. */
@@ -30,17 +32,43 @@ public final class FaultyFileIo implements FileIo {
         }
     }
 
+    /** What an operation does. */
+    public enum Op {
+        WRITE, FORCE, MOVE, LINK, SYNC
+    }
+
+    /** Picks the operations that fail by their 1-based number and what they do. */
+    @FunctionalInterface
+    public interface Picker {
+        boolean fails(long n, Op op);
+    }
+
     private final AtomicLong operations = new AtomicLong();
-    private final LongPredicate fails;
+    private final Picker fails;
     private final Kind kind;
     private final boolean tearWrites;
     private final AtomicLong failed = new AtomicLong();
+    private final Predicate<Path> scope;
 
     /** Fails the operations whose 1-based number {@code fails} accepts. */
     public FaultyFileIo(LongPredicate fails, Kind kind, boolean tearWrites) {
+        this((n, op) -> fails.test(n), kind, tearWrites, p -> true);
+    }
+
+    private FaultyFileIo(Picker fails, Kind kind, boolean tearWrites, Predicate<Path> scope) {
         this.fails = fails;
         this.kind = kind;
         this.tearWrites = tearWrites;
+        this.scope = scope;
+    }
+
+    /**
+     * Numbers and fails only operations on files and folders under {@code folder} (the folder included): the spool's
+     * other files are written as usual.
+     */
+    public static FaultyFileIo within(Path folder, Picker fails, Kind kind) {
+        Path root = folder.toAbsolutePath().normalize();
+        return new FaultyFileIo(fails, kind, true, p -> p.toAbsolutePath().normalize().startsWith(root));
     }
 
     /** Fails exactly operation {@code n}. */
@@ -58,9 +86,12 @@ public final class FaultyFileIo implements FileIo {
         return failed.get();
     }
 
-    private void maybeFail(String what) throws IOException {
+    private void maybeFail(Path path, Op op, String what) throws IOException {
+        if (!scope.test(path)) {
+            return;
+        }
         long n = operations.incrementAndGet();
-        if (fails.test(n)) {
+        if (fails.fails(n, op)) {
             failed.incrementAndGet();
             throw new IOException(kind.message + " (injected into " + what + ", operation " + n + ")");
         }
@@ -68,38 +99,40 @@ public final class FaultyFileIo implements FileIo {
 
     @Override
     public FileChannel open(Path path, StandardOpenOption... options) throws IOException {
-        return new Channel(FileChannel.open(path, options));
+        return new Channel(FileChannel.open(path, options), path);
     }
 
     @Override
     public void move(Path from, Path to) throws IOException {
-        maybeFail("move " + to.getFileName());
+        maybeFail(to, Op.MOVE, "move " + to.getFileName());
         FileIo.super.move(from, to);
     }
 
     @Override
     public void link(Path link, Path existing) throws IOException {
-        maybeFail("link " + link.getFileName());
+        maybeFail(link, Op.LINK, "link " + link.getFileName());
         FileIo.super.link(link, existing);
     }
 
     @Override
     public void syncDirectory(Path dir) throws IOException {
-        maybeFail("sync of folder " + dir.getFileName());
+        maybeFail(dir, Op.SYNC, "sync of folder " + dir.getFileName());
         FileIo.super.syncDirectory(dir);
     }
 
     /** A channel whose writes and forces go through {@link #maybeFail}. */
     private final class Channel extends FileChannel {
         private final FileChannel d;
+        private final Path path;
 
-        Channel(FileChannel d) {
+        Channel(FileChannel d, Path path) {
             this.d = d;
+            this.path = path;
         }
 
         private int failingWrite(ByteBuffer src, long position) throws IOException {
             try {
-                maybeFail("write");
+                maybeFail(path, Op.WRITE, "write");
             } catch (IOException e) {
                 if (tearWrites && src.remaining() > 1) {
                     ByteBuffer half = src.duplicate();
@@ -127,13 +160,13 @@ public final class FaultyFileIo implements FileIo {
 
         @Override
         public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-            maybeFail("write");
+            maybeFail(path, Op.WRITE, "write");
             return d.write(srcs, offset, length);
         }
 
         @Override
         public void force(boolean metaData) throws IOException {
-            maybeFail("force");
+            maybeFail(path, Op.FORCE, "force");
             d.force(metaData);
         }
 
@@ -181,7 +214,7 @@ public final class FaultyFileIo implements FileIo {
 
         @Override
         public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
-            maybeFail("write");
+            maybeFail(path, Op.WRITE, "write");
             return d.transferFrom(src, position, count);
         }
 
