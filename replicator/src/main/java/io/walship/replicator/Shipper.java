@@ -295,6 +295,9 @@ final class Shipper {
 
     private void loop(Consumer<String> spoolFailure) {
         Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(10));
+        // The shipped position at the last failure: a failure after progress starts the waits over (a success resets
+        // the backoff), so that one bad minute does not make every later blip wait the longest.
+        long shippedAtFailure = -1;
         while (!stopping && !pastDeadline()) {
             try {
                 if (!isInitialized()) {
@@ -322,6 +325,10 @@ final class Shipper {
                     return;
                 }
                 lastError = e.getMessage();
+                if (shippedTxid != shippedAtFailure) {
+                    backoff.reset();
+                    shippedAtFailure = shippedTxid;
+                }
                 Duration wait = backoff.next();
                 if (e instanceof ReplicaLease.LeaseWaitException) {
                     // Said once at WARN by the lease; the wait is not an error.
