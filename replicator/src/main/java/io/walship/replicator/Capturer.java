@@ -82,9 +82,9 @@ final class Capturer {
      */
     private static final Duration BARRIER_WAIT = Duration.ofMillis(100);
     /** The most frames left to capture and checkpoint under the barrier; more would make the app wait too long. */
-    private static final long BARRIER_TAIL_FRAMES = 512;
+    private static final long BARRIER_TAIL_FRAMES = 64;
     /** Rounds of capture and checkpoint without a lock before a restart cycle gives up for now. */
-    private static final int CONVERGE_ROUNDS = 3;
+    private static final int CONVERGE_ROUNDS = 6;
     private static final Duration RESTART_BACKOFF_MIN = Duration.ofMillis(20);
     private static final Duration RESTART_BACKOFF_MAX = Duration.ofSeconds(2);
 
