@@ -17,7 +17,8 @@ import java.util.Map;
  *       replica, a time before its first snapshot, or no snapshot at all;</li>
  *   <li>{@value #CORRUPT_OBJECT}: a replica object is corrupt, or was listed but is missing, or the replica holds
  *       objects no restore may combine: several lineages (unless {@code --lineage} chooses one), overlapping segments
- *       of one level, or two snapshots at one txid;</li>
+ *       of one level, or two snapshots at one txid; or {@code verify --restore -config} found that the replica diverged
+ *       from the live database;</li>
  *   <li>{@value #OUTPUT_EXISTS}: the output database (or a {@code -wal}, {@code -shm} or {@code -journal} file beside
  *       it) exists and {@code --force} was not given;</li>
  *   <li>{@value #INTEGRITY_FAILED}: the restored database failed {@code PRAGMA integrity_check};</li>
@@ -27,7 +28,8 @@ import java.util.Map;
  *   <li>{@value #BUCKET_NOT_FOUND}, {@value #ACCESS_DENIED}, {@value #UNREACHABLE}: the replica's bucket (for
  *       {@code ls}, also its folder) does not exist, the replica refused the credentials or none were found, or it
  *       cannot be reached;</li>
- *   <li>{@value #DAEMON_UNREACHABLE}: {@code walship status} found no walship daemon answering at the address;</li>
+ *   <li>{@value #DAEMON_UNREACHABLE}: {@code walship status}, or {@code verify --restore -config}, found no walship
+ *       daemon answering at the address;</li>
  *   <li>{@value #SPOOL_LOCKED}: {@code replicate}: another walship holds the database's spool;</li>
  *   <li>{@value #LINEAGE_CONFLICT}: {@code replicate}: the replica path holds another lineage (another database's
  *       history);</li>
@@ -66,7 +68,7 @@ public final class ExitCodes {
         UNREACHABLE};
     /** What {@code walship verify} can return. */
     static final int[] VERIFY = {OK, INTERNAL_ERROR, USAGE, NOT_RESTORABLE, CORRUPT_OBJECT, INTEGRITY_FAILED, IO_ERROR,
-        BUCKET_NOT_FOUND, ACCESS_DENIED, UNREACHABLE};
+        BUCKET_NOT_FOUND, ACCESS_DENIED, UNREACHABLE, DAEMON_UNREACHABLE};
     /** Every code, for {@code walship --help}. */
     static final int[] ALL = {OK, INTERNAL_ERROR, USAGE, NOT_RESTORABLE, CORRUPT_OBJECT, OUTPUT_EXISTS, INTEGRITY_FAILED,
         IO_ERROR, REPLICATION_FAILED, BUCKET_NOT_FOUND, ACCESS_DENIED, UNREACHABLE, DAEMON_UNREACHABLE, SPOOL_LOCKED,
@@ -81,14 +83,15 @@ public final class ExitCodes {
         DESCRIPTIONS.put(NOT_RESTORABLE, "target not restorable: gap in txids, txid beyond the replica, time before"
                 + " its first snapshot, or empty replica");
         DESCRIPTIONS.put(CORRUPT_OBJECT, "a replica object is corrupt or missing, or objects conflict (several"
-                + " lineages without --lineage, overlapping segments)");
+                + " lineages without --lineage, overlapping segments), or verify found the replica diverged from the live"
+                + " database");
         DESCRIPTIONS.put(OUTPUT_EXISTS, "the output database exists and --force was not given");
         DESCRIPTIONS.put(INTEGRITY_FAILED, "the restored database failed PRAGMA integrity_check");
         DESCRIPTIONS.put(IO_ERROR, "I/O error on local files or reading the replica");
         DESCRIPTIONS.put(BUCKET_NOT_FOUND, "the replica's bucket (ls: or folder) does not exist");
         DESCRIPTIONS.put(ACCESS_DENIED, "the replica refused the credentials, or none were found");
         DESCRIPTIONS.put(UNREACHABLE, "the replica's endpoint cannot be reached, or answers only server errors (HTTP 5xx, 429)");
-        DESCRIPTIONS.put(DAEMON_UNREACHABLE, "no walship daemon answers at the address (status)");
+        DESCRIPTIONS.put(DAEMON_UNREACHABLE, "no walship daemon answers at the address (status, verify --restore -config)");
         DESCRIPTIONS.put(REPLICATION_FAILED, "replication stopped for good: damaged spool, or another writer owns the replica path");
         DESCRIPTIONS.put(SPOOL_LOCKED, "replicate: another walship holds the database's spool");
         DESCRIPTIONS.put(LINEAGE_CONFLICT, "replicate: the replica path holds another lineage (another database's history)");

@@ -38,8 +38,11 @@ public final class ReplicaSelection {
             description = "With -config: the replica to use, by name (default: the database's first).")
     String replicaName;
 
-    /** What the argument named: a replica, and the database it belongs to when it came from a configuration file. */
-    public record Selected(ReplicaLocation location, Optional<DatabaseConfig> database) {
+    /**
+     * What the argument named: a replica, and when it came from a configuration file the database it belongs to and
+     * the file's {@code addr} (where the daemon serves its endpoints), if it has one.
+     */
+    public record Selected(ReplicaLocation location, Optional<DatabaseConfig> database, Optional<String> daemonAddress) {
     }
 
     /**
@@ -55,7 +58,7 @@ public final class ReplicaSelection {
                 throw new ParameterException(spec.commandLine(), "--replica needs -config FILE: it picks one of the"
                         + " replicas the file lists for the database");
             }
-            return new Selected(ReplicaLocation.parse(argument, env), Optional.empty());
+            return new Selected(ReplicaLocation.parse(argument, env), Optional.empty(), Optional.empty());
         }
         WalshipConfig config = WalshipConfig.load(configFile, env, !noExpandEnv);
         ConfigWarnings.log(config);
@@ -68,7 +71,7 @@ public final class ReplicaSelection {
                 .orElseThrow(() -> new ParameterException(spec.commandLine(), configFile + " lists no replica named '"
                         + replicaName + "' for " + db.path() + "; its replicas are "
                         + db.replicas().stream().map(ReplicaConfig::name).collect(Collectors.joining(", "))));
-        return new Selected(replica.location(), Optional.of(db));
+        return new Selected(replica.location(), Optional.of(db), Optional.ofNullable(config.addr()));
     }
 
     /** True when the argument is a database path of a configuration file rather than a replica. */

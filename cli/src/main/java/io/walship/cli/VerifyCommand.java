@@ -49,6 +49,13 @@ import picocli.CommandLine.Spec;
                     + " and print the restored state's page checksum; the temporary files are deleted afterwards."
                     + " The drill needs free space for one copy of the database.",
             "",
+            "With --restore and -config FILE DB (and no --txid or --timestamp), also compare the replica with the live"
+                    + " database: the walship daemon that replicates DB (at the file's addr) computes the page checksum"
+                    + " of the database at the txid it captured last, under its read transaction; the drill of that"
+                    + " txid must have the same checksum. A difference (exit 4) is a replica that silently diverged"
+                    + " from the database, for example a page written to the file behind SQLite's back. Exit 13 when"
+                    + " no daemon answers at addr.",
+            "",
             "The exit code is that of the most serious finding: 6 the drill's integrity check failed, 4 a corrupt"
                     + " (or, in the drill, missing) object or objects no restore may combine (several lineages without"
                     + " --lineage, overlapping segments, two snapshots at one txid), 3 a gap in the history or nothing"
@@ -60,7 +67,9 @@ import picocli.CommandLine.Spec;
                     + " \"problem\"}], \"verdict\":\"ok\"|\"gap\"|\"nothing-restorable\"|\"conflict\"|\"corrupt\", \"drill\":null or {\"target\","
                     + " \"passed\":true, \"txid\", \"time\", \"pages\", \"pageSize\", \"snapshot\", \"skippedSnapshots\":"
                     + "[{\"key\", \"problem\"}], \"checksum\", \"elapsedMs\"} or {\"target\", \"passed\":false,"
-                    + " \"reason\", \"objectKey\", \"message\"}, \"exitCode\"}."
+                    + " \"reason\", \"objectKey\", \"message\"}, \"live\":null or {\"compared\":true, \"matches\","
+                    + " \"txid\", \"checksum\" or \"live\", \"restored\", \"difference\"} or {\"compared\":false,"
+                    + " \"reason\"}, \"exitCode\"}."
         })
 public final class VerifyCommand implements Callable<Integer> {
 
@@ -86,8 +95,8 @@ public final class VerifyCommand implements Callable<Integer> {
             description = "Folder for the drill's temporary database (default: the system's temporary folder).")
     Path tempDir;
 
-    // With -config the live database is known too (ReplicaSelection.Selected.database()), so the drill's checksum can
-    // be compared with the live database's at the same txid once the daemon reports that (see DatabaseChecksum).
+    // With -config and --restore the live database is known too (ReplicaSelection.Selected.database()): the drill of
+    // the txid walship captured last is compared with the live database's checksum (LiveComparison).
     @Mixin
     ReplicaSelection selection;
 
@@ -111,6 +120,7 @@ public final class VerifyCommand implements Callable<Integer> {
         }
         VerifyReport report;
         Optional<DrillResult> drill = Optional.empty();
+        Optional<LiveComparison.Outcome> live = Optional.empty();
         ReplicaSelection.Selected selected = selection.select(spec, replica, System.getenv());
         try (ReplicaStorage storage = opener.open(selected.location())) {
             ReplicaCatalog catalog;
@@ -125,15 +135,25 @@ public final class VerifyCommand implements Callable<Integer> {
                 Path scratch = tempDir != null ? tempDir : Path.of(System.getProperty("java.io.tmpdir"));
                 drill = Optional.of(new RestoreDrill(storage, scratch, clock).run(drillTarget(),
                         Optional.ofNullable(lineage)));
+                if (target == null && selected.database().isPresent()) {
+                    // The live database is known: compare it with the replica at the txid walship captured last.
+                    live = Optional.of(new LiveComparison(storage, scratch, clock).compare(selected.daemonAddress(),
+                            selected.database().get().path(), Optional.ofNullable(lineage)));
+                }
             }
         }
         int code = exitCode(report, drill);
+        if (live.orElse(null) instanceof LiveComparison.Outcome.Differs) {
+            code = moreSerious(code, ExitCodes.CORRUPT_OBJECT);
+        } else if (live.orElse(null) instanceof LiveComparison.Outcome.NotCompared n && n.daemonUnreachable()) {
+            code = moreSerious(code, ExitCodes.DAEMON_UNREACHABLE);
+        }
         PrintWriter out = spec.commandLine().getOut();
-        out.print(json ? json(report, drill, code) + "\n" : text(report, drill));
+        out.print(json ? json(report, drill, live, code) + "\n" : text(report, drill, live));
         out.flush();
         if (code != ExitCodes.OK) {
             PrintWriter err = spec.commandLine().getErr();
-            err.println("walship: " + Walship.oneLine(problems(report, drill)));
+            err.println("walship: " + Walship.oneLine(problems(report, drill, live)));
             err.flush();
         }
         return code;
@@ -198,6 +218,10 @@ public final class VerifyCommand implements Callable<Integer> {
 
     /** The one stderr line: every problem found, most serious first. */
     static String problems(VerifyReport report, Optional<DrillResult> drill) {
+        return problems(report, drill, Optional.empty());
+    }
+
+    static String problems(VerifyReport report, Optional<DrillResult> drill, Optional<LiveComparison.Outcome> live) {
         List<String> parts = new ArrayList<>();
         List<ObjectCheck.Corrupt> corrupt = report.corrupt();
         if (!corrupt.isEmpty()) {
@@ -212,10 +236,21 @@ public final class VerifyCommand implements Callable<Integer> {
         if (drill.orElse(null) instanceof DrillResult.Failed failed) {
             parts.add("restore drill failed: " + failed.error().getMessage());
         }
+        if (live.orElse(null) instanceof LiveComparison.Outcome.Differs d) {
+            parts.add("the replica diverged from the live database: at txid " + d.txid() + " " + d.difference()
+                    + "; take a new snapshot (restart walship with -new-lineage on a new path) and find what wrote the"
+                    + " database behind SQLite's back");
+        } else if (live.orElse(null) instanceof LiveComparison.Outcome.NotCompared n && n.daemonUnreachable()) {
+            parts.add("live database not compared: " + n.reason());
+        }
         return "replica " + report.replica() + ": " + String.join("; ", parts);
     }
 
     static String text(VerifyReport report, Optional<DrillResult> drill) {
+        return text(report, drill, Optional.empty());
+    }
+
+    static String text(VerifyReport report, Optional<DrillResult> drill, Optional<LiveComparison.Outcome> live) {
         StringBuilder b = new StringBuilder("replica ").append(report.replica()).append('\n');
         b.append("verified ").append(report.objects().size()).append(" object")
                 .append(report.objects().size() == 1 ? "" : "s").append(": ").append(report.verifiedCount())
@@ -244,6 +279,7 @@ public final class VerifyCommand implements Callable<Integer> {
             b.append("latest txid ").append(report.summary().latestTxid()).append('\n');
         }
         drill.ifPresent(d -> b.append(drillText(d)).append('\n'));
+        live.ifPresent(l -> b.append(Walship.oneLine(LiveComparison.text(l))).append('\n'));
         return b.append("verdict: ").append(verdict(report.verdict())).append('\n').toString();
     }
 
@@ -266,6 +302,10 @@ public final class VerifyCommand implements Callable<Integer> {
     }
 
     static String json(VerifyReport report, Optional<DrillResult> drill, int code) {
+        return json(report, drill, Optional.empty(), code);
+    }
+
+    static String json(VerifyReport report, Optional<DrillResult> drill, Optional<LiveComparison.Outcome> live, int code) {
         StringBuilder b = new StringBuilder("{\"replica\":").append(LsCommand.string(report.replica()))
                 .append(",\"latestTxid\":").append(report.summary().latestTxid())
                 .append(",\"objects\":{\"verified\":").append(report.verifiedCount()).append(",\"corrupt\":[");
@@ -284,6 +324,7 @@ public final class VerifyCommand implements Callable<Integer> {
                 .append(",\"conflicts\":").append(LsCommand.conflictsJson(report.conflicts()))
                 .append(",\"verdict\":").append(LsCommand.string(verdict(report.verdict())))
                 .append(",\"drill\":").append(drill.map(VerifyCommand::drillJson).orElse("null"))
+                .append(",\"live\":").append(live.map(LiveComparison::json).orElse("null"))
                 .append(",\"exitCode\":").append(code).append('}');
         return b.toString();
     }

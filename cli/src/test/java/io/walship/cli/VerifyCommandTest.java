@@ -100,7 +100,7 @@ class VerifyCommandTest {
                 + "\"summary\":" + summary + ","
                 + "\"lineages\":[{\"lineage\":\"legacy\",\"latestTxid\":6,\"summary\":" + summary + "}],"
                 + "\"conflicts\":[],"
-                + "\"verdict\":\"ok\",\"drill\":null,\"exitCode\":0}\n", run.out());
+                + "\"verdict\":\"ok\",\"drill\":null,\"live\":null,\"exitCode\":0}\n", run.out());
     }
 
     @Test

@@ -809,6 +809,23 @@ final class Capturer {
         writeSnapshot(lastTxid, lastTime, reason);
     }
 
+    /**
+     * The page checksum of the state at the last captured txid, as the pin sees it, after one more capture round so
+     * that the txid is recent. Reads the whole database; nothing is written.
+     */
+    LiveChecksum checksumCurrent() throws IOException, SQLException {
+        poll();
+        if (lastTxid == 0 || pageSize == 0) {
+            throw new IOException("nothing captured yet");
+        }
+        long start = System.nanoTime();
+        io.walship.replica.DatabaseChecksum sum = SnapshotTaker.checksum(pageSize, databasePages, db, generation, overlay,
+                scanner.path());
+        log.info("{}: checksum of the live database at txid {}: {} ({} pages, {} ms)", dbPath, lastTxid, sum.describe(),
+                databasePages, (System.nanoTime() - start) / 1_000_000);
+        return new LiveChecksum(lastTxid, lastTime, sum);
+    }
+
     private void writeSnapshot(long txid, Instant time, SnapshotReason reason) throws IOException {
         long start = System.nanoTime();
         Path temp = spool.snapshotTempPath(txid);

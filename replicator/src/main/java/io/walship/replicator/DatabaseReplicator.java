@@ -55,6 +55,9 @@ public final class DatabaseReplicator {
     private volatile long spoolLimit;
     private volatile LineagePolicy lineagePolicy = LineagePolicy.REFUSE;
     private final AtomicBoolean snapshotRequested = new AtomicBoolean();
+    /** Checksums asked for by other threads ({@link #liveChecksum}), answered by the capture thread. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<java.util.concurrent.CompletableFuture<LiveChecksum>>
+            checksumRequests = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final Object lifecycle = new Object();
     /** Where this replicator is in its life; see {@link Mode}. */
     private volatile Mode mode = Mode.NEW;
@@ -392,6 +395,10 @@ public final class DatabaseReplicator {
                 mode = Mode.STOPPED;
             }
         }
+        java.util.concurrent.CompletableFuture<LiveChecksum> pending;
+        while ((pending = checksumRequests.poll()) != null) {
+            pending.completeExceptionally(new IOException("walship stopped replicating " + dbPath));
+        }
         for (var e : unshipped.entrySet()) {
             log.error("{}: the final sync could not ship everything: replica {} lacks {} transaction(s), which stay in the"
                     + " spool for the next start", dbPath, e.getKey(), e.getValue());
@@ -480,6 +487,7 @@ public final class DatabaseReplicator {
                                     capturer.lastTxid());
                             published(capturer);
                         }
+                        answerChecksumRequests(capturer);
                         if (snapshotRequested.getAndSet(false)) {
                             try {
                                 capturer.snapshotCurrent(SnapshotReason.REPLICA);
@@ -579,6 +587,48 @@ public final class DatabaseReplicator {
                 fail("internal error: " + e);
                 return;
             }
+        }
+    }
+
+    /**
+     * The page checksum of the live database at the txid walship captured last, computed by the capture thread under
+     * its read transaction (see {@link LiveChecksum}); completes exceptionally when capture cannot compute it. Called
+     * from any thread; waits for the capture thread's next round, which does not come while capture is failing.
+     */
+    public java.util.concurrent.CompletableFuture<LiveChecksum> liveChecksum() {
+        java.util.concurrent.CompletableFuture<LiveChecksum> f = new java.util.concurrent.CompletableFuture<>();
+        checksumRequests.add(f);
+        wake();
+        return f;
+    }
+
+    /**
+     * Answers every pending request with one checksum: the capture thread reads the whole database for it, and capture
+     * waits meanwhile (the app does not), so requests that arrived together share the read.
+     */
+    private void answerChecksumRequests(Capturer capturer) throws IOException, SQLException {
+        List<java.util.concurrent.CompletableFuture<LiveChecksum>> waiting = new ArrayList<>();
+        java.util.concurrent.CompletableFuture<LiveChecksum> f;
+        while ((f = checksumRequests.poll()) != null) {
+            waiting.add(f);
+        }
+        if (waiting.isEmpty()) {
+            return;
+        }
+        try {
+            LiveChecksum sum = capturer.checksumCurrent();
+            waiting.forEach(w -> w.complete(sum));
+        } catch (SpoolWriteException e) {
+            // The capture round before the checksum could not write the spool: the capture loop handles that.
+            waiting.forEach(w -> w.completeExceptionally(e));
+            throw e;
+        } catch (IOException e) {
+            // Reading the database failed: the callers hear why; capture goes on (its next round says if it is more
+            // than this one read).
+            waiting.forEach(w -> w.completeExceptionally(e));
+        } catch (SQLException | RuntimeException e) {
+            waiting.forEach(w -> w.completeExceptionally(e));
+            throw e;
         }
     }
 

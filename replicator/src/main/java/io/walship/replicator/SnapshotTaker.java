@@ -1,5 +1,7 @@
 package io.walship.replicator;
 
+import io.walship.replica.DatabaseChecksum;
+
 import io.walship.replica.DatabasePages;
 import io.walship.replica.DurableFiles;
 import io.walship.replica.FileIo;
@@ -60,6 +62,33 @@ final class SnapshotTaker {
             stream.flush();
             out.force(true);
         }
+    }
+
+    /**
+     * The page checksum of the database as the pinned read transaction sees it, page by page as {@link #write} takes
+     * them: what a restore of the same txid must reproduce byte for byte ({@code verify --restore -config}).
+     */
+    static DatabaseChecksum checksum(int pageSize, long databasePages, DatabaseFile db, WalGeneration generation,
+                                     PageOverlay overlay, Path walPath) throws IOException {
+        DatabaseChecksum.Builder sum = DatabaseChecksum.builder(pageSize, databasePages);
+        byte[] page = new byte[pageSize];
+        long lockPage = DatabasePages.lockPage(pageSize);
+        try (FileChannel wal = openWal(walPath, generation, overlay)) {
+            for (long pgno = 1; pgno <= databasePages; pgno++) {
+                if (pgno == lockPage) {
+                    continue;
+                }
+                PageOverlay.FrameRef ref = overlay.get(pgno);
+                boolean fromWal = ref != null && wal != null
+                        && WalScanner.readFramePage(wal, generation, pageSize, ref.frame(), ref.checksum(), page);
+                if (!fromWal && !db.readPage(pgno, pageSize, page)) {
+                    throw new IOException("page " + pgno + " of " + db.path() + " is neither in the WAL nor in the database"
+                            + " file; the database changed under the checksum");
+                }
+                sum.page(pgno, page, 0);
+            }
+        }
+        return sum.finish();
     }
 
     private static FileChannel openWal(Path walPath, WalGeneration generation, PageOverlay overlay) throws IOException {

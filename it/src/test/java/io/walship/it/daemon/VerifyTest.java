@@ -76,6 +76,76 @@ class VerifyTest {
         return replica.relativize(object).toString();
     }
 
+    /**
+     * {@code verify --restore -config FILE DB} compares the live database with the replica: the daemon checksums the
+     * database at the txid it captured last, under its read transaction, and the drill of that txid must match. Then
+     * a page of the database file is written behind SQLite's back (the replica cannot know): the replica still passes
+     * every check of its own, but the comparison finds the divergence (exit 4). With no daemon running, exit 13.
+     */
+    @Test
+    void verifyWithConfigComparesTheLiveDatabaseAndFindsAPageWrittenBehindSqlitesBack() throws Exception {
+        Path db = dir.resolve("live.db");
+        replica = dir.resolve("live-replica");
+        // Rows of 3,000 bytes, one per page, all in the database file (TRUNCATE) before walship starts: the middle
+        // pages of the big table are then in the file only, and later transactions touch another table.
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+             java.sql.Statement s = c.createStatement()) {
+            s.execute("PRAGMA journal_mode=WAL");
+            s.execute("CREATE TABLE big(id INTEGER PRIMARY KEY, v BLOB)");
+            s.execute("CREATE TABLE small(id INTEGER PRIMARY KEY, n INTEGER)");
+            s.execute("WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 300)"
+                    + " INSERT INTO big(v) SELECT randomblob(3000) FROM r");
+            s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+        }
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        Path config = Files.writeString(dir.resolve("live.yml"), "addr: 127.0.0.1:" + port + "\n"
+                + "dbs:\n"
+                + "  - path: " + db + "\n"
+                + "    replicas:\n"
+                + "      - url: file://" + replica + "\n"
+                + "        sync-interval: 100ms\n");
+        DaemonRun daemon = DaemonRun.start(dir.resolve("live.log"), "replicate", "-config", config.toString());
+        try {
+            daemon.awaitLog("snapshot at txid 1 written", 60);
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+                 java.sql.Statement s = c.createStatement()) {
+                for (int i = 0; i < 20; i++) {
+                    s.execute("INSERT INTO small(n) VALUES (" + i + ")");
+                }
+            }
+            Walship.Result same = run("verify", "--restore", "--json", "-config", config.toString(), db.toString());
+            assertEquals(0, same.exitCode(), same.describe() + "\n" + daemon.log());
+            Map<String, Object> live = map(json(same), "live");
+            assertEquals(Boolean.TRUE, live.get("compared"), same.describe());
+            assertEquals(Boolean.TRUE, live.get("matches"), same.describe());
+            assertTrue(num(live, "txid") > 1, "the daemon's txid after the app's transactions: " + same.describe());
+
+            // Behind SQLite's back: 16 bytes of a big-table page in the middle of the file change.
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(db,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                byte[] junk = new byte[16];
+                java.util.Arrays.fill(junk, (byte) 0x5a);
+                ch.write(java.nio.ByteBuffer.wrap(junk), 150L * 4096 - 64);
+                ch.force(true);
+            }
+            Walship.Result differs = run("verify", "--restore", "-config", config.toString(), db.toString());
+            assertEquals(4, differs.exitCode(), differs.describe());
+            assertTrue(differs.stdout().contains("live database: DIFFERS at txid "), differs.describe());
+            assertTrue(differs.stdout().contains("integrity ok"), "the replica itself passes: " + differs.describe());
+            assertTrue(differs.stderr().lines().anyMatch(l -> l.startsWith("walship: ")
+                    && l.contains("diverged from the live database")), differs.describe());
+        } finally {
+            daemon.signal("TERM");
+            daemon.waitFor(60);
+        }
+        Walship.Result none = run("verify", "--restore", "-config", config.toString(), db.toString());
+        assertEquals(13, none.exitCode(), none.describe());
+        assertTrue(none.stdout().contains("live database: not compared: no walship daemon answers at"), none.describe());
+    }
+
     @Test
     void verifyFindsWhatLsCannotAndRestoreFallsBackFromACorruptNewestSnapshot() throws Exception {
         Path db = dir.resolve("app.db");

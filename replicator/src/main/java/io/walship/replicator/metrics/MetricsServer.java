@@ -157,6 +157,7 @@ public final class MetricsServer implements AutoCloseable {
                                 : DaemonStatus.of(daemon, clock.instant());
                         send(exchange, 200, "application/json", status.toJson());
                     }
+                    case "/checksum" -> checksum(exchange);
                     case "/" -> send(exchange, 200, "text/plain",
                             "walship: /metrics (Prometheus), /healthz, /startupz, /readyz, /status (JSON)\n");
                     default -> send(exchange, 404, "text/plain",
@@ -169,6 +170,59 @@ public final class MetricsServer implements AutoCloseable {
                 throw e;
             }
         }
+
+        /**
+         * {@code /checksum?db=PATH}: the page checksum of a live database at the txid walship captured last, computed
+         * under walship's read transaction, for {@code walship verify --restore -config} to compare with a restore of
+         * that txid. {@code db} may be left out when walship replicates one database. Reads the whole database.
+         */
+        private void checksum(HttpExchange exchange) throws IOException {
+            Daemon daemon = this.daemon;
+            if (daemon == null) {
+                send(exchange, 503, "text/plain", starting + "\n");
+                return;
+            }
+            String query = exchange.getRequestURI().getQuery();
+            String db = null;
+            if (query != null) {
+                for (String part : query.split("&")) {
+                    if (part.startsWith("db=")) {
+                        db = java.net.URLDecoder.decode(part.substring(3), StandardCharsets.UTF_8);
+                    }
+                }
+            }
+            java.util.List<io.walship.replicator.DatabaseReplicator> all = daemon.databases();
+            io.walship.replicator.DatabaseReplicator chosen = null;
+            if (db == null && all.size() == 1) {
+                chosen = all.get(0);
+            } else if (db != null) {
+                java.nio.file.Path wanted = java.nio.file.Path.of(db).toAbsolutePath().normalize();
+                for (var r : all) {
+                    if (r.database().toAbsolutePath().normalize().equals(wanted)) {
+                        chosen = r;
+                    }
+                }
+            }
+            if (chosen == null) {
+                send(exchange, 404, "text/plain", "no replicated database " + (db == null ? "named (add ?db=PATH)" : db)
+                        + "\n");
+                return;
+            }
+            try {
+                io.walship.replicator.LiveChecksum sum = chosen.liveChecksum().get(CHECKSUM_WAIT.toSeconds(),
+                        java.util.concurrent.TimeUnit.SECONDS);
+                send(exchange, 200, "application/json", sum.toJson());
+            } catch (java.util.concurrent.TimeoutException e) {
+                send(exchange, 503, "text/plain", "capture did not answer within " + CHECKSUM_WAIT.toSeconds() + " s\n");
+            } catch (java.util.concurrent.ExecutionException e) {
+                send(exchange, 503, "text/plain", "cannot checksum " + chosen.database() + ": " + e.getCause() + "\n");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                send(exchange, 503, "text/plain", "interrupted\n");
+            }
+        }
+
+        private static final java.time.Duration CHECKSUM_WAIT = java.time.Duration.ofMinutes(5);
 
         private static void send(HttpExchange exchange, int code, String type, String body) throws IOException {
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
