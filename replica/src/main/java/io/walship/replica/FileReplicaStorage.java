@@ -30,9 +30,16 @@ public final class FileReplicaStorage implements ReplicaStorage {
     private static final String TEMP_SUFFIX = ".walship-tmp";
 
     private final Path root;
+    private final FileIo io;
 
     public FileReplicaStorage(Path root) {
+        this(root, FileIo.DEFAULT);
+    }
+
+    /** With the file operations {@code io} for puts: a seam for tests that watch or fail them. */
+    public FileReplicaStorage(Path root, FileIo io) {
         this.root = root.toAbsolutePath().normalize();
+        this.io = io;
     }
 
     public Path root() {
@@ -48,7 +55,7 @@ public final class FileReplicaStorage implements ReplicaStorage {
     public void put(String key, Path source) throws IOException {
         Path target = resolve(key);
         // New folders are private and synced into their parents, so an acknowledged object's path survives a crash.
-        DurableFiles.createDirectories(target.getParent(), FileIo.DEFAULT);
+        DurableFiles.createDirectories(target.getParent(), io);
         try {
             // Objects hold the database's pages: the temporary file is private to walship's user from its creation.
             DurableFiles.create(target, TEMP_SUFFIX, out -> {
@@ -58,14 +65,14 @@ public final class FileReplicaStorage implements ReplicaStorage {
                         pos += in.transferTo(pos, size - pos, out);
                     }
                 }
-            }, FileIo.DEFAULT);
+            }, io);
         } catch (FileAlreadyExistsException e) {
             // A retried put of the same bytes is fine; anything else is another writer's object.
             if (!sameContent(target, source)) {
                 throw new ObjectExistsException(key, describe());
             }
             // The earlier put may have failed before its folder was synced.
-            DurableFiles.syncDirectory(target.getParent());
+            io.syncDirectory(target.getParent());
         }
     }
 

@@ -250,4 +250,33 @@ class FileReplicaStorageTest {
         assertThrows(IllegalArgumentException.class, () -> storage.delete(List.of(key)));
         assertFalse(Files.exists(dir.resolve("outside")));
     }
+
+    /**
+     * Issue 8 section 2: every folder a put creates (the replica's root, segments/, a level's folder) is synced into its
+     * parent, and the object's folder after the object is in it, so that an acknowledged object survives a crash.
+     */
+    @Test
+    void aPutSyncsEveryFolderItCreatesIntoItsParentAndTheObjectsFolderAfterIt() throws Exception {
+        List<Path> synced = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Boolean> objectThere = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Path root = dir.resolve("fresh").resolve("replica");
+        Path object = root.resolve("segments").resolve("00").resolve("x.segment");
+        FileIo recording = new FileIo() {
+            @Override
+            public void syncDirectory(Path folder) throws java.io.IOException {
+                synced.add(folder);
+                objectThere.add(java.nio.file.Files.exists(object));
+                FileIo.super.syncDirectory(folder);
+            }
+        };
+        Path source = java.nio.file.Files.write(dir.resolve("source"), new byte[] {1, 2, 3});
+        new FileReplicaStorage(root, recording).put("segments/00/x.segment", source);
+        for (Path folder : List.of(dir, dir.resolve("fresh"), root, root.resolve("segments"))) {
+            org.junit.jupiter.api.Assertions.assertTrue(synced.contains(folder), "the parent " + folder
+                    + " of a new folder was synced: " + synced);
+        }
+        int last = synced.lastIndexOf(object.getParent());
+        org.junit.jupiter.api.Assertions.assertTrue(last >= 0 && objectThere.get(last),
+                "the object's folder is synced once the object is in it: " + synced);
+    }
 }
