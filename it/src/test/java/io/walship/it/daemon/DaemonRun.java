@@ -51,7 +51,7 @@ final class DaemonRun {
 
     int waitFor(long seconds) throws InterruptedException {
         if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
+            killTree();
             throw new AssertionError("walship did not exit within " + seconds + " s\n" + log());
         }
         return process.exitValue();
@@ -60,8 +60,18 @@ final class DaemonRun {
     /** Kills walship if it still runs (a test that failed half-way must not leave it behind). */
     void destroy() throws InterruptedException {
         if (process.isAlive()) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            killTree();
+            process.waitFor(10, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * Kills walship and what it started (the app of {@code -exec}): killed alone, walship leaves its app running,
+     * and a left-over app of a failed test kept a core busy through the rest of the run.
+     */
+    private void killTree() {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
     }
 
     boolean isAlive() {
