@@ -229,6 +229,9 @@ public final class Writer implements AutoCloseable {
     @Override
     public void close() {
         if (process != null && process.isAlive()) {
+            // python3 may be a launcher (pyenv's shim) that runs the interpreter as its child: kill that child too,
+            // or a failed test leaves a writer committing for the rest of the run.
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
             try {
                 process.waitFor(10, TimeUnit.SECONDS);
