@@ -39,25 +39,11 @@ final class SnapshotTaker {
         // The source database's permission bits travel with the snapshot, so that a restore gives its output the
         // same mode by default.
         ObjectHeader header = ObjectHeader.snapshot(pageSize, databasePages, txid, time, lineage, db.fileMode());
-        byte[] page = new byte[pageSize];
-        long lockPage = DatabasePages.lockPage(pageSize);
-        try (FileChannel out = DurableFiles.createPrivate(target, FileIo.DEFAULT);
-             FileChannel wal = openWal(walPath, generation, overlay)) {
+        try (FileChannel out = DurableFiles.createPrivate(target, FileIo.DEFAULT)) {
             OutputStream stream = new BufferedOutputStream(Channels.newOutputStream(out), 1 << 16);
             SnapshotWriter writer = new SnapshotWriter(stream, header);
-            for (long pgno = 1; pgno <= databasePages; pgno++) {
-                if (pgno == lockPage) {
-                    continue;
-                }
-                PageOverlay.FrameRef ref = overlay.get(pgno);
-                boolean fromWal = ref != null && wal != null
-                        && WalScanner.readFramePage(wal, generation, pageSize, ref.frame(), ref.checksum(), page);
-                if (!fromWal && !db.readPage(pgno, pageSize, page)) {
-                    throw new IOException("page " + pgno + " of " + db.path() + " is neither in the WAL nor in the database file;"
-                            + " the database changed under the snapshot");
-                }
-                writer.page(page, 0);
-            }
+            readPages(pageSize, databasePages, db, generation, overlay, walPath, "snapshot",
+                    (pgno, page) -> writer.page(page, 0));
             writer.finish();
             stream.flush();
             out.force(true);
@@ -71,6 +57,24 @@ final class SnapshotTaker {
     static DatabaseChecksum checksum(int pageSize, long databasePages, DatabaseFile db, WalGeneration generation,
                                      PageOverlay overlay, Path walPath) throws IOException {
         DatabaseChecksum.Builder sum = DatabaseChecksum.builder(pageSize, databasePages);
+        readPages(pageSize, databasePages, db, generation, overlay, walPath, "checksum",
+                (pgno, page) -> sum.page(pgno, page, 0));
+        return sum.finish();
+    }
+
+    /** Receives the database's page images in page order. */
+    @FunctionalInterface
+    private interface PageSink {
+        void page(long pgno, byte[] image) throws IOException;
+    }
+
+    /**
+     * Every page of the pinned state in order, but the lock page: from the newest committed WAL frame that holds it
+     * (per {@code overlay}), else from the database file. {@code what} names the reader in the error of a page found
+     * in neither.
+     */
+    private static void readPages(int pageSize, long databasePages, DatabaseFile db, WalGeneration generation,
+                                  PageOverlay overlay, Path walPath, String what, PageSink sink) throws IOException {
         byte[] page = new byte[pageSize];
         long lockPage = DatabasePages.lockPage(pageSize);
         try (FileChannel wal = openWal(walPath, generation, overlay)) {
@@ -83,12 +87,11 @@ final class SnapshotTaker {
                         && WalScanner.readFramePage(wal, generation, pageSize, ref.frame(), ref.checksum(), page);
                 if (!fromWal && !db.readPage(pgno, pageSize, page)) {
                     throw new IOException("page " + pgno + " of " + db.path() + " is neither in the WAL nor in the database"
-                            + " file; the database changed under the checksum");
+                            + " file; the database changed under the " + what);
                 }
-                sum.page(pgno, page, 0);
+                sink.page(pgno, page);
             }
         }
-        return sum.finish();
     }
 
     private static FileChannel openWal(Path walPath, WalGeneration generation, PageOverlay overlay) throws IOException {
