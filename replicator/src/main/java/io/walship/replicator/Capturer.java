@@ -85,6 +85,14 @@ final class Capturer {
     private static final long BARRIER_TAIL_FRAMES = 64;
     /** Rounds of capture and checkpoint without a lock before a restart cycle gives up for now. */
     private static final int CONVERGE_ROUNDS = 6;
+    /**
+     * How long a PASSIVE checkpoint waits for another connection's checkpoint to finish. The app's checkpoints are short
+     * (they copy only up to walship's pin), but they come after nearly every commit while the app writes without a
+     * pause, so without waiting walship's restart cycles would give up most of the time.
+     */
+    private static final Duration CHECKPOINTER_WAIT = Duration.ofMillis(50);
+    /** The same wait while walship holds the write barrier, where every millisecond delays the app's writers. */
+    private static final Duration CHECKPOINTER_WAIT_IN_BARRIER = Duration.ofMillis(10);
     private static final Duration RESTART_BACKOFF_MIN = Duration.ofMillis(20);
     private static final Duration RESTART_BACKOFF_MAX = Duration.ofSeconds(2);
 
@@ -571,7 +579,7 @@ final class Capturer {
                 && !clock.instant().isBefore(nextRestartAttempt)) {
             restartCycle();
         } else if (framesSinceCheckpoint >= settings.checkpointPages() || checkpointIntervalPassed()) {
-            SqliteSession.CheckpointResult r = checkpoint(SqliteSession.CheckpointMode.PASSIVE, Duration.ZERO);
+            SqliteSession.CheckpointResult r = checkpoint(SqliteSession.CheckpointMode.PASSIVE, CHECKPOINTER_WAIT);
             log.debug("{}: PASSIVE checkpoint: {} of {} frames", dbPath, r.checkpointedFrames(), r.logFrames());
             framesSinceCheckpoint = 0;
             lastCheckpoint = clock.instant();
@@ -606,11 +614,11 @@ final class Capturer {
     private void restartCycle() throws IOException, SQLException {
         // Without any lock, bring capture and the checkpoint close to the WAL's end, so that what is left for the
         // barrier is small: a few rounds, each capturing up to the end, pinning there and copying up to the pin.
-        SqliteSession.CheckpointResult r = checkpoint(SqliteSession.CheckpointMode.PASSIVE, Duration.ZERO);
+        SqliteSession.CheckpointResult r = checkpoint(SqliteSession.CheckpointMode.PASSIVE, CHECKPOINTER_WAIT);
         for (int round = 0; round < CONVERGE_ROUNDS && !r.busy() && !r.complete()
                 && r.logFrames() - r.checkpointedFrames() > BARRIER_TAIL_FRAMES; round++) {
             poll();
-            r = checkpoint(SqliteSession.CheckpointMode.PASSIVE, Duration.ZERO);
+            r = checkpoint(SqliteSession.CheckpointMode.PASSIVE, CHECKPOINTER_WAIT);
         }
         framesSinceCheckpoint = 0;
         lastCheckpoint = clock.instant();
@@ -620,7 +628,7 @@ final class Capturer {
             return;
         }
         if (r.busy() || r.logFrames() - r.checkpointedFrames() > BARRIER_TAIL_FRAMES) {
-            restartBusy(r.busy() ? "another connection is checkpointing"
+            restartBusy(r.busy() ? "another connection kept checkpointing for " + CHECKPOINTER_WAIT.toMillis() + " ms"
                     : "the app writes faster than walship captures and checkpoints");
             return;
         }
@@ -638,7 +646,7 @@ final class Capturer {
             tail = session.walIndex().frames() - committed.frames();
             if (tail <= 2 * BARRIER_TAIL_FRAMES) {
                 poll();
-                SqliteSession.CheckpointResult last = session.checkpointBesideBarrier();
+                SqliteSession.CheckpointResult last = session.checkpointBesideBarrier(CHECKPOINTER_WAIT_IN_BARRIER);
                 events.checkpoint(dbPath, SqliteSession.CheckpointMode.PASSIVE.name(), last.busy() ? "busy" : "ok");
                 complete = last.complete();
                 if (complete) {
@@ -709,7 +717,7 @@ final class Capturer {
      */
     private void emergencyTruncate() throws IOException, SQLException {
         poll();
-        SqliteSession.CheckpointResult passive = checkpoint(SqliteSession.CheckpointMode.PASSIVE, Duration.ZERO);
+        SqliteSession.CheckpointResult passive = checkpoint(SqliteSession.CheckpointMode.PASSIVE, CHECKPOINTER_WAIT);
         if (passive.busy() || passive.checkpointedFrames() < passive.logFrames()) {
             emergencyBusy("another connection holds an older read transaction or is checkpointing");
             return;
@@ -863,7 +871,7 @@ final class Capturer {
         if (lastTxid == 0) {
             return;
         }
-        SqliteSession.CheckpointResult r = checkpoint(SqliteSession.CheckpointMode.PASSIVE, Duration.ZERO);
+        SqliteSession.CheckpointResult r = checkpoint(SqliteSession.CheckpointMode.PASSIVE, CHECKPOINTER_WAIT);
         WalIndexHeader now = session.walIndex();
         boolean fileHoldsLast = !r.busy() && now.generation().equals(generation) && now.frames() == committed.frames()
                 && session.backfilled() == committed.frames();

@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
@@ -34,6 +35,8 @@ import org.sqlite.SQLiteException;
  */
 final class SqliteSession implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SqliteSession.class);
+    /** The pause between two tries of a PASSIVE checkpoint that met another connection's checkpoint. */
+    private static final long CHECKPOINT_RETRY_NANOS = Duration.ofMillis(1).toNanos() / 4;
 
     private final Path db;
     private final Duration busyTimeout;
@@ -204,29 +207,52 @@ final class SqliteSession implements AutoCloseable {
         });
     }
 
-    /** Runs {@code PRAGMA wal_checkpoint(mode)}, letting SQLite's busy handler wait at most {@code busy}. */
+    /**
+     * Runs {@code PRAGMA wal_checkpoint(mode)}, waiting at most {@code busy}. A TRUNCATE checkpoint waits in SQLite's busy
+     * handler. A PASSIVE one never calls the busy handler: when another connection holds the checkpoint lock it
+     * returns busy at once, so walship retries it here until that checkpoint is done. An app in WAL mode checkpoints
+     * after nearly every commit once its WAL is past {@code wal_autocheckpoint} pages, so under non-stop writes
+     * walship's checkpoints meet the app's often; each of those is short (it copies only up to walship's pin).
+     */
     CheckpointResult checkpoint(CheckpointMode mode, Duration busy) throws SQLException {
-        setBusyTimeout(writer, busy);
-        try (Statement s = writer.createStatement();
-             ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(" + mode.name() + ")")) {
-            rs.next();
-            return new CheckpointResult(rs.getInt(1) != 0, rs.getLong(2), rs.getLong(3));
+        if (mode == CheckpointMode.PASSIVE) {
+            setBusyTimeout(writer, Duration.ZERO);
+            return passiveRetried(writer, busy);
         }
+        setBusyTimeout(writer, busy);
+        return checkpointOnce(writer, mode);
     }
 
     /**
-     * Runs a PASSIVE checkpoint on the spare reader connection, without waiting for any lock. SQLite refuses a checkpoint
-     * on a connection with an open transaction, so while the writer connection holds the write barrier this is the
-     * only way to checkpoint.
+     * Runs a PASSIVE checkpoint on the spare reader connection, waiting at most {@code busy} for another connection's
+     * checkpoint. SQLite refuses a checkpoint on a connection with an open transaction, so while the writer connection
+     * holds the write barrier this is the only way to checkpoint.
      */
-    CheckpointResult checkpointBesideBarrier() throws SQLException {
+    CheckpointResult checkpointBesideBarrier(Duration busy) throws SQLException {
         setBusyTimeout(spareReader.connection, Duration.ZERO);
-        try (Statement s = spareReader.connection.createStatement();
-             ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
-            rs.next();
-            return new CheckpointResult(rs.getInt(1) != 0, rs.getLong(2), rs.getLong(3));
+        try {
+            return passiveRetried(spareReader.connection, busy);
         } finally {
             setBusyTimeout(spareReader.connection, busyTimeout);
+        }
+    }
+
+    private CheckpointResult passiveRetried(Connection c, Duration busy) throws SQLException {
+        long deadline = System.nanoTime() + busy.toNanos();
+        while (true) {
+            CheckpointResult r = checkpointOnce(c, CheckpointMode.PASSIVE);
+            if (!r.busy() || System.nanoTime() - deadline >= 0) {
+                return r;
+            }
+            LockSupport.parkNanos(CHECKPOINT_RETRY_NANOS);
+        }
+    }
+
+    private static CheckpointResult checkpointOnce(Connection c, CheckpointMode mode) throws SQLException {
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(" + mode.name() + ")")) {
+            rs.next();
+            return new CheckpointResult(rs.getInt(1) != 0, rs.getLong(2), rs.getLong(3));
         }
     }
 
