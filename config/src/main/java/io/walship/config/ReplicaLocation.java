@@ -103,7 +103,8 @@ public sealed interface ReplicaLocation permits FolderLocation, S3Location {
 
     /**
      * The text with credentials masked: the values of {@code access-key-id} and {@code secret-access-key} (in any
-     * case) and the user part of a URL ({@code sftp://user:password@host} becomes {@code sftp://****@host}). This is
+     * case) and the user part of any URL in it ({@code sftp://user:password@host} becomes {@code sftp://****@host}, and
+     * so does one in an {@code endpoint=} option, even when a password holds a {@code /}). This is
      * the only way text a user wrote as a location is shown; a parsed location needs none ({@link Secret}).
      */
     static String redact(String text) {
@@ -111,6 +112,6 @@ public sealed interface ReplicaLocation permits FolderLocation, S3Location {
             return null;
         }
         return LocationGrammar.CREDENTIAL_OPTION.matcher(text).replaceAll("$1" + Secret.MASK)
-                .replaceAll("^([A-Za-z][A-Za-z0-9+.\\-]*://)[^/?#]*@", "$1" + Secret.MASK + "@");
+                .replaceAll("([A-Za-z][A-Za-z0-9+.\\-]*://)[^?#&@]*@", "$1" + Secret.MASK + "@");
     }
 }
