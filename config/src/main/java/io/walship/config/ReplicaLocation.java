@@ -6,9 +6,10 @@ import java.util.regex.Matcher;
 
 /**
  * Where a replica lives: a folder or an S3 location, typed, with its options and credentials. It is read once, by
- * {@link #parse} for what users write on the command line ({@code replicate}, {@code restore}, {@code ls}) and by the
- * configuration file's reader for {@code url:} and for the separate keys ({@code type: s3}, {@code bucket:},
- * {@code path:}, {@code endpoint:}, ...), which all end in the same records and the same checks. The storage layer
+ * {@link #parse} for what users write on the command line ({@code replicate}, {@code restore}, {@code ls},
+ * {@code verify}) and by the configuration file's reader for {@code url:} and for the separate keys
+ * ({@code type: s3}, {@code bucket:}, {@code path:}, {@code endpoint:}, ...), which all end in the same records and
+ * the same checks. The storage layer
  * opens a location; nothing turns it back into a string that carries a secret.
  *
  * <p>The grammar of {@link #parse}:
