@@ -1,14 +1,15 @@
 package io.walship.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.walship.config.ByteSize;
 import io.walship.config.FolderLocation;
 import io.walship.config.ReplicaLocation;
 import io.walship.config.S3Credentials;
 import io.walship.config.S3Location;
 import io.walship.config.Secret;
-import io.walship.config.ByteSize;
 import io.walship.replica.ObjectInfo;
 import io.walship.replica.ReplicaStorage;
 import io.walship.replica.StorageException;
@@ -27,16 +28,23 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The same replica locations fed to every entry point: the command line of {@code replicate}, {@code restore},
  * {@code ls} and {@code verify}, and a configuration file's {@code url:} and its separate keys ({@code type: s3}, {@code bucket:},
- * {@code path:}, {@code endpoint:}, ...), read through {@code replicate -config}. Each entry point must reach the same
+ * {@code path:}, {@code endpoint:}, ...), read through {@code replicate -config}, {@code restore -config},
+ * {@code ls -config}, {@code verify -config} and {@code databases -config}. Each entry point must reach the same
  * typed location, or refuse the input as a usage error (exit 2) with the same problem. Which location a command
  * parsed is seen at the storage boundary: the commands open replicas through a recording {@link ReplicaOpener}
- * whose storage answers every listing with "bucket not found" (exit 10), so nothing touches a network.
+ * whose storage answers every listing with "bucket not found" (exit 10), so nothing touches a network;
+ * {@code databases} opens nothing and prints the location's masked URL. No entry point ever prints a credential of
+ * the table (AKIAEXAMPLE, s3cr3t), whether it accepts the input or refuses it.
  *
  * <p>Two differences are by design and are rows of the table too: under {@code url:} a configuration file requires a
  * scheme (as Litestream does; a folder goes under {@code path:}), and names other Litestream replica types there as
  * such.
  */
 class LocationEntryPointsTest {
+    /** The credentials the table uses; no output of any run may contain them. */
+    private static final String KEY_ID = "AKIAEXAMPLE";
+    private static final String SECRET = "s3cr3t";
+
     @TempDir
     static Path dir;
 
@@ -54,11 +62,11 @@ class LocationEntryPointsTest {
      * One input and what each entry point must make of it.
      *
      * @param input what the user writes on the command line and under {@code url:}
-     * @param cli what replicate, restore and ls do with it
-     * @param url what a configuration file's {@code url:} does with it
+     * @param cli what replicate, restore, ls and verify do with it
+     * @param url what a configuration file's {@code url:} does with it, or null for the same as {@code cli}
      * @param keys the same replica written with separate keys (YAML lines of one replica), or null where there is no
      *             such form
-     * @param viaKeys what the keys form does
+     * @param viaKeys what the keys form does, or null for the same as {@code cli}
      */
     record Row(String input, Expect cli, Expect url, String keys, Expect viaKeys) {
         @Override
@@ -82,7 +90,7 @@ class LocationEntryPointsTest {
                 true, "STANDARD_IA", ByteSize.ofMebibytes(5), 2, S3Location.Checksum.WHEN_SUPPORTED, null);
         S3Location withKeys = new S3Location("bucket1", "app", null, null, false, false, null,
                 S3Location.DEFAULT_PART_SIZE, S3Location.DEFAULT_CONCURRENCY, S3Location.Checksum.WHEN_SUPPORTED,
-                new S3Credentials(Secret.of("AKIAEXAMPLE"), Secret.of("s3cr3t/+x")));
+                new S3Credentials(Secret.of(KEY_ID), Secret.of(SECRET + "/+x")));
         Expect noScheme = new Refuses("has no scheme; write file:///PATH or s3://BUCKET/PATH, or give a folder with path:");
         return Stream.of(
                 // The example: DigitalOcean under every command, never an AWS bucket named after the host.
@@ -99,14 +107,29 @@ class LocationEntryPointsTest {
                         "type: s3\nbucket: bucket1\npath: a/b\nendpoint: http://127.0.0.1:9000\nregion: us-east-1\n"
                                 + "part-size: 5242880\nconcurrency: 2\nforce-path-style: off\nchecksum: when-supported\n"
                                 + "skip-verify: true\nstorage-class: STANDARD_IA", null),
-                new Row("s3://bucket1/app?access-key-id=AKIAEXAMPLE&secret-access-key=s3cr3t%2F%2Bx", new Reaches(withKeys),
-                        null, "type: s3\nbucket: bucket1\npath: app\naccess-key-id: AKIAEXAMPLE\nsecret-access-key: s3cr3t/+x",
-                        null),
+                new Row("s3://bucket1/app?access-key-id=" + KEY_ID + "&secret-access-key=" + SECRET + "%2F%2Bx",
+                        new Reaches(withKeys), null, "type: s3\nbucket: bucket1\npath: app\naccess-key-id: " + KEY_ID
+                        + "\nsecret-access-key: " + SECRET + "/+x", null),
+                // The literal example: its bucket 'b' is too short for S3, so every entry point refuses it
+                // alike, by that name; none reads it as the (valid) AWS bucket 'b.nyc3.digitaloceanspaces.com'.
+                new Row("s3://b.nyc3.digitaloceanspaces.com/app", new Refuses("'b' is not a valid bucket name"), null,
+                        "type: s3\nbucket: b\npath: app\nendpoint: https://nyc3.digitaloceanspaces.com", null),
                 // A 2-character bucket and a 6GiB part used to pass restore and ls but not replicate.
                 new Row("s3://ab/app", new Refuses("'ab' is not a valid bucket name"), null, "type: s3\nbucket: ab\npath: app",
                         null),
                 new Row("s3://bucket1/app?part-size=6GiB", new Refuses("outside S3's part size limits"), null,
                         "type: s3\nbucket: bucket1\npath: app\npart-size: 6GiB", null),
+                new Row("s3://bucket1/app?part-size=4MiB", new Refuses("outside S3's part size limits"), null,
+                        "type: s3\nbucket: bucket1\npath: app\npart-size: 4MiB", null),
+                // Refused inputs that carry credentials: the message names the problem, never the secret.
+                new Row("s3://ab/app?access-key-id=" + KEY_ID + "&secret-access-key=" + SECRET,
+                        new Refuses("'ab' is not a valid bucket name"), null, "type: s3\nbucket: ab\naccess-key-id: "
+                        + KEY_ID + "\nsecret-access-key: " + SECRET, null),
+                new Row("s3://bucket1/app?endpoint=http://" + KEY_ID + ":" + SECRET + "@127.0.0.1:9000",
+                        new Refuses("the endpoint has a user part"), null, "type: s3\nbucket: bucket1\nendpoint: http://"
+                        + KEY_ID + ":" + SECRET + "@127.0.0.1:9000", null),
+                new Row("file://./target?secret-access-key=" + SECRET, new Refuses("names no folder, or has a query"),
+                        null, null, null),
                 new Row("s3://bucket1/app?concurrency=65", new Refuses("out of range; write a number from 1 to 64"), null,
                         "type: s3\nbucket: bucket1\nconcurrency: 65", null),
                 new Row("s3://bucket1/app?skip-verify=perhaps", new Refuses("'perhaps' is not true or false"), null,
@@ -140,11 +163,31 @@ class LocationEntryPointsTest {
         check(row.cli(), run("restore", "-o", out.toString(), row.input()), "restore " + row.input());
         check(row.cli(), run("ls", row.input()), "ls " + row.input());
         check(row.cli(), run("verify", row.input()), "verify " + row.input());
-        check(row.url() != null ? row.url() : row.cli(), replicateWithConfig(db, "url: " + row.input()),
-                "config url: " + row.input());
+        checkConfig(row.url() != null ? row.url() : row.cli(), db, "url: " + row.input());
         if (row.keys() != null) {
-            check(row.viaKeys() != null ? row.viaKeys() : row.cli(), replicateWithConfig(db, row.keys()),
-                    "config keys:\n" + row.keys());
+            checkConfig(row.viaKeys() != null ? row.viaKeys() : row.cli(), db, row.keys());
+        }
+    }
+
+    /** Every command that reads a configuration file, given a file whose one database has this replica. */
+    private static void checkConfig(Expect expect, Path db, String replicaKeys) throws Exception {
+        Path config = writeConfig(db, replicaKeys);
+        String what = "config " + replicaKeys.replace('\n', ' ');
+        Path out = dir.resolve("out.db");
+        check(expect, run("replicate", "-config", config.toString()), "replicate -config, " + what);
+        check(expect, run("restore", "-config", config.toString(), "-o", out.toString(), db.toString()),
+                "restore -config, " + what);
+        check(expect, run("ls", "-config", config.toString(), db.toString()), "ls -config, " + what);
+        check(expect, run("verify", "-config", config.toString(), db.toString()), "verify -config, " + what);
+        Run listed = run("databases", "-config", config.toString());
+        noCredentials(listed, "databases -config, " + what);
+        assertEquals(List.of(), listed.opened(), "databases opens no replica");
+        if (expect instanceof Reaches r) {
+            assertEquals(ExitCodes.OK, listed.result().code(), what + "\nstderr: " + listed.result().err());
+            assertTrue(listed.result().out().contains(r.location().maskedUrl()), "databases -config, " + what
+                    + ": expected " + r.location().maskedUrl() + " in\n" + listed.result().out());
+        } else if (expect instanceof Refuses f) {
+            refused(f, listed, "databases -config, " + what);
         }
     }
 
@@ -161,23 +204,35 @@ class LocationEntryPointsTest {
         return new Run(result, opened);
     }
 
-    private static Run replicateWithConfig(Path db, String replicaKeys) throws Exception {
+    private static Path writeConfig(Path db, String replicaKeys) throws Exception {
         Path config = dir.resolve("walship.yml");
         Files.writeString(config, "dbs:\n  - path: " + db + "\n    replica:\n"
                 + replicaKeys.lines().map(l -> "      " + l + "\n").reduce("", String::concat));
-        return run("replicate", "-config", config.toString());
+        return config;
     }
 
     private static void check(Expect expect, Run run, String what) {
+        noCredentials(run, what);
         if (expect instanceof Reaches r) {
             assertEquals(List.of(r.location()), run.opened(), what + "\nstderr: " + run.result().err());
             assertEquals(ExitCodes.BUCKET_NOT_FOUND, run.result().code(), what + "\nstderr: " + run.result().err());
         } else if (expect instanceof Refuses f) {
-            assertEquals(ExitCodes.USAGE, run.result().code(), what + "\nstderr: " + run.result().err());
             assertEquals(List.of(), run.opened(), what);
-            assertTrue(run.result().err().startsWith("walship: ") && run.result().err().contains(f.problem()),
-                    what + ": expected '" + f.problem() + "' in " + run.result().err());
-            assertEquals(1, run.result().err().strip().lines().count(), run.result().err());
+            refused(f, run, what);
+        }
+    }
+
+    private static void refused(Refuses f, Run run, String what) {
+        assertEquals(ExitCodes.USAGE, run.result().code(), what + "\nstderr: " + run.result().err());
+        assertTrue(run.result().err().startsWith("walship: ") && run.result().err().contains(f.problem()),
+                what + ": expected '" + f.problem() + "' in " + run.result().err());
+        assertEquals(1, run.result().err().strip().lines().count(), run.result().err());
+    }
+
+    private static void noCredentials(Run run, String what) {
+        for (String printed : List.of(run.result().out(), run.result().err())) {
+            assertFalse(printed.contains(KEY_ID) || printed.contains(SECRET), what + ": a credential was printed: "
+                    + printed);
         }
     }
 

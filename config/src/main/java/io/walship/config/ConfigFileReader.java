@@ -134,8 +134,8 @@ final class ConfigFileReader {
 
     /** What the top of the file sets for every replica: credentials, snapshot interval, retention, validation. */
     private static ReplicaReader.Defaults defaults(YamlMapping top) throws ConfigException {
-        Secret accessKeyId = secret(top, "access-key-id");
-        Secret secretAccessKey = secret(top, "secret-access-key");
+        Secret accessKeyId = top.secret("access-key-id");
+        Secret secretAccessKey = top.secret("secret-access-key");
         ReplicaReader.Defaults none = ReplicaReader.Defaults.none();
         Duration snapshotInterval = none.snapshotInterval();
         Duration retention = none.retention();
@@ -162,18 +162,6 @@ final class ConfigFileReader {
         }
         return new ReplicaReader.Defaults(accessKeyId, secretAccessKey, snapshotInterval, retention,
                 validation == null ? Duration.ZERO : validation);
-    }
-
-    private static Secret secret(YamlMapping top, String key) throws ConfigException {
-        String text = top.secret(key);
-        if (text == null) {
-            return null;
-        }
-        try {
-            return Secret.of(text.strip());
-        } catch (IllegalArgumentException e) {
-            throw top.error(key, e.getMessage());
-        }
     }
 
     private static LoggingConfig logging(YamlMapping m) throws ConfigException {

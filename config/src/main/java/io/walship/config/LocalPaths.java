@@ -33,9 +33,4 @@ final class LocalPaths {
             throw new IllegalArgumentException("'" + text + "' is not a valid path: " + e.getReason());
         }
     }
-
-    /** True when the text looks like a URL ({@code scheme://}), which Litestream refuses where a path is expected. */
-    static boolean isUrl(String text) {
-        return text.matches("^\\w+://.*");
-    }
 }

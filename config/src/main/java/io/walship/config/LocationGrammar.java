@@ -1,6 +1,8 @@
 package io.walship.config;
 
 import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** The lexical rules of replica locations, shared by {@link ReplicaLocation#parse} and the configuration readers. */
@@ -13,6 +15,18 @@ final class LocationGrammar {
     private static final List<String> PATH_PREFIXES = List.of("/", "./", "../", "~/");
 
     private LocationGrammar() {
+    }
+
+    /** The scheme of a URL, lower-cased ({@code s3}, {@code file}, {@code gs}, ...), or null when the text has none. */
+    static String scheme(String t) {
+        Matcher m = SCHEME.matcher(t.strip());
+        return m.find() ? m.group(1).toLowerCase(Locale.ROOT) : null;
+    }
+
+    /** True when the text starts with {@code scheme://}: a URL, which is never taken for a path. */
+    static boolean isUrl(String t) {
+        Matcher m = SCHEME.matcher(t.strip());
+        return m.find() && t.strip().startsWith("//", m.end());
     }
 
     /** True for {@code /abs}, {@code ./rel}, {@code ../rel}, {@code ~/rel}, {@code .}, {@code ..} and {@code ~}. */

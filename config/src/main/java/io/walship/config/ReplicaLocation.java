@@ -6,9 +6,10 @@ import java.util.regex.Matcher;
 
 /**
  * Where a replica lives: a folder or an S3 location, typed, with its options and credentials. It is read once, by
- * {@link #parse} for what users write on the command line ({@code replicate}, {@code restore}, {@code ls}) and by the
- * configuration file's reader for {@code url:} and for the separate keys ({@code type: s3}, {@code bucket:},
- * {@code path:}, {@code endpoint:}, ...), which all end in the same records and the same checks. The storage layer
+ * {@link #parse} for what users write on the command line ({@code replicate}, {@code restore}, {@code ls},
+ * {@code verify}) and by the configuration file's reader for {@code url:} and for the separate keys
+ * ({@code type: s3}, {@code bucket:}, {@code path:}, {@code endpoint:}, ...), which all end in the same records and
+ * the same checks. The storage layer
  * opens a location; nothing turns it back into a string that carries a secret.
  *
  * <p>The grammar of {@link #parse}:
@@ -103,7 +104,8 @@ public sealed interface ReplicaLocation permits FolderLocation, S3Location {
 
     /**
      * The text with credentials masked: the values of {@code access-key-id} and {@code secret-access-key} (in any
-     * case) and the user part of a URL ({@code sftp://user:password@host} becomes {@code sftp://****@host}). This is
+     * case) and the user part of any URL in it ({@code sftp://user:password@host} becomes {@code sftp://****@host}, and
+     * so does one in an {@code endpoint=} option, even when a password holds a {@code /}). This is
      * the only way text a user wrote as a location is shown; a parsed location needs none ({@link Secret}).
      */
     static String redact(String text) {
@@ -111,6 +113,6 @@ public sealed interface ReplicaLocation permits FolderLocation, S3Location {
             return null;
         }
         return LocationGrammar.CREDENTIAL_OPTION.matcher(text).replaceAll("$1" + Secret.MASK)
-                .replaceAll("^([A-Za-z][A-Za-z0-9+.\\-]*://)[^/?#]*@", "$1" + Secret.MASK + "@");
+                .replaceAll("([A-Za-z][A-Za-z0-9+.\\-]*://)[^?#&@]*@", "$1" + Secret.MASK + "@");
     }
 }

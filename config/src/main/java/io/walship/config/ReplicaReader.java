@@ -116,16 +116,11 @@ final class ReplicaReader {
      * written under {@code path:}); schemes of other Litestream replica types are refused by name.
      */
     static String typeOfUrl(YamlMapping r, String url) throws ConfigException {
-        String lower = url.strip().toLowerCase(Locale.ROOT);
-        if (lower.startsWith("s3:")) {
-            return "s3";
+        String scheme = LocationGrammar.scheme(url);
+        if ("s3".equals(scheme) || "file".equals(scheme)) {
+            return scheme;
         }
-        if (lower.startsWith("file:")) {
-            return "file";
-        }
-        int colon = lower.indexOf("://");
-        if (colon > 0 && lower.substring(0, colon).matches("[a-z][a-z0-9+.\\-]*")) {
-            String scheme = lower.substring(0, colon);
+        if (LocationGrammar.isUrl(url)) {
             String problem = UnsupportedKeys.REPLICA_TYPES.contains(scheme)
                     ? "replica type '" + scheme + "' is not supported by walship; use s3:// (any S3-compatible storage) or "
                     + "file:// URLs"
@@ -163,7 +158,7 @@ final class ReplicaReader {
             }
             String path = r.string("path");
             if (path != null) {
-                if (LocalPaths.isUrl(path)) {
+                if (LocationGrammar.isUrl(path)) {
                     throw r.error("path", "'" + ReplicaLocation.redact(path) + "' is a URL; write it under url: instead");
                 }
                 try {
@@ -177,13 +172,12 @@ final class ReplicaReader {
             if (!r.has(option)) {
                 continue;
             }
-            String value = switch (option) {
-                case "force-path-style", "skip-verify" -> r.bool(option).toString();
-                case "access-key-id", "secret-access-key" -> r.secret(option);
-                default -> r.string(option);
-            };
             try {
-                loc.set(option, value);
+                switch (option) {
+                    case "force-path-style", "skip-verify" -> loc.set(option, r.bool(option).toString());
+                    case "access-key-id", "secret-access-key" -> loc.credential(option, r.secret(option));
+                    default -> loc.set(option, r.string(option));
+                }
             } catch (IllegalArgumentException e) {
                 throw r.error(option, e.getMessage());
             }
@@ -221,7 +215,7 @@ final class ReplicaReader {
                     : "a replica needs a location; add url: s3://BUCKET/PATH, url: file:///PATH or path: /backup/app");
         }
         if (path != null) {
-            if (LocalPaths.isUrl(path)) {
+            if (LocationGrammar.isUrl(path)) {
                 throw r.error("path", "'" + ReplicaLocation.redact(path) + "' is a URL; write it under url: instead");
             }
             try {
@@ -233,7 +227,7 @@ final class ReplicaReader {
         try {
             return FolderLocation.parseFileUrl(url.strip());
         } catch (IllegalArgumentException e) {
-            throw r.error("url", "'" + url + "' " + e.getMessage());
+            throw r.error("url", "'" + ReplicaLocation.redact(url) + "' " + e.getMessage());
         }
     }
 

@@ -290,9 +290,19 @@ public record S3Location(String bucket, String path, URI endpoint, String region
                 case "part-size" -> partSize = partSize(v);
                 case "concurrency" -> concurrency = concurrency(v);
                 case "checksum" -> checksum = checksum(v);
-                case "access-key-id" -> accessKeyId = Secret.of(v);
-                case "secret-access-key" -> secretAccessKey = Secret.of(v);
+                case "access-key-id", "secret-access-key" -> credential(option, Secret.of(v));
                 default -> throw new IllegalArgumentException("unknown option " + option);
+            }
+            return this;
+        }
+
+        /** Sets {@code access-key-id} or {@code secret-access-key} from a credential already read as a secret. */
+        Builder credential(String option, Secret value) {
+            Objects.requireNonNull(value, option);
+            switch (option) {
+                case "access-key-id" -> accessKeyId = value;
+                case "secret-access-key" -> secretAccessKey = value;
+                default -> throw new IllegalArgumentException("not a credential option: " + option);
             }
             return this;
         }
@@ -415,6 +425,11 @@ public record S3Location(String bucket, String path, URI endpoint, String region
         if (v.isEmpty()) {
             throw new IllegalArgumentException("the endpoint is empty; write e.g. http://127.0.0.1:9000 or "
                     + "s3.us-west-000.backblazeb2.com");
+        }
+        if (v.indexOf('@') >= 0) {
+            // A user part would be a credential inside a string, shown wherever the endpoint is; it is not repeated.
+            throw new IllegalArgumentException("the endpoint has a user part (user:password@); give the credentials "
+                    + "as access-key-id and secret-access-key and write the endpoint as http(s)://HOST[:PORT]");
         }
         URI uri;
         try {

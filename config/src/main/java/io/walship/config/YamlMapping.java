@@ -139,9 +139,20 @@ final class YamlMapping {
         return s == null ? null : s.getValue();
     }
 
-    /** Like {@link #string} for a credential: error messages about it never show the value. */
-    String secret(String key) throws ConfigException {
-        return string(key);
+    /**
+     * A credential, or null when absent. It is a {@link Secret} from here on, so that no later step handles it as a
+     * string; a value {@link Secret#of} refuses is reported without showing it.
+     */
+    Secret secret(String key) throws ConfigException {
+        String text = string(key);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Secret.of(text.strip());
+        } catch (IllegalArgumentException e) {
+            throw error(key, e.getMessage());
+        }
     }
 
     /** A duration such as {@code 1s}, {@code 250ms} or {@code 1h30m}; null when absent. Never negative. */

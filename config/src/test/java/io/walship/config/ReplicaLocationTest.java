@@ -136,13 +136,18 @@ class ReplicaLocationTest {
                 ReplicaLocation.redact("s3://b/p?access-key-id=AKIA&secret-access-key=s3cr3t&region=x"));
         assertEquals("sftp://****@host/db", ReplicaLocation.redact("sftp://user:pw@host/db"));
         assertEquals("bkt/app?Access-Key-Id=****", ReplicaLocation.redact("bkt/app?Access-Key-Id=AKIA"));
+        // A user part hides in an option too, not only at the start of the text.
+        assertEquals("s3://b/p?endpoint=http://****@h:9000&region=x",
+                ReplicaLocation.redact("s3://b/p?endpoint=http://AKIA:s3cr3t@h:9000&region=x"));
+        assertEquals("s3://b/p?endpoint=http://****@h", ReplicaLocation.redact("s3://b/p?endpoint=http://A:s3/cr3t@h"));
     }
 
     @Test
     void aRefusedLocationNeverEchoesItsCredentials() {
         for (String text : new String[] {"bkt/app?access-key-id=AKIA1&secret-access-key=s3cr3t",
             "s3:/bkt/app?secret-access-key=s3cr3t", "gs://b/p?access-key-id=AKIA1",
-            "s3://bkt/p?access-key-id=AKIA1&secret-access-key=s3cr3t&colour=blue"}) {
+            "s3://bkt/p?access-key-id=AKIA1&secret-access-key=s3cr3t&colour=blue",
+            "s3://bkt/p?endpoint=http://AKIA1:s3cr3t@127.0.0.1:9000", "file://./x?secret-access-key=s3cr3t"}) {
             String m = assertThrows(InvalidReplicaLocationException.class, () -> parse(text)).getMessage();
             assertFalse(m.contains("AKIA1") || m.contains("s3cr3t"), m);
         }

@@ -71,6 +71,40 @@ class SecretsTest {
     }
 
     @Test
+    void aFileUrlWithACredentialIsRefusedWithoutShowingIt() {
+        ConfigException e = ConfigFiles.assertError(dir, """
+                dbs:
+                  - path: /data/app.db
+                    replica:
+                      url: file://./backup?secret-access-key=${SECRET}
+                """, ENV, 4, "dbs[0].replica.url", "names no folder, or has a query");
+        assertFalse(e.getMessage().contains("wJalr"), e.getMessage());
+        assertTrue(e.getMessage().contains("secret-access-key=****"), e.getMessage());
+    }
+
+    @Test
+    void anEndpointWithAUserPartIsRefusedWithoutShowingIt() {
+        // Accepted, the user part would print wherever the endpoint does (logs, status, walship databases).
+        ConfigException url = ConfigFiles.assertError(dir, """
+                dbs:
+                  - path: /data/app.db
+                    replica:
+                      url: s3://bucket1/app?endpoint=http://${KEY_ID}:${SECRET}@127.0.0.1:9000
+                """, ENV, 4, "dbs[0].replica.url", "the endpoint has a user part");
+        ConfigException key = ConfigFiles.assertError(dir, """
+                dbs:
+                  - path: /data/app.db
+                    replica:
+                      type: s3
+                      bucket: bucket1
+                      endpoint: http://${KEY_ID}:${SECRET}@127.0.0.1:9000
+                """, ENV, 6, "dbs[0].replica.endpoint", "the endpoint has a user part");
+        for (ConfigException e : List.of(url, key)) {
+            assertFalse(e.getMessage().contains("wJalr") || e.getMessage().contains(KEY_ID), e.getMessage());
+        }
+    }
+
+    @Test
     void aPlusInAUrlCredentialGetsAHint() {
         ConfigException e = ConfigFiles.assertError(dir, """
                 dbs:
