@@ -16,6 +16,7 @@ import io.walship.replicator.DatabaseReplicator;
 import io.walship.replicator.LineagePolicy;
 import io.walship.replicator.ReplicaTarget;
 import io.walship.replicator.ReplicationEvents;
+import io.walship.replicator.TestClock;
 import io.walship.restore.RestoreTarget;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -163,7 +164,7 @@ class NoNeedlessSnapshotTest {
     @Test
     void transactionTimesNeverGoBackwardsAndTimestampRestoresStayRight() throws Exception {
         Instant t0 = Instant.parse("2026-06-01T12:00:00Z");
-        MutableClock clock = new MutableClock(t0);
+        TestClock clock = new TestClock(t0);
         app.send("tx 3 3");
         start(settings(), clock);
         awaitReplicated();
