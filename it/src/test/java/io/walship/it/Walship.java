@@ -152,6 +152,11 @@ public final class Walship {
 
     /** As above; {@code noVerify} adds --no-verify (the caller runs integrity_check itself). */
     public static Result restore(Path replica, Path out, Long txid, String timestamp, boolean force, boolean noVerify) {
+        return run(Duration.ofSeconds(120), restoreArgs(replica.toString(), out, txid, timestamp, force, noVerify));
+    }
+
+    /** The arguments of {@code walship restore -o OUT [--txid N] [--timestamp T] [--force] [--no-verify] REPLICA}. */
+    public static List<String> restoreArgs(String replica, Path out, Long txid, String timestamp, boolean force, boolean noVerify) {
         List<String> args = new ArrayList<>(List.of("restore", "-o", out.toString()));
         if (txid != null) {
             args.add("--txid");
@@ -167,8 +172,8 @@ public final class Walship {
         if (noVerify) {
             args.add("--no-verify");
         }
-        args.add(replica.toString());
-        return run(Duration.ofSeconds(120), args);
+        args.add(replica);
+        return args;
     }
 
     public static Result restore(Path replica, Path out, long txid) {

@@ -229,17 +229,8 @@ final class S3RestoreCheck {
 
     private Restored restoreWithJar(Long txid, String timestamp, String name) {
         Path out = workDir.resolve("restore-" + name + ".db");
-        List<String> args = new ArrayList<>(List.of("restore", "-o", out.toString()));
-        if (txid != null) {
-            args.add("--txid");
-            args.add(Long.toString(txid));
-        }
-        if (timestamp != null) {
-            args.add("--timestamp");
-            args.add(timestamp);
-        }
-        args.add(url);
-        Walship.Result r = Walship.run(env, Walship.SHORT_LIVED, Duration.ofSeconds(120), args);
+        Walship.Result r = Walship.run(env, Walship.SHORT_LIVED, Duration.ofSeconds(120),
+                Walship.restoreArgs(url, out, txid, timestamp, false, false));
         if (!r.ok()) {
             return failed(txid == null ? -1 : txid, "restore failed: " + r.describe(), r.took().toMillis());
         }
