@@ -243,30 +243,7 @@ class NoNeedlessSnapshotTest {
 
     /** Waits until the replica's latest state is the app's latest transaction. */
     private void awaitReplicated() throws Exception {
-        long deadline = System.currentTimeMillis() + 30_000;
-        long checked = -1;
-        String last = "nothing restored yet";
-        while (System.currentTimeMillis() < deadline) {
-            long captured = replicator.capturedTxid();
-            if (replicator.failure() != null) {
-                fail("replicator failed: " + replicator.failure());
-            }
-            if (captured > 0 && replicator.shippedTxid() == captured && captured != checked) {
-                checked = captured;
-                try {
-                    ExactHistory.State s = history.restore(new RestoreTarget.Latest(), "await");
-                    if (s.seq() == app.seq()) {
-                        return;
-                    }
-                    last = "latest restores app transaction " + s.seq();
-                } catch (AssertionError e) {
-                    last = e.getMessage();
-                }
-            }
-            Thread.sleep(50);
-        }
-        fail("replica did not reach app transaction " + app.seq() + " (captured " + replicator.capturedTxid() + ", shipped "
-                + replicator.shippedTxid() + "; " + last + ")");
+        history.awaitReplicated(replicator, app::seq);
     }
 
     private static void deleteRecursively(Path p) throws Exception {
