@@ -11,9 +11,10 @@ import java.util.List;
 /**
  * A replica storage that passes every request to a real one; the tests' wrappers (counting, shuffled listings, stale
  * listings, concurrency probes) override only what they change. {@link #maxConcurrentReads} and {@link #close} keep the
- * interface's defaults, so a wrapper neither widens the delegate's reads nor closes it.
+ * interface's defaults, so a wrapper neither widens the delegate's reads nor closes it. The it module's tests use it
+ * too (through this module's test-jar).
  */
-abstract class ForwardingStorage implements ReplicaStorage {
+public abstract class ForwardingStorage implements ReplicaStorage {
     protected final ReplicaStorage delegate;
 
     protected ForwardingStorage(ReplicaStorage delegate) {
