@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.walship.config.ByteSize;
 import io.walship.config.ReplicationSettings;
-import io.walship.replica.FileReplicaStorage;
 import io.walship.replicator.DatabaseReplicator;
 import io.walship.replicator.LineagePolicy;
 import io.walship.restore.RestoreTarget;
@@ -18,11 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Continuity rules of the capture, in process: when walship can prove it saw every transaction it continues the
@@ -30,29 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * state after the matching transaction.
  */
 @Timeout(180)
-class ContinuityTest {
-    @TempDir
-    Path dir;
-    private Path db;
-    private FileReplicaStorage storage;
-    private InteractiveApp app;
-    private DatabaseReplicator replicator;
-    private ExactHistory history;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        db = dir.resolve("app.db");
-        storage = new FileReplicaStorage(dir.resolve("replica"));
-        app = new InteractiveApp(db, dir, 7);
-        history = new ExactHistory(storage, dir, app::digest);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (replicator != null) {
-            replicator.stop(Duration.ofSeconds(5));
-        }
-        app.close();
+class ContinuityTest extends InProcessScenario {
+    ContinuityTest() {
+        super(7);
     }
 
     private static ReplicationSettings settings() {

@@ -9,7 +9,6 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.walship.config.ByteSize;
 import io.walship.config.ReplicationSettings;
-import io.walship.replica.FileReplicaStorage;
 import io.walship.replica.ObjectHeader;
 import io.walship.replica.ObjectKeys;
 import io.walship.replicator.DatabaseReplicator;
@@ -27,11 +26,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -39,14 +35,7 @@ import org.slf4j.LoggerFactory;
  * cycle, and transaction times never go backwards. Every restore is compared with the app's own state.
  */
 @Timeout(180)
-class NoNeedlessSnapshotTest {
-    @TempDir
-    Path dir;
-    private Path db;
-    private FileReplicaStorage storage;
-    private InteractiveApp app;
-    private DatabaseReplicator replicator;
-    private ExactHistory history;
+class NoNeedlessSnapshotTest extends InProcessScenario {
     private final AtomicInteger snapshotEvents = new AtomicInteger();
     private final AtomicInteger capturedEvents = new AtomicInteger();
     private final ReplicationEvents events = new ReplicationEvents() {
@@ -61,20 +50,8 @@ class NoNeedlessSnapshotTest {
         }
     };
 
-    @BeforeEach
-    void setUp() throws Exception {
-        db = dir.resolve("app.db");
-        storage = new FileReplicaStorage(dir.resolve("replica"));
-        app = new InteractiveApp(db, dir, 5);
-        history = new ExactHistory(storage, dir, app::digest);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (replicator != null) {
-            replicator.stop(Duration.ofSeconds(5));
-        }
-        app.close();
+    NoNeedlessSnapshotTest() {
+        super(5);
     }
 
     private static ReplicationSettings settings() {
