@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.walship.replica.FileReplicaStorage;
 import io.walship.replica.Lineage;
 import io.walship.replica.ObjectKeys;
+import io.walship.restore.DatabaseHistory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,13 +21,13 @@ class LsCommandTest {
     @TempDir
     Path dir;
 
-    private SourceDatabase source;
+    private DatabaseHistory source;
     private FileReplicaStorage storage;
 
     /** Snapshot 1, snapshot 4, segments 2-4 and 5-6 in format version 1, written out of order, and a junk key. */
     @BeforeEach
     void setUp() throws Exception {
-        source = new SourceDatabase(dir.resolve("source.db"));
+        source = DatabaseHistory.sixTransactions(dir.resolve("source.db"));
         storage = new FileReplicaStorage(dir.resolve("replica"));
         source.writeSegment(storage, 5, 6);
         source.writeSnapshot(storage, 4);
@@ -45,7 +46,7 @@ class LsCommandTest {
     }
 
     private long pages(long txid) {
-        return source.stateAt(txid).length / SourceDatabase.PAGE_SIZE;
+        return source.stateAt(txid).length / DatabaseHistory.PAGE_SIZE;
     }
 
     @Test
@@ -105,7 +106,7 @@ class LsCommandTest {
     @Test
     void severalLineagesAreListedApartWithAWarning() throws Exception {
         Lineage other = new Lineage(0xfeed);
-        try (SourceDatabase second = new SourceDatabase(dir.resolve("second.db")).lineage(other)) {
+        try (DatabaseHistory second = DatabaseHistory.sixTransactions(dir.resolve("second.db")).lineage(other)) {
             second.writeSnapshot(storage, 1);
             second.writeSegment(storage, 2, 3);
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walship.replica.FileReplicaStorage;
+import io.walship.restore.DatabaseHistory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -21,14 +22,14 @@ class ReplicaSelectionTest {
     @TempDir
     Path dir;
 
-    private SourceDatabase source;
+    private DatabaseHistory source;
     private Path db;
     private Path config;
 
     /** The primary replica holds txids 1-6, the second 1-3. */
     @BeforeEach
     void setUp() throws Exception {
-        source = new SourceDatabase(dir.resolve("source.db"));
+        source = DatabaseHistory.sixTransactions(dir.resolve("source.db"));
         FileReplicaStorage primary = new FileReplicaStorage(dir.resolve("primary"));
         source.writeSnapshot(primary, 1);
         source.writeSegment(primary, 2, 3);

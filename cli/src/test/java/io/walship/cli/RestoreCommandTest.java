@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walship.replica.FileReplicaStorage;
+import io.walship.replica.Lineage;
 import io.walship.replica.ObjectHeader;
 import io.walship.replica.ObjectKeys;
+import io.walship.restore.DatabaseHistory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +29,7 @@ class RestoreCommandTest {
     @TempDir
     Path dir;
 
-    private SourceDatabase source;
+    private DatabaseHistory source;
     private FileReplicaStorage storage;
     private String replica;
     private Path out;
@@ -35,7 +37,7 @@ class RestoreCommandTest {
     /** Snapshot 1 and segments 2-3, 4-6 of a six-transaction database. */
     @BeforeEach
     void setUp() throws Exception {
-        source = new SourceDatabase(dir.resolve("source.db"));
+        source = DatabaseHistory.sixTransactions(dir.resolve("source.db"));
         storage = new FileReplicaStorage(dir.resolve("replica"));
         source.writeSnapshot(storage, 1);
         source.writeSegment(storage, 2, 3);
@@ -58,8 +60,8 @@ class RestoreCommandTest {
     }
 
     private String summary(long txid) {
-        return "restored " + out + " to txid " + txid + " (" + SourceDatabase.timeOf(txid) + "), "
-                + source.stateAt(txid).length / SourceDatabase.PAGE_SIZE + " pages, integrity ok\n";
+        return "restored " + out + " to txid " + txid + " (" + DatabaseHistory.timeOf(txid) + "), "
+                + source.stateAt(txid).length / DatabaseHistory.PAGE_SIZE + " pages, integrity ok\n";
     }
 
     /** Two lineages on the path: exit 4 naming an object of each; --lineage restores exactly the one chosen. */
@@ -67,7 +69,7 @@ class RestoreCommandTest {
     void severalLineagesNeedLineageAndEachRestoresExactly() throws Exception {
         io.walship.replica.Lineage other = new io.walship.replica.Lineage(0xc0ffee);
         byte[] otherState;
-        try (SourceDatabase second = new SourceDatabase(dir.resolve("second.db")).lineage(other)) {
+        try (DatabaseHistory second = DatabaseHistory.sixTransactions(dir.resolve("second.db")).lineage(other)) {
             second.writeSnapshot(storage, 1);
             String seg = second.writeSegment(storage, 2, 4);
             otherState = second.stateAt(4);
@@ -231,8 +233,8 @@ class RestoreCommandTest {
     void aFailedIntegrityCheckExitsSixAndKeepsTheCopyAsCorrupt() throws Exception {
         FileReplicaStorage damaged = new FileReplicaStorage(dir.resolve("damaged"));
         byte[] state = source.stateAt(6).clone();
-        Arrays.fill(state, SourceDatabase.PAGE_SIZE, state.length, (byte) 0x55);
-        SourceDatabase.writeSnapshot(damaged, dir, 6, state);
+        Arrays.fill(state, DatabaseHistory.PAGE_SIZE, state.length, (byte) 0x55);
+        DatabaseHistory.writeSnapshot(damaged, dir, 6, DatabaseHistory.timeOf(6), state, DatabaseHistory.PAGE_SIZE, Lineage.LEGACY);
 
         CliRun.of("restore", "-o", out.toString(), damaged.root().toString())
                 .fails(ExitCodes.INTEGRITY_FAILED, "app.db.corrupt");

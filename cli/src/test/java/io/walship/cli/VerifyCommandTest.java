@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walship.replica.DatabaseChecksum;
 import io.walship.replica.FileReplicaStorage;
+import io.walship.replica.Lineage;
 import io.walship.replica.ObjectHeader;
 import io.walship.replica.ObjectKeys;
+import io.walship.restore.DatabaseHistory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -22,7 +24,7 @@ class VerifyCommandTest {
     @TempDir
     Path dir;
 
-    private SourceDatabase source;
+    private DatabaseHistory source;
     private FileReplicaStorage storage;
     private String replica;
     private Path temp;
@@ -30,7 +32,7 @@ class VerifyCommandTest {
     /** Snapshots 1 and 4, segments 2-3 and 4-6. */
     @BeforeEach
     void setUp() throws Exception {
-        source = new SourceDatabase(dir.resolve("source.db"));
+        source = DatabaseHistory.sixTransactions(dir.resolve("source.db"));
         storage = new FileReplicaStorage(dir.resolve("replica"));
         source.writeSnapshot(storage, 1);
         source.writeSnapshot(storage, 4);
@@ -58,9 +60,9 @@ class VerifyCommandTest {
 
     private DatabaseChecksum checksumAt(long txid) {
         byte[] state = source.stateAt(txid);
-        DatabaseChecksum.Builder b = DatabaseChecksum.builder(SourceDatabase.PAGE_SIZE, state.length / SourceDatabase.PAGE_SIZE);
-        for (int p = 1; p <= state.length / SourceDatabase.PAGE_SIZE; p++) {
-            b.page(p, state, (p - 1) * SourceDatabase.PAGE_SIZE);
+        DatabaseChecksum.Builder b = DatabaseChecksum.builder(DatabaseHistory.PAGE_SIZE, state.length / DatabaseHistory.PAGE_SIZE);
+        for (int p = 1; p <= state.length / DatabaseHistory.PAGE_SIZE; p++) {
+            b.page(p, state, (p - 1) * DatabaseHistory.PAGE_SIZE);
         }
         return b.finish();
     }
@@ -138,7 +140,7 @@ class VerifyCommandTest {
     @Test
     void severalLineagesAreExitCodeFourUnlessOneIsChosen() throws Exception {
         io.walship.replica.Lineage other = new io.walship.replica.Lineage(0xabcdef);
-        try (SourceDatabase second = new SourceDatabase(dir.resolve("second.db")).lineage(other)) {
+        try (DatabaseHistory second = DatabaseHistory.sixTransactions(dir.resolve("second.db")).lineage(other)) {
             second.writeSnapshot(storage, 1);
             second.writeSegment(storage, 2, 5);
         }
@@ -208,8 +210,8 @@ class VerifyCommandTest {
     void aDrillWhoseResultFailsTheIntegrityCheckIsExitCodeSix() throws Exception {
         FileReplicaStorage damaged = new FileReplicaStorage(dir.resolve("damaged"));
         byte[] state = source.stateAt(6).clone();
-        Arrays.fill(state, SourceDatabase.PAGE_SIZE, state.length, (byte) 0x55);
-        SourceDatabase.writeSnapshot(damaged, dir, 6, state);
+        Arrays.fill(state, DatabaseHistory.PAGE_SIZE, state.length, (byte) 0x55);
+        DatabaseHistory.writeSnapshot(damaged, dir, 6, DatabaseHistory.timeOf(6), state, DatabaseHistory.PAGE_SIZE, Lineage.LEGACY);
 
         CliRun run = CliRun.of("verify", "--restore", "--temp-dir", temp.toString(), damaged.root().toString());
 

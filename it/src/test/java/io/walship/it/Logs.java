@@ -43,7 +43,7 @@ public final class Logs {
         return lines(log).stream().filter(l -> l.contains(needle)).count();
     }
 
-    static String clip(String s, int max) {
+    public static String clip(String s, int max) {
         if (s == null) {
             return "";
         }

@@ -1,6 +1,8 @@
 package io.walship.it;
 
 import io.walship.replica.FileReplicaStorage;
+import io.walship.replica.ReplicaStorage;
+import io.walship.restore.RestoreOutcome;
 import io.walship.restore.RestoreRequest;
 import io.walship.restore.RestoreTarget;
 import io.walship.restore.Restorer;
@@ -13,7 +15,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -183,18 +184,7 @@ public final class RestoreCheck {
         for (Restored r : byTxid.values()) {
             checkOne(r, "txid " + r.txid(), digests, problems);
         }
-        // Across txids: the writer's progress never goes back.
-        Restored previous = null;
-        for (Restored r : byTxid.values()) {
-            if (r.error() != null) {
-                continue;
-            }
-            if (previous != null && r.i() < previous.i()) {
-                problems.add("i went back: txid " + previous.txid() + " restores i=" + previous.i() + " but the later txid "
-                        + r.txid() + " restores i=" + r.i());
-            }
-            previous = r;
-        }
+        checkProgressNeverGoesBack(byTxid, problems);
         // Consecutive txids inside a chain are consecutive writer transactions (a VACUUM commits without a new i): a
         // transaction skipped or merged shows as a jump of i between neighbouring txids.
         Set<Long> snapshotTxids = listing.snapshots().stream().map(Listing.Snapshot::txid).collect(Collectors.toSet());
@@ -230,7 +220,23 @@ public final class RestoreCheck {
         return new Report(listing, byTxid, finalI, finalDigest);
     }
 
-    private void checkOne(Restored r, String what, TreeMap<Long, String> digests, List<String> problems) {
+    /** The checks of one restored database: it restored, integrity_check is ok, the size adds up, and it is the writer's state. */
+    /** Across txids: the writer's progress never goes back as the txid grows. */
+    public static void checkProgressNeverGoesBack(TreeMap<Long, Restored> byTxid, List<String> problems) {
+        Restored previous = null;
+        for (Restored r : byTxid.values()) {
+            if (r.error() != null) {
+                continue;
+            }
+            if (previous != null && r.i() < previous.i()) {
+                problems.add("i went back: txid " + previous.txid() + " restores i=" + previous.i() + " but the later txid "
+                        + r.txid() + " restores i=" + r.i());
+            }
+            previous = r;
+        }
+    }
+
+    public static void checkOne(Restored r, String what, TreeMap<Long, String> digests, List<String> problems) {
         if (r.error() != null) {
             problems.add(what + ": " + r.error());
             return;
@@ -253,7 +259,7 @@ public final class RestoreCheck {
         }
     }
 
-    static String matchingI(String digest, TreeMap<Long, String> digests) {
+    public static String matchingI(String digest, TreeMap<Long, String> digests) {
         List<Long> is = digests.entrySet().stream().filter(e -> e.getValue().equals(digest)).map(Map.Entry::getKey).toList();
         return is.isEmpty() ? " (and no i has that digest)" : " (the content is the writer's state at i=" + is + ")";
     }
@@ -327,37 +333,56 @@ public final class RestoreCheck {
     private Restored restore(Long txid, String name, boolean noVerify) {
         Path out = workDir.resolve("restore-" + name + ".db");
         if (noVerify && txid != null) {
-            return inspect(txid, out, restoreInProcess(txid, out));
+            // The random picks are restored by the restore module in this JVM (skipping restore's own integrity_check,
+            // which inspect runs anyway): a JVM start per txid would cost most of a check of hundreds of txids. The
+            // named txids, the default and the timestamp go through the real jar.
+            try (FileReplicaStorage storage = new FileReplicaStorage(replica)) {
+                return restoreInProcess(storage, txid, out);
+            } catch (IOException e) {
+                return failed(txid, "restore failed: " + e, 0);
+            }
         }
         Walship.Result r = Walship.restore(replica, out, txid, null, false, noVerify);
         return inspect(txid == null ? -1 : txid, out, r);
     }
 
-    /**
-     * The random picks are restored by the restore module in this JVM (skipping restore's own integrity_check, which
-     * {@link #inspect} runs anyway): a JVM start per txid would cost most of a check of hundreds of txids. The named
-     * txids, the default and the timestamp go through the real jar.
-     */
-    private Walship.Result restoreInProcess(long txid, Path out) {
+    /** Restores {@code txid} (null: latest) in this JVM into {@code out} and reads it; the file is deleted when ok. */
+    public static Restored restoreInProcess(ReplicaStorage storage, Long txid, Path out) {
+        return restoreInProcess(storage, txid == null ? RestoreTarget.latest() : RestoreTarget.txid(txid), txid == null ? -1 : txid, out);
+    }
+
+    /** Restores {@code target} in this JVM, without restore's own integrity_check, and reads the result as {@code label}. */
+    public static Restored restoreInProcess(ReplicaStorage storage, RestoreTarget target, long label, Path out) {
         long t0 = System.nanoTime();
-        List<String> command = List.of("in-process restore --txid " + txid + " " + replica);
-        try (FileReplicaStorage storage = new FileReplicaStorage(replica)) {
-            new Restorer(storage, Clock.systemUTC()).restore(RestoreRequest.to(out)
-                    .withTarget(new RestoreTarget.AtTxid(txid)).withVerify(false));
-            return new Walship.Result(command, 0, "", "", Duration.ofNanos(System.nanoTime() - t0));
+        try {
+            Files.deleteIfExists(out);
+            RestoreOutcome o = new Restorer(storage, Clock.systemUTC()).restore(RestoreRequest.to(out).withTarget(target).withVerify(false));
+            if (!(o instanceof RestoreOutcome.Restored)) {
+                return failed(label, "restore did nothing: " + o, 0);
+            }
         } catch (Exception e) {
-            return new Walship.Result(command, 1, "", e.toString(), Duration.ofNanos(System.nanoTime() - t0));
+            return failed(label, "restore failed: " + e, (System.nanoTime() - t0) / 1_000_000);
         }
+        return inspect(label, out, (System.nanoTime() - t0) / 1_000_000);
     }
 
     private static Restored inspect(long txid, Path out, Walship.Result r) {
-        long ms = r.took().toMillis();
         if (!r.ok()) {
-            return new Restored(txid, -1, null, -1, -1, -1, null, "restore failed: " + r.describe(), ms);
+            return failed(txid, "restore failed: " + r.describe(), r.took().toMillis());
         }
+        return inspect(txid, out, r.took().toMillis());
+    }
+
+    /** A restore that failed with {@code error}. */
+    public static Restored failed(long txid, String error, long ms) {
+        return new Restored(txid, -1, null, -1, -1, -1, null, error, ms);
+    }
+
+    /** Reads the restored database {@code out}: integrity, size, pages and the writer's progress; deletes it when ok. */
+    public static Restored inspect(long txid, Path out, long ms) {
         try {
             if (!Files.isRegularFile(out)) {
-                return new Restored(txid, -1, null, -1, -1, -1, null, "restore exited 0 but wrote no file " + out, ms);
+                return failed(txid, "the restore wrote no file " + out, ms);
             }
             long size = Files.size(out);
             Restored result;
@@ -372,12 +397,12 @@ public final class RestoreCheck {
                 deleteDb(out);
             }
             return result;
-        } catch (SQLException | IOException e) {
-            return new Restored(txid, -1, null, -1, -1, -1, null, "cannot read the restored database " + out + ": " + e, ms);
+        } catch (Exception e) {
+            return failed(txid, "cannot read the restored database " + out + ": " + e, ms);
         }
     }
 
-    static String integrity(Connection c) throws SQLException {
+    public static String integrity(Connection c) throws SQLException {
         List<String> lines = new ArrayList<>();
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
             while (rs.next()) {
@@ -401,7 +426,7 @@ public final class RestoreCheck {
         Walship.deleteQuietly(db.resolveSibling(db.getFileName() + "-journal"));
     }
 
-    static String shortDigest(String d) {
+    public static String shortDigest(String d) {
         return d == null ? "null" : d.substring(0, Math.min(12, d.length()));
     }
 

@@ -4,125 +4,49 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
-import org.junit.jupiter.api.io.CleanupMode;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Common ground for the scenarios: a temp folder (kept when a test fails) holding the application's database in
- * {@code app/}, the replica in {@code replica/}, logs and digests in {@code work/}; child processes that are always
- * reaped; and the log tails a failure message needs.
+ * The scenarios against a replica folder: {@link Scenario}'s temp folder with the replica in {@code replica/}, the
+ * daemon started on it, and the diagnostics of the replica folder and the app folder.
  */
-abstract class ScenarioSupport {
-    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
-    Path tmp;
-
+abstract class ScenarioSupport extends Scenario {
     Path appDir;
-    Path db;
     Path replica;
-    Path work;
-    Path daemonLog;
-    private final List<AutoCloseable> children = new ArrayList<>();
-    private final List<Path> writerLogs = new ArrayList<>();
-    private long t0;
-    private String testName;
 
-    @RegisterExtension
-    final TestWatcher watcher = new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-            System.err.println("==== " + testName + " FAILED; its files are kept in " + tmp);
-            System.err.println(diagnostics());
-        }
-    };
-
-    @BeforeEach
-    void setUpScenario(TestInfo info) throws IOException {
-        testName = info.getTestClass().map(Class::getSimpleName).orElse("?") + "." + info.getDisplayName();
-        appDir = Files.createDirectories(tmp.resolve("app"));
-        db = appDir.resolve("app.db");
+    @Override
+    protected String setUpReplica() {
+        appDir = db.getParent();
         replica = tmp.resolve("replica");
-        work = Files.createDirectories(tmp.resolve("work"));
-        daemonLog = work.resolve("daemon.log");
-        t0 = System.nanoTime();
-        step("start in " + tmp);
-    }
-
-    @AfterEach
-    void reapChildren() {
-        for (AutoCloseable c : children) {
-            try {
-                c.close();
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
-        step("done");
-    }
-
-    /** Prints a timestamped progress line to the test output. */
-    void step(String what) {
-        System.out.printf("[%s +%6.1fs] %s%n", testName, (System.nanoTime() - t0) / 1e9, what);
-    }
-
-    /** Closed after the test, with the scenario's other child processes. */
-    <T extends AutoCloseable> T reap(T child) {
-        children.add(child);
-        return child;
+        return "";
     }
 
     WalshipProcess startDaemon(String... extra) {
-        WalshipProcess d = WalshipProcess.start(db, replica, daemonLog, extra);
-        children.add(d);
-        return d;
+        return reap(WalshipProcess.start(db, replica, daemonLog, extra));
     }
 
     /** Starts the daemon with the replica given as a file:// URL. */
     WalshipProcess startDaemonWithUrl(String... extra) {
-        WalshipProcess d = WalshipProcess.start(db, "file://" + replica.toAbsolutePath(), daemonLog, extra);
-        children.add(d);
-        return d;
-    }
-
-    Writer writer(String name) {
-        Writer w = Writer.python(db, work, name);
-        children.add(w);
-        writerLogs.add(w.log());
-        return w;
+        return reap(WalshipProcess.start(db, "file://" + replica.toAbsolutePath(), daemonLog, extra));
     }
 
     SqliteCliWriter cliWriter(int txs) {
         SqliteCliWriter w = new SqliteCliWriter(db, work, txs);
-        writerLogs.add(w.log());
+        showLog(w.log());
         return w;
-    }
-
-    Path digestFile() {
-        return work.resolve("digests.txt");
     }
 
     RestoreCheck restoreCheck() {
         return RestoreCheck.of(replica, digestFile(), tmp.resolve("restores")).diagnostics(this::diagnostics);
     }
 
-    /** Log tails of the daemon and the writers, and what is in the replica and the app folder. */
-    String diagnostics() {
-        StringBuilder b = new StringBuilder("\n==== diagnostics (files in " + tmp + ")\n");
-        b.append(Logs.tail(daemonLog, 80));
-        for (Path w : writerLogs) {
-            b.append(Logs.tail(w, 15));
-        }
-        b.append("replica keys: ");
+    /** What is in the replica folder and the app folder. */
+    @Override
+    protected String replicaDiagnostics() {
+        StringBuilder b = new StringBuilder("replica keys: ");
         List<ReplicaDir.Key> keys = ReplicaDir.keys(replica);
         b.append(keys.size()).append(" objects, latest txid ").append(ReplicaDir.latestTxid(replica)).append(", snapshots at ")
                 .append(ReplicaDir.snapshotTxids(replica)).append('\n');

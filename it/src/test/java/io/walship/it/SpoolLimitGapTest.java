@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,10 +35,7 @@ class SpoolLimitGapTest extends ScenarioSupport {
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void droppedTransactionsAreAGapThatEveryViewShows() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = Ports.freePort();
         Path config = work.resolve("walship.yml");
         Files.writeString(config, """
                 addr: 127.0.0.1:%d

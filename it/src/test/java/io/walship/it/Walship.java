@@ -7,11 +7,20 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Runs the real {@code walship.jar} CLI as a separate process (short-lived commands: restore, ls). */
+/**
+ * Runs the real {@code walship.jar} CLI as a separate process (short-lived commands: restore, ls). A run given an
+ * environment (the S3 credentials) inherits the test JVM's environment except any WALSHIP_ and AWS_ variables, so only
+ * what a test gives reaches walship; the EC2 metadata lookup of the AWS SDK is then always off (it would reach a
+ * non-loopback address).
+ */
 public final class Walship {
+    /** The JVM options of short-lived commands (restore, ls) given an environment: start fast with C1 only. */
+    public static final List<String> SHORT_LIVED = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
     private static final AtomicLong RUNS = new AtomicLong();
 
     private Walship() {
@@ -21,6 +30,11 @@ public final class Walship {
     public record Result(List<String> command, int exitCode, String stdout, String stderr, Duration took) {
         public boolean ok() {
             return exitCode == 0;
+        }
+
+        /** Everything the run printed. */
+        public String output() {
+            return stdout + "\n" + stderr;
         }
 
         public String describe() {
@@ -52,18 +66,30 @@ public final class Walship {
 
     /** As above, with {@code jvmOptions} after the defaults (so a later {@code -Xmx} wins). */
     static List<String> command(boolean shortLived, List<String> jvmOptions, List<String> args) {
+        List<String> options = new ArrayList<>(shortLived ? SHORT_LIVED : List.of("-Xmx256m"));
+        options.addAll(jvmOptions);
+        return command(options, args);
+    }
+
+    /** The JVM command line with exactly {@code jvmOptions} (no defaults). */
+    public static List<String> command(List<String> jvmOptions, List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(java());
-        cmd.add("-Xmx256m");
-        if (shortLived) {
-            cmd.add("-XX:TieredStopAtLevel=1");
-            cmd.add("-XX:+UseSerialGC");
-        }
         cmd.addAll(jvmOptions);
         cmd.add("-jar");
         cmd.add(jar().toString());
         cmd.addAll(args);
         return cmd;
+    }
+
+    /** A process builder for {@code cmd} whose environment is the test JVM's without WALSHIP_ and AWS_, plus {@code env}. */
+    public static ProcessBuilder builder(List<String> cmd, Map<String, String> env) {
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        Map<String, String> e = pb.environment();
+        e.keySet().removeIf(k -> k.startsWith("WALSHIP_") || k.startsWith("AWS_"));
+        e.put("AWS_EC2_METADATA_DISABLED", "true");
+        e.putAll(env);
+        return pb;
     }
 
     public static Result run(Duration timeout, String... args) {
@@ -77,6 +103,21 @@ public final class Walship {
     /** Runs the jar with extra JVM options, such as a smaller {@code -Xmx}. */
     public static Result run(Duration timeout, List<String> jvmOptions, List<String> args) {
         List<String> cmd = command(true, jvmOptions, args);
+        return run(cmd, new ProcessBuilder(cmd), timeout);
+    }
+
+    /** Runs the jar with the environment {@code env} (see the class comment) and the {@link #SHORT_LIVED} options. */
+    public static Result run(Map<String, String> env, Duration timeout, String... args) {
+        return run(env, SHORT_LIVED, timeout, List.of(args));
+    }
+
+    /** Runs the jar with the environment {@code env} and exactly {@code jvmOptions}. */
+    public static Result run(Map<String, String> env, List<String> jvmOptions, Duration timeout, List<String> args) {
+        List<String> cmd = command(jvmOptions, args);
+        return run(cmd, builder(cmd, env), timeout);
+    }
+
+    private static Result run(List<String> cmd, ProcessBuilder builder, Duration timeout) {
         long n = RUNS.incrementAndGet();
         Path out = null;
         Path err = null;
@@ -84,7 +125,9 @@ public final class Walship {
         try {
             out = Files.createTempFile("walship-cli-" + n + "-", ".out");
             err = Files.createTempFile("walship-cli-" + n + "-", ".err");
-            Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            Process p = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE)
+                    .start();
+            p.getOutputStream().close();
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 return new Result(cmd, -1, read(out), read(err) + "\n[test harness: killed after " + timeout + "]",
@@ -109,6 +152,11 @@ public final class Walship {
 
     /** As above; {@code noVerify} adds --no-verify (the caller runs integrity_check itself). */
     public static Result restore(Path replica, Path out, Long txid, String timestamp, boolean force, boolean noVerify) {
+        return run(Duration.ofSeconds(120), restoreArgs(replica.toString(), out, txid, timestamp, force, noVerify));
+    }
+
+    /** The arguments of {@code walship restore -o OUT [--txid N] [--timestamp T] [--force] [--no-verify] REPLICA}. */
+    public static List<String> restoreArgs(String replica, Path out, Long txid, String timestamp, boolean force, boolean noVerify) {
         List<String> args = new ArrayList<>(List.of("restore", "-o", out.toString()));
         if (txid != null) {
             args.add("--txid");
@@ -124,8 +172,8 @@ public final class Walship {
         if (noVerify) {
             args.add("--no-verify");
         }
-        args.add(replica.toString());
-        return run(Duration.ofSeconds(120), args);
+        args.add(replica);
+        return args;
     }
 
     public static Result restore(Path replica, Path out, long txid) {

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -48,18 +49,43 @@ public final class WalshipProcess implements AutoCloseable {
         return launch(args, log);
     }
 
+    /**
+     * Starts {@code replicate --sync-interval SYNC_INTERVAL [extra...] DB URL} with its own environment (the S3
+     * credentials, see {@link Walship#builder}) and exactly {@code jvmOptions}.
+     */
+    public static WalshipProcess start(Path db, String url, Map<String, String> env, List<String> jvmOptions, Path log,
+                                       String... extra) {
+        List<String> args = new ArrayList<>(List.of("replicate", "--sync-interval", SYNC_INTERVAL));
+        args.addAll(List.of(extra));
+        args.add(db.toString());
+        args.add(url);
+        return launch(Walship.command(jvmOptions, args), env, log);
+    }
+
     /** Starts {@code replicate -config CONFIG}, logging to {@code log}. */
     public static WalshipProcess startWithConfig(Path config, Path log) {
-        return launch(List.of("replicate", "-config", config.toString()), log);
+        return launch(Walship.command(false, List.of("replicate", "-config", config.toString())), null, log);
+    }
+
+    /** Starts {@code replicate -config CONFIG [extra...]} with its own environment and exactly {@code jvmOptions}. */
+    public static WalshipProcess startWithConfig(Path config, Map<String, String> env, List<String> jvmOptions, Path log,
+                                                 String... extra) {
+        List<String> args = new ArrayList<>(List.of("replicate", "-config", config.toString()));
+        args.addAll(List.of(extra));
+        return launch(Walship.command(jvmOptions, args), env, log);
     }
 
     private static WalshipProcess launch(List<String> args, Path log) {
-        List<String> cmd = Walship.command(false, args);
+        return launch(Walship.command(false, args), null, log);
+    }
+
+    /** {@code env} null: the test JVM's environment as it is. */
+    private static WalshipProcess launch(List<String> cmd, Map<String, String> env, Path log) {
         try {
             long offset = Files.exists(log) ? Files.size(log) : 0;
             Files.writeString(log, "==== [test harness " + Instant.now() + "] starting: " + String.join(" ", cmd) + "\n",
                     StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            Process p = new ProcessBuilder(cmd)
+            Process p = (env == null ? new ProcessBuilder(cmd) : Walship.builder(cmd, env))
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
@@ -119,6 +145,11 @@ public final class WalshipProcess implements AutoCloseable {
             throw new IllegalStateException(e);
         }
         return process.exitValue();
+    }
+
+    /** As {@link #awaitExit(Duration)}, the timeout in seconds. */
+    public int awaitExit(long seconds) {
+        return awaitExit(Duration.ofSeconds(seconds));
     }
 
     /** SIGTERM and asserts the contract's clean exit (code 0). */

@@ -1,18 +1,14 @@
 package io.walship.replicator;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walship.replicator.spool.CapturePoint;
 import io.walship.replicator.spool.Spool;
-import io.walship.replicator.wal.WalChecksum;
-import io.walship.replicator.wal.WalCursor;
+import io.walship.replicator.spool.SpoolFixtures;
 import io.walship.replicator.wal.WalGeneration;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -27,7 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
  * folder syncs are not covered here.
  */
 class FolderSyncTest {
-    private static final int PAGE = 512;
     private static final WalGeneration GEN = new WalGeneration(77, 99);
 
     @TempDir
@@ -70,9 +65,7 @@ class FolderSyncTest {
             Files.write(spool.snapshotTempPath(1), new byte[] {1, 2, 3});
             spool.appendSnapshot(point(1));
             for (long t = 2; t <= 40; t++) {
-                spool.appendPage(t, 1, page(t, 1), PAGE);
-                spool.appendPage(t, 2 + t % 5, page(t, 2 + t % 5), PAGE);
-                spool.appendCommit(point(t));
+                SpoolFixtures.transaction(spool, t, GEN);
                 spool.sync();
             }
             List<Path> files = spoolFiles(spoolDir);
@@ -100,14 +93,7 @@ class FolderSyncTest {
         }
     }
 
-    private static byte[] page(long txid, long pgno) {
-        byte[] b = new byte[PAGE];
-        Arrays.fill(b, (byte) (txid * 31 + pgno));
-        return b;
-    }
-
     private static CapturePoint point(long txid) {
-        return new CapturePoint(txid, Instant.ofEpochMilli(1_000 * txid), 10 + txid, PAGE, GEN,
-                new WalCursor(txid * 2, new WalChecksum((int) txid, (int) -txid)));
+        return SpoolFixtures.point(txid, GEN);
     }
 }

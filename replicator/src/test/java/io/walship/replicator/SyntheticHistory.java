@@ -13,13 +13,10 @@ import io.walship.replica.ObjectKeys;
 import io.walship.replica.ObjectKind;
 import io.walship.replica.ReplicaStorage;
 import io.walship.replica.SegmentReader;
-import io.walship.replica.SegmentWriter;
-import io.walship.replica.SnapshotWriter;
-import java.io.BufferedOutputStream;
+import io.walship.restore.DatabaseHistory.Transaction;
+import io.walship.restore.ReplicaObjects;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,10 +39,6 @@ final class SyntheticHistory {
     static final int PAGE_SIZE = 512;
     static final Instant BASE = Instant.parse("2026-01-01T00:00:00Z");
     static final Lineage LINEAGE = new Lineage(0x0c0ffee0c0ffee01L);
-
-    /** One transaction: its pages in ascending page number, each its image after the transaction. */
-    record Transaction(long txid, Instant time, long commitSize, SortedMap<Long, byte[]> pages) {
-    }
 
     private final Random random = new Random(42);
     private final Path scratch;
@@ -112,18 +105,7 @@ final class SyntheticHistory {
         byte[] state = states.get(txid);
         long pages = state.length / PAGE_SIZE;
         ObjectHeader header = ObjectHeader.snapshot(PAGE_SIZE, pages, txid, time, LINEAGE, 0600);
-        Path tmp = Files.createTempFile(scratch, "snapshot", ".tmp");
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp))) {
-            SnapshotWriter w = new SnapshotWriter(out, header);
-            for (long p = 1; p <= pages; p++) {
-                w.page(state, (int) ((p - 1) * PAGE_SIZE));
-            }
-            w.finish();
-        }
-        String key = ObjectKeys.of(header);
-        storage.put(key, tmp);
-        Files.delete(tmp);
-        return key;
+        return ReplicaObjects.putSnapshot(storage, scratch, header, state, PAGE_SIZE);
     }
 
     /** Writes the level-0 segment of transactions {@code first..last}. */
@@ -132,22 +114,11 @@ final class SyntheticHistory {
         Transaction b = transactions.get(last);
         ObjectHeader header = ObjectHeader.segment(0, PAGE_SIZE, b.commitSize(), first, last, a.time(), b.time(),
                 LINEAGE);
-        Path tmp = Files.createTempFile(scratch, "segment", ".tmp");
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp))) {
-            SegmentWriter w = new SegmentWriter(out, header);
-            for (long t = first; t <= last; t++) {
-                Transaction tx = transactions.get(t);
-                w.beginTransaction(t, tx.time().toEpochMilli(), tx.commitSize(), tx.pages().size());
-                for (Map.Entry<Long, byte[]> e : tx.pages().entrySet()) {
-                    w.page(e.getKey(), e.getValue(), 0);
-                }
-            }
-            w.finish();
+        List<Transaction> txs = new ArrayList<>();
+        for (long t = first; t <= last; t++) {
+            txs.add(transactions.get(t));
         }
-        String key = ObjectKeys.of(header);
-        storage.put(key, tmp);
-        Files.delete(tmp);
-        return key;
+        return ReplicaObjects.putSegment(storage, scratch, header, txs);
     }
 
     /** The lineage's segments in the replica, by key. */

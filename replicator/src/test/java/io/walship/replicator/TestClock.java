@@ -6,19 +6,22 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock a test sets and moves by hand. Thread-safe. */
-final class TestClock extends Clock {
+/**
+ * A clock a test sets and moves by hand, so that hours of retention or lease time pass in seconds. Thread-safe. The it
+ * module's in-process tests use it too (through this module's test-jar).
+ */
+public final class TestClock extends Clock {
     private volatile Instant now;
 
-    TestClock(Instant start) {
+    public TestClock(Instant start) {
         this.now = start;
     }
 
-    void set(Instant instant) {
+    public void set(Instant instant) {
         now = instant;
     }
 
-    void advance(Duration d) {
+    public void advance(Duration d) {
         now = now.plus(d);
     }
 

@@ -4,8 +4,6 @@ import io.walship.replica.ObjectInfo;
 import io.walship.replica.ReplicaStorage;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Path;
-import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -13,32 +11,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Counts the requests made to a replica: LIST, range reads (object headers) and whole-object reads. It passes every call
  * through unchanged; it counts, it does not stand in for the storage. Safe to use from several threads.
  */
-final class CountingStorage implements ReplicaStorage {
+final class CountingStorage extends ForwardingStorage {
     /** The requests made so far. */
     record Counts(int lists, int headerReads, int objectReads) {
     }
 
-    private final ReplicaStorage delegate;
     private final AtomicInteger lists = new AtomicInteger();
     private final AtomicInteger ranges = new AtomicInteger();
     private final AtomicInteger gets = new AtomicInteger();
 
     CountingStorage(ReplicaStorage delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     Counts counts() {
         return new Counts(lists.get(), ranges.get(), gets.get());
-    }
-
-    @Override
-    public String describe() {
-        return delegate.describe();
-    }
-
-    @Override
-    public void put(String key, Path source) throws IOException {
-        delegate.put(key, source);
     }
 
     @Override
@@ -57,10 +44,5 @@ final class CountingStorage implements ReplicaStorage {
     public List<ObjectInfo> list(String prefix) throws IOException {
         lists.incrementAndGet();
         return delegate.list(prefix);
-    }
-
-    @Override
-    public void delete(Collection<String> keys) throws IOException {
-        delegate.delete(keys);
     }
 }

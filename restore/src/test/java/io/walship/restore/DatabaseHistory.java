@@ -5,11 +5,8 @@ import io.walship.replica.ObjectHeader;
 import io.walship.replica.ObjectKeys;
 import io.walship.replica.ObjectKind;
 import io.walship.replica.ReplicaStorage;
-import io.walship.replica.SegmentWriter;
 import io.walship.replica.SnapshotWriter;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -18,7 +15,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -30,14 +29,18 @@ import java.util.TreeMap;
  * <p>After each commit the database file is read whole (in WAL mode after a TRUNCATE checkpoint, so the file holds
  * every committed page and its header says WAL, as the replicator's pages do); the pages that differ from the
  * previous state, or are new, are the transaction's page images, and the file size is its commit size.
+ *
+ * <p>Published in this module's test-jar: the cli tests build their replicas with {@link #sixTransactions}.
  */
-final class DatabaseHistory implements AutoCloseable {
-    static final Instant BASE = Instant.parse("2026-11-26T04:00:00Z");
+public final class DatabaseHistory implements AutoCloseable {
+    /** The page size of {@link #sixTransactions}. */
+    public static final int PAGE_SIZE = 4096;
+    public static final Instant BASE = Instant.parse("2026-11-26T04:00:00Z");
     /** The lineage objects are written in unless a test chooses another; {@link Lineage#LEGACY} writes version 1. */
-    static final Lineage LINEAGE = new Lineage(0x5eed5eed5eed5eedL);
+    public static final Lineage LINEAGE = new Lineage(0x5eed5eed5eed5eedL);
 
     /** One recorded transaction: its pages in ascending page number. */
-    record Transaction(long txid, Instant time, long commitSize, SortedMap<Long, byte[]> pages) {
+    public record Transaction(long txid, Instant time, long commitSize, SortedMap<Long, byte[]> pages) {
     }
 
     private final Path file;
@@ -49,8 +52,9 @@ final class DatabaseHistory implements AutoCloseable {
     private byte[] current = new byte[0];
     private long txid;
     private Lineage lineage = LINEAGE;
+    private int mode = 0644;
 
-    DatabaseHistory(Path file, int pageSize, boolean wal) throws SQLException {
+    public DatabaseHistory(Path file, int pageSize, boolean wal) throws SQLException {
         this.file = file;
         this.pageSize = pageSize;
         this.wal = wal;
@@ -62,7 +66,7 @@ final class DatabaseHistory implements AutoCloseable {
     }
 
     /** A database with a history of twelve transactions that grows, rewrites, shrinks twice (VACUUM) and grows again. */
-    static DatabaseHistory standard(Path file, int pageSize, boolean wal) throws Exception {
+    public static DatabaseHistory standard(Path file, int pageSize, boolean wal) throws Exception {
         DatabaseHistory h = new DatabaseHistory(file, pageSize, wal);
         h.commit("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT, b BLOB)", "CREATE INDEX t_v ON t (v)");
         h.commit(series(40) + "INSERT INTO t (v) SELECT 'row ' || value FROM s");
@@ -79,13 +83,29 @@ final class DatabaseHistory implements AutoCloseable {
         return h;
     }
 
+    /**
+     * The cli tests' history: six transactions (a table, two rows with blobs, a row, the blobs deleted, VACUUM, an
+     * update) in 4096-byte pages in WAL mode, written in format version 1 ({@link Lineage#LEGACY}) with file mode 0600
+     * unless a test chooses a lineage.
+     */
+    public static DatabaseHistory sixTransactions(Path file) throws Exception {
+        DatabaseHistory h = new DatabaseHistory(file, PAGE_SIZE, true).lineage(Lineage.LEGACY).mode(0600);
+        h.commit("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT, b BLOB)");
+        h.commit("INSERT INTO t (v, b) VALUES ('one', randomblob(5000)), ('two', randomblob(5000))");
+        h.commit("INSERT INTO t (v) VALUES ('three')");
+        h.commit("DELETE FROM t WHERE b IS NOT NULL");
+        h.commit("VACUUM");
+        h.commit("UPDATE t SET v = 'last'");
+        return h;
+    }
+
     /** A common table expression {@code s(value)} counting from 1 to {@code n}, to prefix an INSERT ... SELECT. */
-    static String series(int n) {
+    public static String series(int n) {
         return "WITH RECURSIVE s(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM s WHERE value < " + n + ") ";
     }
 
     /** Runs the statements as one transaction (a single statement in autocommit, so VACUUM works) and records it. */
-    long commit(String... sql) throws Exception {
+    public long commit(String... sql) throws Exception {
         execute(sql);
         byte[] after = readFile();
         txid++;
@@ -96,7 +116,7 @@ final class DatabaseHistory implements AutoCloseable {
     }
 
     /** Changes the database without recording a transaction, as happens when the replicator loses continuity. */
-    void commitUnrecorded(String... sql) throws Exception {
+    public void commitUnrecorded(String... sql) throws Exception {
         execute(sql);
         current = readFile();
     }
@@ -105,7 +125,7 @@ final class DatabaseHistory implements AutoCloseable {
      * Gives the current state a new txid that no transaction holds, as the replicator does when it starts over with
      * a snapshot after losing continuity; the caller writes the snapshot at the returned txid.
      */
-    long breakContinuity() {
+    public long breakContinuity() {
         txid++;
         states.put(txid, current);
         return txid;
@@ -115,24 +135,30 @@ final class DatabaseHistory implements AutoCloseable {
      * Writes the following objects in {@code value}'s lineage (format version 2), or in version 1 for
      * {@link Lineage#LEGACY}, as walship did before lineages.
      */
-    DatabaseHistory lineage(Lineage value) {
+    public DatabaseHistory lineage(Lineage value) {
         this.lineage = value;
         return this;
     }
 
-    Lineage lineage() {
+    /** The file mode the following snapshots record (in format version 2). */
+    public DatabaseHistory mode(int value) {
+        this.mode = value;
+        return this;
+    }
+
+    public Lineage lineage() {
         return lineage;
     }
 
-    long latestTxid() {
+    public long latestTxid() {
         return txid;
     }
 
-    int pageSize() {
+    public int pageSize() {
         return pageSize;
     }
 
-    byte[] stateAt(long txid) {
+    public byte[] stateAt(long txid) {
         byte[] s = states.get(txid);
         if (s == null) {
             throw new IllegalArgumentException("no state at txid " + txid);
@@ -140,94 +166,79 @@ final class DatabaseHistory implements AutoCloseable {
         return s;
     }
 
-    Transaction transaction(long txid) {
+    public Transaction transaction(long txid) {
         return transactions.get(txid);
     }
 
-    static Instant timeOf(long txid) {
+    public static Instant timeOf(long txid) {
         return BASE.plusSeconds(10 * txid);
     }
 
     /** The key {@link #writeSnapshot} gives the snapshot at {@code txid} in the default lineage. */
-    static String snapshotKey(long txid) {
+    public static String snapshotKey(long txid) {
         return ObjectKeys.snapshot(txid, timeOf(txid), LINEAGE);
     }
 
     /** The key {@link #writeSegment} gives the level-0 segment {@code first..last} in the default lineage. */
-    static String segmentKey(long first, long last) {
+    public static String segmentKey(long first, long last) {
         return ObjectKeys.segment(0, first, last, timeOf(first), timeOf(last), LINEAGE);
     }
 
     /** Writes a snapshot of the state at {@code txid} to the replica. */
-    String writeSnapshot(ReplicaStorage storage, long txid) throws IOException {
-        return writeSnapshot(storage, file.getParent(), txid, timeOf(txid), stateAt(txid), pageSize, lineage);
+    public String writeSnapshot(ReplicaStorage storage, long txid) throws IOException {
+        return writeSnapshot(storage, file.getParent(), txid, timeOf(txid), stateAt(txid), pageSize, lineage, mode);
     }
 
     /** Writes {@code state}, a whole database file, as the snapshot at {@code txid} and returns its key. */
-    static String writeSnapshot(ReplicaStorage storage, Path scratch, long txid, Instant time, byte[] state, int pageSize)
+    public static String writeSnapshot(ReplicaStorage storage, Path scratch, long txid, Instant time, byte[] state, int pageSize)
             throws IOException {
         return writeSnapshot(storage, scratch, txid, time, state, pageSize, LINEAGE);
     }
 
     /** As above, in {@code lineage} (version 1 for {@link Lineage#LEGACY}). */
+    public static String writeSnapshot(ReplicaStorage storage, Path scratch, long txid, Instant time, byte[] state, int pageSize,
+                                       Lineage lineage) throws IOException {
+        return writeSnapshot(storage, scratch, txid, time, state, pageSize, lineage, 0644);
+    }
+
+    /** As above, recording file mode {@code mode} (format version 2 only). */
     @SuppressWarnings("deprecation")
-    static String writeSnapshot(ReplicaStorage storage, Path scratch, long txid, Instant time, byte[] state, int pageSize,
-                                Lineage lineage) throws IOException {
+    public static String writeSnapshot(ReplicaStorage storage, Path scratch, long txid, Instant time, byte[] state, int pageSize,
+                                       Lineage lineage, int mode) throws IOException {
         long pages = state.length / pageSize;
         ObjectHeader header = lineage.isLegacy()
                 ? new ObjectHeader(ObjectKind.SNAPSHOT, pageSize, pages, txid, txid, time, time,
                         SnapshotWriter.storedPages(pages, pageSize))
-                : ObjectHeader.snapshot(pageSize, pages, txid, time, lineage, 0644);
-        Path tmp = Files.createTempFile(scratch, "snapshot", ".tmp");
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp))) {
-            SnapshotWriter w = new SnapshotWriter(out, header);
-            for (long p = 1; p <= pages; p++) {
-                w.page(state, (int) ((p - 1) * pageSize));
-            }
-            w.finish();
-        }
-        String key = ObjectKeys.of(header);
-        storage.put(key, tmp);
-        Files.delete(tmp);
-        return key;
+                : ObjectHeader.snapshot(pageSize, pages, txid, time, lineage, mode);
+        return ReplicaObjects.putSnapshot(storage, scratch, header, state, pageSize);
     }
 
     /** Writes a segment holding transactions {@code first..last} to the replica and returns its key. */
-    String writeSegment(ReplicaStorage storage, long first, long last) throws IOException {
+    public String writeSegment(ReplicaStorage storage, long first, long last) throws IOException {
         return writeSegment(storage, 0, first, last);
     }
 
     /** Writes a segment of {@code level} (compaction writes levels 1 and up) holding {@code first..last}. */
     @SuppressWarnings("deprecation")
-    String writeSegment(ReplicaStorage storage, int level, long first, long last) throws IOException {
+    public String writeSegment(ReplicaStorage storage, int level, long first, long last) throws IOException {
         ObjectHeader header = lineage.isLegacy()
                 ? new ObjectHeader(ObjectKind.SEGMENT, pageSize, transactions.get(last).commitSize(), first, last,
                         timeOf(first), timeOf(last), last - first + 1)
                 : ObjectHeader.segment(level, pageSize, transactions.get(last).commitSize(), first, last, timeOf(first),
                         timeOf(last), lineage);
-        Path tmp = Files.createTempFile(file.getParent(), "segment", ".tmp");
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp))) {
-            SegmentWriter w = new SegmentWriter(out, header);
-            for (long t = first; t <= last; t++) {
-                Transaction tx = transactions.get(t);
-                if (tx == null) {
-                    throw new IllegalArgumentException("txid " + t + " is not a recorded transaction");
-                }
-                w.beginTransaction(t, tx.time().toEpochMilli(), tx.commitSize(), tx.pages().size());
-                for (Map.Entry<Long, byte[]> e : tx.pages().entrySet()) {
-                    w.page(e.getKey(), e.getValue(), 0);
-                }
+        List<Transaction> txs = new ArrayList<>();
+        for (long t = first; t <= last; t++) {
+            Transaction tx = transactions.get(t);
+            if (tx == null) {
+                throw new IllegalArgumentException("txid " + t + " is not a recorded transaction");
             }
-            w.finish();
+            txs.add(tx);
         }
-        String key = ObjectKeys.of(header);
-        storage.put(key, tmp);
-        Files.delete(tmp);
-        return key;
+        return ReplicaObjects.putSegment(storage, file.getParent(), header, txs);
     }
 
     /** The integrity check result of the live database, to make sure the recorded states are sound. */
-    String integrity() throws SQLException {
+    public String integrity() throws SQLException {
         try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
             rs.next();
             return rs.getString(1);

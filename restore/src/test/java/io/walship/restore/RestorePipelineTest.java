@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walship.replica.FileReplicaStorage;
 import io.walship.replica.Lineage;
-import io.walship.replica.ObjectInfo;
 import io.walship.replica.ReplicaStorage;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -17,7 +16,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -223,8 +221,7 @@ class RestorePipelineTest {
     }
 
     /** Counts objects open for reading at the same time; says it serves {@code maxReads} reads at once. */
-    private static class ConcurrencyProbe implements ReplicaStorage {
-        private final ReplicaStorage delegate;
+    private static class ConcurrencyProbe extends ForwardingStorage {
         private final int maxReads;
         final AtomicInteger open = new AtomicInteger();
         final AtomicInteger maxOpen = new AtomicInteger();
@@ -235,7 +232,7 @@ class RestorePipelineTest {
         }
 
         ConcurrencyProbe(ReplicaStorage delegate, int maxReads) {
-            this.delegate = delegate;
+            super(delegate);
             this.maxReads = maxReads;
         }
 
@@ -246,16 +243,6 @@ class RestorePipelineTest {
 
         InputStream delegateGet(String key, long offset) throws IOException {
             return delegate.get(key, offset);
-        }
-
-        @Override
-        public String describe() {
-            return delegate.describe();
-        }
-
-        @Override
-        public void put(String key, Path source) throws IOException {
-            delegate.put(key, source);
         }
 
         @Override
@@ -277,21 +264,6 @@ class RestorePipelineTest {
                     super.close();
                 }
             };
-        }
-
-        @Override
-        public byte[] getRange(String key, long offset, int length) throws IOException {
-            return delegate.getRange(key, offset, length);
-        }
-
-        @Override
-        public List<ObjectInfo> list(String prefix) throws IOException {
-            return delegate.list(prefix);
-        }
-
-        @Override
-        public void delete(Collection<String> keys) throws IOException {
-            delegate.delete(keys);
         }
     }
 }

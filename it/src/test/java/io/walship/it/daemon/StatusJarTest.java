@@ -3,9 +3,9 @@ package io.walship.it.daemon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.walship.it.Ports;
 import io.walship.it.Walship;
 import io.walship.replicator.metrics.Json;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,8 +37,8 @@ class StatusJarTest {
             s.execute("CREATE TABLE t(x)");
             s.execute("INSERT INTO t VALUES (1)");
         }
-        int port = freePort();
-        int nothingListens = freePort();
+        int port = Ports.freePort();
+        int nothingListens = Ports.freePort();
         Path config = Files.writeString(dir.resolve("walship.yml"), "addr: 127.0.0.1:" + port + "\n"
                 + "dbs:\n"
                 + "  - path: " + db + "\n"
@@ -115,9 +115,4 @@ class StatusJarTest {
         return null;
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

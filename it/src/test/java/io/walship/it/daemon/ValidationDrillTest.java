@@ -3,7 +3,7 @@ package io.walship.it.daemon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.ServerSocket;
+import io.walship.it.Ports;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,10 +30,7 @@ class ValidationDrillTest {
     void theDaemonDrillsTheReplicaAndReportsAFailure() throws Exception {
         Path db = dir.resolve("app.db");
         Path replica = dir.resolve("replica");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = Ports.freePort();
         Path config = Files.writeString(dir.resolve("walship.yml"), "addr: 127.0.0.1:" + port + "\n"
                 + "dbs:\n"
                 + "  - path: " + db + "\n"

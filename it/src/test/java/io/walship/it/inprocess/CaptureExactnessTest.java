@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.walship.config.ByteSize;
 import io.walship.config.ReplicationSettings;
-import io.walship.replica.FileReplicaStorage;
 import io.walship.replicator.DatabaseReplicator;
 import io.walship.restore.RestoreTarget;
 import java.io.IOException;
@@ -16,11 +15,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * walship captures exactly what SQLite committed: no transaction that SQLite never committed (a checksum-valid
@@ -28,29 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * rolled back, and no transaction lost afterwards. Every txid is restored and compared with the app's own state.
  */
 @Timeout(180)
-class CaptureExactnessTest {
-    @TempDir
-    Path dir;
-    private Path db;
-    private FileReplicaStorage storage;
-    private InteractiveApp app;
-    private DatabaseReplicator replicator;
-    private ExactHistory history;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        db = dir.resolve("app.db");
-        storage = new FileReplicaStorage(dir.resolve("replica"));
-        app = new InteractiveApp(db, dir, 11);
-        history = new ExactHistory(storage, dir, app::digest);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (replicator != null) {
-            replicator.stop(Duration.ofSeconds(5));
-        }
-        app.close();
+class CaptureExactnessTest extends InProcessScenario {
+    CaptureExactnessTest() {
+        super(11);
     }
 
     private static ReplicationSettings settings() {
@@ -121,29 +97,6 @@ class CaptureExactnessTest {
 
     /** Waits until the replica's latest state is the app's latest transaction. */
     private void awaitReplicated() throws Exception {
-        long deadline = System.currentTimeMillis() + 30_000;
-        long checked = -1;
-        String last = "nothing restored yet";
-        while (System.currentTimeMillis() < deadline) {
-            long captured = replicator.capturedTxid();
-            if (replicator.failure() != null) {
-                fail("replicator failed: " + replicator.failure());
-            }
-            if (captured > 0 && replicator.shippedTxid() == captured && captured != checked) {
-                checked = captured;
-                try {
-                    ExactHistory.State s = history.restore(new RestoreTarget.Latest(), "await");
-                    if (s.seq() == app.seq()) {
-                        return;
-                    }
-                    last = "latest restores app transaction " + s.seq();
-                } catch (AssertionError e) {
-                    last = e.getMessage();
-                }
-            }
-            Thread.sleep(50);
-        }
-        fail("replica did not reach app transaction " + app.seq() + " (captured " + replicator.capturedTxid() + ", shipped "
-                + replicator.shippedTxid() + "; " + last + ")");
+        history.awaitReplicated(replicator, app::seq);
     }
 }

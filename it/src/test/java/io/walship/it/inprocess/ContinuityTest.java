@@ -1,41 +1,24 @@
 package io.walship.it.inprocess;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.walship.config.ByteSize;
 import io.walship.config.ReplicationSettings;
-import io.walship.replica.FileReplicaStorage;
-import io.walship.replica.ObjectKeys;
-import io.walship.replica.ObjectKind;
 import io.walship.replicator.DatabaseReplicator;
 import io.walship.replicator.LineagePolicy;
-import io.walship.restore.RestoreOutcome;
-import io.walship.restore.RestoreRequest;
 import io.walship.restore.RestoreTarget;
-import io.walship.restore.Restorer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Continuity rules of the capture, in process: when walship can prove it saw every transaction it continues the
@@ -43,27 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * state after the matching transaction.
  */
 @Timeout(180)
-class ContinuityTest {
-    @TempDir
-    Path dir;
-    private Path db;
-    private FileReplicaStorage storage;
-    private InteractiveApp app;
-    private DatabaseReplicator replicator;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        db = dir.resolve("app.db");
-        storage = new FileReplicaStorage(dir.resolve("replica"));
-        app = new InteractiveApp(db, dir, 7);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (replicator != null) {
-            replicator.stop(Duration.ofSeconds(5));
-        }
-        app.close();
+class ContinuityTest extends InProcessScenario {
+    ContinuityTest() {
+        super(7);
     }
 
     private static ReplicationSettings settings() {
@@ -256,13 +221,7 @@ class ContinuityTest {
     // ---- helpers --------------------------------------------------------------------------------------------
 
     private List<Long> snapshots() throws Exception {
-        return storage.list(ObjectKeys.SNAPSHOTS).stream().map(i -> ObjectKeys.parse(i.key()))
-                .filter(o -> o.isPresent() && o.get().kind() == ObjectKind.SNAPSHOT).map(o -> o.get().firstTxid()).sorted().toList();
-    }
-
-    private long latestTxid() throws Exception {
-        return storage.list("").stream().map(i -> ObjectKeys.parse(i.key())).filter(java.util.Optional::isPresent)
-                .mapToLong(o -> o.get().lastTxid()).max().orElse(0);
+        return history.snapshotTxids();
     }
 
     /** Waits until the replica's latest state is the app's latest transaction. */
@@ -276,8 +235,8 @@ class ContinuityTest {
             }
             if (captured > 0 && replicator.shippedTxid() == captured && captured != checked) {
                 checked = captured;
-                State s = restore(new RestoreTarget.Latest(), "await");
-                if (s.seq == app.seq()) {
+                ExactHistory.State s = restore(new RestoreTarget.Latest(), "await");
+                if (s.seq() == app.seq()) {
                     return;
                 }
             }
@@ -290,7 +249,7 @@ class ContinuityTest {
     /** Restores the latest state and up to 25 txids and compares each with the app's state after that transaction. */
     private void verifyRestores() throws Exception {
         long first = snapshots().get(0);
-        long latest = latestTxid();
+        long latest = history.latestTxid();
         List<Long> txids = new ArrayList<>();
         Random rnd = new Random(latest);
         if (latest - first <= 25) {
@@ -307,47 +266,16 @@ class ContinuityTest {
         txids = txids.stream().distinct().sorted().toList();
         long prevSeq = -1;
         for (long t : txids) {
-            State s = restore(new RestoreTarget.AtTxid(t), "t" + t);
-            assertTrue(s.seq >= prevSeq, "app sequence must not go back as txids grow: txid " + t + " -> " + s.seq);
-            prevSeq = s.seq;
+            ExactHistory.State s = restore(new RestoreTarget.AtTxid(t), "t" + t);
+            assertTrue(s.seq() >= prevSeq, "app sequence must not go back as txids grow: txid " + t + " -> " + s.seq());
+            prevSeq = s.seq();
         }
-        State last = restore(new RestoreTarget.Latest(), "latest");
-        assertEquals(app.seq(), last.seq, "latest restore is the app's last transaction");
+        ExactHistory.State last = restore(new RestoreTarget.Latest(), "latest");
+        assertEquals(app.seq(), last.seq(), "latest restore is the app's last transaction");
     }
 
-    private record State(long seq, String digest) {
-    }
-
-    private State restore(RestoreTarget target, String name) throws Exception {
-        Path out = dir.resolve("restore-" + name + ".db");
-        Files.deleteIfExists(out);
-        RestoreOutcome outcome = new Restorer(storage, Clock.systemUTC()).restore(RestoreRequest.to(out).withTarget(target));
-        assertTrue(outcome instanceof RestoreOutcome.Restored, "restored: " + outcome);
-        State s;
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + out); Statement st = c.createStatement()) {
-            try (ResultSet rs = st.executeQuery("PRAGMA integrity_check")) {
-                rs.next();
-                assertEquals("ok", rs.getString(1), "integrity of " + name);
-            }
-            long seq = 0;
-            try (ResultSet rs = st.executeQuery("SELECT tx FROM progress WHERE k = 0")) {
-                if (rs.next()) {
-                    seq = rs.getLong(1);
-                }
-            }
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            try (ResultSet rs = st.executeQuery("SELECT id, v, n FROM items ORDER BY id")) {
-                while (rs.next()) {
-                    md.update((rs.getLong(1) + "|" + rs.getString(2) + "|" + rs.getLong(3) + "\n").getBytes(StandardCharsets.UTF_8));
-                }
-            }
-            s = new State(seq, HexFormat.of().formatHex(md.digest()));
-        }
-        String expected = app.digest(s.seq);
-        assertNotNull(expected, "the app never reported state " + s.seq);
-        assertEquals(expected, s.digest, "restored " + name + " equals the app's state after its transaction " + s.seq);
-        Files.deleteIfExists(out);
-        return s;
+    private ExactHistory.State restore(RestoreTarget target, String name) throws Exception {
+        return history.restore(target, name);
     }
 
     private static void deleteRecursively(Path p) throws Exception {

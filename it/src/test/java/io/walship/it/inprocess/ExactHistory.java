@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import io.walship.replica.ObjectKeys;
 import io.walship.replica.ObjectKind;
 import io.walship.replica.ReplicaStorage;
+import io.walship.replicator.DatabaseReplicator;
 import io.walship.restore.RestoreOutcome;
 import io.walship.restore.RestoreRequest;
 import io.walship.restore.RestoreTarget;
@@ -25,6 +27,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.LongFunction;
+import java.util.function.LongSupplier;
 
 /**
  * The strict oracle for in-process capture tests: every txid of a replica restores to exactly the state the app had
@@ -87,6 +90,37 @@ final class ExactHistory {
             checked++;
         }
         return checked;
+    }
+
+    /**
+     * Waits (up to 30 s) until the replica's latest state is the app's latest transaction ({@code appSeq}); fails at once
+     * when the replicator has failed.
+     */
+    void awaitReplicated(DatabaseReplicator replicator, LongSupplier appSeq) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        long checked = -1;
+        String last = "nothing restored yet";
+        while (System.currentTimeMillis() < deadline) {
+            long captured = replicator.capturedTxid();
+            if (replicator.failure() != null) {
+                fail("replicator failed: " + replicator.failure());
+            }
+            if (captured > 0 && replicator.shippedTxid() == captured && captured != checked) {
+                checked = captured;
+                try {
+                    State s = restore(new RestoreTarget.Latest(), "await");
+                    if (s.seq() == appSeq.getAsLong()) {
+                        return;
+                    }
+                    last = "latest restores app transaction " + s.seq();
+                } catch (AssertionError e) {
+                    last = e.getMessage();
+                }
+            }
+            Thread.sleep(50);
+        }
+        fail("replica did not reach app transaction " + appSeq.getAsLong() + " (captured " + replicator.capturedTxid() + ", shipped "
+                + replicator.shippedTxid() + "; " + last + ")");
     }
 
     State restore(RestoreTarget target, String name) throws Exception {

@@ -13,6 +13,7 @@ import io.walship.replica.ObjectKind;
 import io.walship.replicator.DatabaseReplicator;
 import io.walship.replicator.LineagePolicy;
 import io.walship.replicator.ReplicaTarget;
+import io.walship.replicator.TestClock;
 import io.walship.restore.RestoreOutcome;
 import io.walship.restore.RestoreRequest;
 import io.walship.restore.RestoreTarget;
@@ -28,7 +29,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,7 +53,7 @@ class LeaseTakeOverTest {
     @Test
     void aWaitingWriterDoesNotTakeOverAnExpiredLeaseWhenTheReplicaMoved() throws Exception {
         FileReplicaStorage storage = new FileReplicaStorage(dir.resolve("replica"));
-        MutableClock clock = new MutableClock(Instant.parse("2026-11-30T12:00:00Z"));
+        TestClock clock = new TestClock(Instant.parse("2026-11-30T12:00:00Z"));
         Path db0 = dir.resolve("original.db");
         long originalSeq;
         String[] originalDigests;

@@ -9,13 +9,13 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.walship.config.ByteSize;
 import io.walship.config.ReplicationSettings;
-import io.walship.replica.FileReplicaStorage;
 import io.walship.replica.ObjectHeader;
 import io.walship.replica.ObjectKeys;
 import io.walship.replicator.DatabaseReplicator;
 import io.walship.replicator.LineagePolicy;
 import io.walship.replicator.ReplicaTarget;
 import io.walship.replicator.ReplicationEvents;
+import io.walship.replicator.TestClock;
 import io.walship.restore.RestoreTarget;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,11 +26,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -38,14 +35,7 @@ import org.slf4j.LoggerFactory;
  * cycle, and transaction times never go backwards. Every restore is compared with the app's own state.
  */
 @Timeout(180)
-class NoNeedlessSnapshotTest {
-    @TempDir
-    Path dir;
-    private Path db;
-    private FileReplicaStorage storage;
-    private InteractiveApp app;
-    private DatabaseReplicator replicator;
-    private ExactHistory history;
+class NoNeedlessSnapshotTest extends InProcessScenario {
     private final AtomicInteger snapshotEvents = new AtomicInteger();
     private final AtomicInteger capturedEvents = new AtomicInteger();
     private final ReplicationEvents events = new ReplicationEvents() {
@@ -60,20 +50,8 @@ class NoNeedlessSnapshotTest {
         }
     };
 
-    @BeforeEach
-    void setUp() throws Exception {
-        db = dir.resolve("app.db");
-        storage = new FileReplicaStorage(dir.resolve("replica"));
-        app = new InteractiveApp(db, dir, 5);
-        history = new ExactHistory(storage, dir, app::digest);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (replicator != null) {
-            replicator.stop(Duration.ofSeconds(5));
-        }
-        app.close();
+    NoNeedlessSnapshotTest() {
+        super(5);
     }
 
     private static ReplicationSettings settings() {
@@ -163,7 +141,7 @@ class NoNeedlessSnapshotTest {
     @Test
     void transactionTimesNeverGoBackwardsAndTimestampRestoresStayRight() throws Exception {
         Instant t0 = Instant.parse("2026-06-01T12:00:00Z");
-        MutableClock clock = new MutableClock(t0);
+        TestClock clock = new TestClock(t0);
         app.send("tx 3 3");
         start(settings(), clock);
         awaitReplicated();
@@ -242,30 +220,7 @@ class NoNeedlessSnapshotTest {
 
     /** Waits until the replica's latest state is the app's latest transaction. */
     private void awaitReplicated() throws Exception {
-        long deadline = System.currentTimeMillis() + 30_000;
-        long checked = -1;
-        String last = "nothing restored yet";
-        while (System.currentTimeMillis() < deadline) {
-            long captured = replicator.capturedTxid();
-            if (replicator.failure() != null) {
-                fail("replicator failed: " + replicator.failure());
-            }
-            if (captured > 0 && replicator.shippedTxid() == captured && captured != checked) {
-                checked = captured;
-                try {
-                    ExactHistory.State s = history.restore(new RestoreTarget.Latest(), "await");
-                    if (s.seq() == app.seq()) {
-                        return;
-                    }
-                    last = "latest restores app transaction " + s.seq();
-                } catch (AssertionError e) {
-                    last = e.getMessage();
-                }
-            }
-            Thread.sleep(50);
-        }
-        fail("replica did not reach app transaction " + app.seq() + " (captured " + replicator.capturedTxid() + ", shipped "
-                + replicator.shippedTxid() + "; " + last + ")");
+        history.awaitReplicated(replicator, app::seq);
     }
 
     private static void deleteRecursively(Path p) throws Exception {

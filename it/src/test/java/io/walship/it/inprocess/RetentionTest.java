@@ -12,6 +12,7 @@ import io.walship.replica.ObjectKeys;
 import io.walship.replica.ObjectKind;
 import io.walship.replicator.DatabaseReplicator;
 import io.walship.replicator.ReplicaTarget;
+import io.walship.replicator.TestClock;
 import io.walship.restore.RestoreException;
 import io.walship.restore.RestoreRequest;
 import io.walship.restore.RestoreTarget;
@@ -45,7 +46,7 @@ class RetentionTest {
     void objectsOutsideTheWindowGoAndEveryPointInsideStaysRestorable() throws Exception {
         Path db = dir.resolve("app.db");
         FileReplicaStorage storage = new FileReplicaStorage(dir.resolve("replica"));
-        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        TestClock clock = new TestClock(Instant.parse("2026-01-01T00:00:00Z"));
         Duration window = Duration.ofHours(2);
         ReplicaTarget target = new ReplicaTarget("r", storage, Duration.ZERO, Duration.ofHours(1), window, Duration.ofMinutes(5));
         ReplicationSettings settings = ReplicationSettings.defaults().withSyncInterval(Duration.ZERO)

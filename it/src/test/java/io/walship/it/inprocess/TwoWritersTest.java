@@ -6,6 +6,7 @@ import io.walship.config.ReplicationSettings;
 import io.walship.replica.FileReplicaStorage;
 import io.walship.replicator.DatabaseReplicator;
 import io.walship.replicator.ReplicaTarget;
+import io.walship.replicator.TestClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,7 +27,7 @@ class TwoWritersTest {
     @Test
     void asecondWriterOnTheSamePathIsDetected() throws Exception {
         FileReplicaStorage shared = new FileReplicaStorage(dir.resolve("shared-replica"));
-        MutableClock clock = new MutableClock(Instant.parse("2026-02-01T00:00:00Z"));
+        TestClock clock = new TestClock(Instant.parse("2026-02-01T00:00:00Z"));
         ReplicationSettings settings = ReplicationSettings.defaults().withSyncInterval(Duration.ZERO)
                 .withMonitorInterval(Duration.ofMillis(50));
         try (InteractiveApp a = new InteractiveApp(dir.resolve("a.db"), dir, 1);

@@ -1,7 +1,5 @@
 package io.walship.it.ops;
 
-import io.walship.it.inprocess.InteractiveApp;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -9,11 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.walship.config.ReplicationSettings;
+import io.walship.it.inprocess.InteractiveApp;
 import io.walship.replica.FileReplicaStorage;
 import io.walship.replicator.Daemon;
 import io.walship.replicator.DatabaseReplicator;
 import io.walship.replicator.ReplicaTarget;
+import io.walship.replicator.ShippedWait;
 import io.walship.replicator.metrics.DaemonStatus;
+import io.walship.replicator.metrics.Exposition;
 import io.walship.replicator.metrics.MetricsServer;
 import io.walship.replicator.metrics.PrometheusMetrics;
 import java.net.URI;
@@ -248,28 +249,7 @@ class ObservabilityTest {
         return r;
     }
 
-    /** Waits until the app's last transaction is captured and shipped: positions equal and still for 300 ms. */
-    private void awaitShipped() throws Exception {
-        long deadline = System.currentTimeMillis() + 30_000;
-        long seen = -1;
-        long since = 0;
-        while (System.currentTimeMillis() < deadline) {
-            if (replicator.failure() != null) {
-                fail("replicator failed: " + replicator.failure());
-            }
-            long captured = replicator.capturedTxid();
-            if (captured > 0 && replicator.capturing() && replicator.shippedTxid() == captured) {
-                if (captured != seen) {
-                    seen = captured;
-                    since = System.currentTimeMillis();
-                } else if (System.currentTimeMillis() - since >= 300) {
-                    return;
-                }
-            } else {
-                seen = -1;
-            }
-            Thread.sleep(20);
-        }
-        fail("not shipped: captured " + replicator.capturedTxid() + ", shipped " + replicator.shippedTxid());
+    private void awaitShipped() throws InterruptedException {
+        ShippedWait.awaitShipped(replicator);
     }
 }

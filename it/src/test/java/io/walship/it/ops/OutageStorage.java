@@ -1,20 +1,16 @@
 package io.walship.it.ops;
 
-import io.walship.replica.ObjectInfo;
 import io.walship.replica.ReplicaStorage;
+import io.walship.restore.ForwardingStorage;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
-import java.util.Collection;
-import java.util.List;
 
 /** A replica whose uploads fail while an outage is switched on, as an unreachable bucket's would. */
-final class OutageStorage implements ReplicaStorage {
-    private final ReplicaStorage inner;
+final class OutageStorage extends ForwardingStorage {
     private volatile boolean down;
 
     OutageStorage(ReplicaStorage inner) {
-        this.inner = inner;
+        super(inner);
     }
 
     void down(boolean down) {
@@ -22,40 +18,15 @@ final class OutageStorage implements ReplicaStorage {
     }
 
     @Override
-    public String describe() {
-        return inner.describe();
-    }
-
-    @Override
     public void put(String key, Path source) throws IOException {
         if (down) {
             throw new IOException("injected outage: the replica does not answer");
         }
-        inner.put(key, source);
-    }
-
-    @Override
-    public InputStream get(String key, long offset) throws IOException {
-        return inner.get(key, offset);
-    }
-
-    @Override
-    public byte[] getRange(String key, long offset, int length) throws IOException {
-        return inner.getRange(key, offset, length);
-    }
-
-    @Override
-    public List<ObjectInfo> list(String prefix) throws IOException {
-        return inner.list(prefix);
-    }
-
-    @Override
-    public void delete(Collection<String> keys) throws IOException {
-        inner.delete(keys);
+        delegate.put(key, source);
     }
 
     @Override
     public void close() throws IOException {
-        inner.close();
+        delegate.close();
     }
 }

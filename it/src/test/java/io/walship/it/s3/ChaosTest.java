@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.walship.it.Digest;
 import io.walship.it.Logs;
 import io.walship.it.RestoreCheck.Restored;
+import io.walship.it.RestoreCheck;
 import io.walship.it.TmpfsMount;
+import io.walship.it.WalshipProcess;
 import io.walship.it.Writer;
 import io.walship.replica.ReplicaStorage;
 import java.io.IOException;
@@ -75,11 +77,11 @@ class ChaosTest extends S3ScenarioSupport {
     static final List<Pattern> EXPECTED_ERRORS = List.of();
 
     private TmpfsMount mount;
-    private final List<JarDaemon> daemons = new ArrayList<>();
+    private final List<WalshipProcess> daemons = new ArrayList<>();
 
     @AfterEach
     void unmount() {
-        daemons.forEach(JarDaemon::close);
+        daemons.forEach(WalshipProcess::close);
         if (mount != null) {
             mount.close();
         }
@@ -133,7 +135,7 @@ class ChaosTest extends S3ScenarioSupport {
 
         long t0 = System.nanoTime();
         long end = t0 + (long) (MINUTES * 60e9);
-        JarDaemon d = daemon(config);
+        WalshipProcess d = daemon(config);
         Writer w = null;
         long now = System.nanoTime();
         long nextWalshipKill = now + ms(2_000 + rnd.nextInt(6_000));
@@ -292,7 +294,7 @@ class ChaosTest extends S3ScenarioSupport {
         long finalI = Digest.readFile(digestFile()).lastKey();
         step("app runs " + (n.appRuns + 1) + ", app kills " + n.appKills + ", walship kills " + n.walshipKills + ", writer at i="
                 + finalI + "; " + proxy.stats());
-        JarDaemon last = d;
+        WalshipProcess last = d;
         long synced = awaitSynced(Duration.ofSeconds(240), last::assertAlive);
         marks.add(synced);
         assertEquals(0, d.stop(), "SIGTERM exits 0 after the chaos\n" + Logs.tail(daemonLog, 60));
@@ -334,8 +336,8 @@ class ChaosTest extends S3ScenarioSupport {
                 Logs.warnSnapshotLines(daemonLog).size()));
     }
 
-    private JarDaemon daemon(Path config) {
-        JarDaemon d = reap(JarDaemon.startWithConfig(config, S3ProxyServer.env(), List.of("-Xmx256m"), daemonLog));
+    private WalshipProcess daemon(Path config) {
+        WalshipProcess d = reap(WalshipProcess.startWithConfig(config, S3ProxyServer.env(), List.of("-Xmx256m"), daemonLog));
         daemons.add(d);
         return d;
     }
@@ -347,7 +349,7 @@ class ChaosTest extends S3ScenarioSupport {
                 + "    meta-path: " + spoolDir.toAbsolutePath() + "\n"
                 + "    replicas:\n"
                 + "      - url: " + url + "\n"
-                + "        sync-interval: " + JarDaemon.SYNC_INTERVAL + "\n");
+                + "        sync-interval: " + WalshipProcess.SYNC_INTERVAL + "\n");
     }
 
     /** One spell of a full spool disk: a filler file, or the tmpfs remounted just above what it holds. */
@@ -409,7 +411,7 @@ class ChaosTest extends S3ScenarioSupport {
         }
         Path log = work.resolve("second-on-database-" + number + ".log");
         // Straight to S3, not through the faults: what is under test is the spool lock, not the preflight.
-        JarDaemon s = reap(JarDaemon.startWithConfig(directConfig, S3ProxyServer.env(), List.of("-Xmx256m"), log));
+        WalshipProcess s = reap(WalshipProcess.startWithConfig(directConfig, S3ProxyServer.env(), List.of("-Xmx256m"), log));
         int code = s.awaitExit(60);
         String out = String.join("\n", Logs.lines(log));
         assertEquals(14, code, "a second walship on the same database exits 14\n" + Logs.tail(log, 30));
@@ -422,7 +424,7 @@ class ChaosTest extends S3ScenarioSupport {
     }
 
     /** The second daemon on the replica path, with what the replica held before it started. */
-    private record SecondOnPath(JarDaemon daemon, Path log, Path copy, long started, Set<String> keysBefore) {
+    private record SecondOnPath(WalshipProcess daemon, Path log, Path copy, long started, Set<String> keysBefore) {
     }
 
     /**
@@ -464,7 +466,7 @@ class ChaosTest extends S3ScenarioSupport {
         }
         Set<String> before = S3.listRaw(bucket, PREFIX + "/").stream().map(o -> o.key()).collect(Collectors.toCollection(HashSet::new));
         Path log = work.resolve("second-on-path-" + number + ".log");
-        JarDaemon s = reap(JarDaemon.start(copy, url(), S3ProxyServer.env(), List.of("-Xmx256m"), log, "--adopt-lineage"));
+        WalshipProcess s = reap(WalshipProcess.start(copy, url(), S3ProxyServer.env(), List.of("-Xmx256m"), log, "--adopt-lineage"));
         step("second daemon " + number + " on the replica path, replicating a changed copy of the database");
         return new SecondOnPath(s, log, copy, System.nanoTime(), before);
     }
@@ -499,7 +501,7 @@ class ChaosTest extends S3ScenarioSupport {
         TreeMap<Long, String> digests = Digest.readFile(digestFile());
         try (ReplicaStorage storage = S3Urls.open(url(), S3ProxyServer.env())) {
             for (long t : newSnapshots) {
-                Restored r = S3RestoreCheck.restoreInProcess(storage, t, work.resolve("second-check-" + t + ".db"));
+                Restored r = RestoreCheck.restoreInProcess(storage, t, work.resolve("second-check-" + t + ".db"));
                 assertTrue(r.error() == null && r.digest().equals(digests.get(r.i())), "snapshot " + t + ", which appeared while the"
                         + " second daemon ran, restores the app's state (not the copy's): " + r);
             }
@@ -529,7 +531,7 @@ class ChaosTest extends S3ScenarioSupport {
         long previousI = -1;
         try (ReplicaStorage storage = S3Urls.open(url(), S3ProxyServer.env())) {
             for (long t : chosen) {
-                Restored r = S3RestoreCheck.restoreInProcess(storage, t, work.resolve("mark-" + t + ".db"));
+                Restored r = RestoreCheck.restoreInProcess(storage, t, work.resolve("mark-" + t + ".db"));
                 if (r.error() != null) {
                     problems.add("acknowledged txid " + t + ": " + r.error());
                 } else if (!"ok".equals(r.integrity()) || !r.digest().equals(digests.get(r.i()))) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.walship.it.Walship;
 import io.walship.replicator.metrics.Json;
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -110,7 +111,7 @@ class JsonLogFieldsTest {
                 """);
         Map<String, String> env = new java.util.HashMap<>(S3ProxyServer.env());
         env.putAll(extraEnv);
-        Jar.Result r = Jar.run(env, List.of("-Xmx256m"), Duration.ofSeconds(90),
+        Walship.Result r = Walship.run(env, List.of("-Xmx256m"), Duration.ofSeconds(90),
                 List.of("replicate", "-config", config.toString(), "-exec", "python3 " + app + " " + db));
         assertEquals(0, r.exitCode(), r.describe());
         assertFalse(r.output().contains(S3ProxyServer.SECRET_KEY), "no secret in the logs");

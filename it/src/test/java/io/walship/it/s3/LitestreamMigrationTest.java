@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.walship.it.Digest;
 import io.walship.it.Logs;
-import io.walship.it.Writer;
+import io.walship.it.Walship;
 import io.walship.replicator.metrics.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -97,16 +97,16 @@ class LitestreamMigrationTest extends S3ScenarioSupport {
         String s3Url = url();
         String fileUrl = "file://" + fileReplica;
         for (String replica : List.of(fileUrl, s3Url)) {
-            Jar.Result ls = Jar.run(S3ProxyServer.env(), Duration.ofSeconds(60), "ls", replica);
+            Walship.Result ls = Walship.run(S3ProxyServer.env(), Duration.ofSeconds(60), "ls", replica);
             assertTrue(ls.ok() && ls.stdout().contains("layout Litestream 0.3"), ls.describe());
-            Jar.Result lsJson = Jar.run(S3ProxyServer.env(), Duration.ofSeconds(60), "ls", "--json", replica);
+            Walship.Result lsJson = Walship.run(S3ProxyServer.env(), Duration.ofSeconds(60), "ls", "--json", replica);
             @SuppressWarnings("unchecked")
             Map<String, Object> doc = (Map<String, Object>) Json.parse(lsJson.stdout().trim());
             assertEquals("litestream-0.3", doc.get("layout"), lsJson.describe());
             assertTrue(((List<?>) doc.get("generations")).size() >= 1, lsJson.describe());
 
             Path out = tmp.resolve("restores").resolve(replica.startsWith("s3:") ? "from-s3.db" : "from-file.db");
-            Jar.Result r = Jar.run(S3ProxyServer.env(), Duration.ofSeconds(120), "restore", "-o", out.toString(), replica);
+            Walship.Result r = Walship.run(S3ProxyServer.env(), Duration.ofSeconds(120), "restore", "-o", out.toString(), replica);
             assertTrue(r.ok(), r.describe());
             assertTrue(r.stdout().contains("from Litestream generation") && r.stdout().contains("integrity ok"),
                     r.describe());
@@ -136,7 +136,7 @@ class LitestreamMigrationTest extends S3ScenarioSupport {
             Instant t = times.get(times.size() * k / 6);
             Path ours = tmp.resolve("restores/at-" + k + ".db");
             Path theirs = tmp.resolve("restores/litestream-at-" + k + ".db");
-            Jar.Result r = Jar.run(Map.of(), Duration.ofSeconds(120), "restore", "-o", ours.toString(), "--timestamp",
+            Walship.Result r = Walship.run(Map.of(), Duration.ofSeconds(120), "restore", "-o", ours.toString(), "--timestamp",
                     t.toString(), fileUrl);
             assertTrue(r.ok(), r.describe());
             Digest.State state = read(ours);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.walship.it.Walship;
 import io.walship.replicator.DatabaseReplicator;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -163,7 +164,7 @@ class S3CliErrorsTest {
         Path out = tmp.resolve("out.db");
         List<String> looked = List.of("no S3 credentials for s3://" + S3.bucket() + "/x", "WALSHIP_ACCESS_KEY_ID",
                 "LITESTREAM_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID", "~/.aws/credentials", "instance roles");
-        Consumer<Jar.Result> oneShortLine = r -> {
+        Consumer<Walship.Result> oneShortLine = r -> {
             String line = r.stderr().lines().filter(l -> l.startsWith("walship: ")).findFirst().orElse("");
             assertTrue(line.length() < 700, "one short line, not the SDK's provider dump (" + line.length() + " chars)");
             assertFalse(r.stderr().contains("Unable to load credentials") || r.stderr().contains("Profile file"),
@@ -321,9 +322,9 @@ class S3CliErrorsTest {
      * Runs the jar in the pool and checks: the exit code; for a failure exactly one stderr line starting with
      * "walship: " that names each of {@code mentions}; no stack trace; no secret anywhere in the output; then {@code more}.
      */
-    private void run(String name, Map<String, String> env, int code, List<String> mentions, Consumer<Jar.Result> more, String... args) {
+    private void run(String name, Map<String, String> env, int code, List<String> mentions, Consumer<Walship.Result> more, String... args) {
         checks.add(pool.submit(() -> {
-            Jar.Result r = Jar.run(env, Duration.ofSeconds(60), args);
+            Walship.Result r = Walship.run(env, Duration.ofSeconds(60), args);
             List<String> problems = new ArrayList<>();
             if (r.exitCode() != code) {
                 problems.add("exit code " + r.exitCode() + ", expected " + code);

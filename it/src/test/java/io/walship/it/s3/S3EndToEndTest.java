@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walship.config.ReplicationSettings;
 import io.walship.it.Logs;
+import io.walship.it.WalshipProcess;
 import io.walship.it.Writer;
 import io.walship.replica.ReplicaStorage;
 import io.walship.replicator.DatabaseReplicator;
@@ -34,7 +35,7 @@ class S3EndToEndTest extends S3ScenarioSupport {
         while (Logs.lines(digestFile()).size() < 30 && w.isAlive()) {
             sleep(20);
         }
-        JarDaemon d = startJarDaemon(url(), List.of("-Xmx256m"));
+        WalshipProcess d = startJarDaemon(url(), List.of("-Xmx256m"));
         step("daemon started at writer i=" + (Logs.lines(digestFile()).size() - 1));
         waitForTxid(1, Duration.ofSeconds(30), d::assertAlive);
         step("writer done: " + w.awaitSuccess(Duration.ofSeconds(60)));

@@ -4,8 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walship.it.Logs;
+import io.walship.it.Ports;
+import io.walship.it.WalshipProcess;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -38,12 +39,12 @@ class S3ErrorsAtStartTest extends S3ScenarioSupport {
         FaultProxy proxy = reap(FaultProxy.start(S3.port(), 7));
         proxy.errors(1.0);
         writer("before").seed(1).txs(20).sleep(0).maxOps(4).start().awaitSuccess(Duration.ofSeconds(60));
-        int port = freePort();
+        int port = Ports.freePort();
         Path config = Files.writeString(work.resolve("walship.yml"), "addr: \"127.0.0.1:" + port + "\"\ndbs:\n"
                 + "  - path: " + db.toAbsolutePath() + "\n    replicas:\n"
                 + "      - url: " + S3ProxyServer.url(proxy.endpoint(), bucket, PREFIX) + "\n"
-                + "        sync-interval: " + JarDaemon.SYNC_INTERVAL + "\n");
-        JarDaemon d = reap(JarDaemon.startWithConfig(config, S3ProxyServer.env(), List.of("-Xmx256m"), daemonLog));
+                + "        sync-interval: " + WalshipProcess.SYNC_INTERVAL + "\n");
+        WalshipProcess d = reap(WalshipProcess.startWithConfig(config, S3ProxyServer.env(), List.of("-Xmx256m"), daemonLog));
         awaitLog(d, "no replica can be reached");
         String base = "http://127.0.0.1:" + port;
         // Capture starts without the replica's position once it waited 10 s for it; from then on the app's
@@ -83,14 +84,9 @@ class S3ErrorsAtStartTest extends S3ScenarioSupport {
         return Double.parseDouble(m.group(1));
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     /** Waits until the daemon logs a line containing {@code text}; fails with its exit code and log if it exits. */
-    private void awaitLog(JarDaemon d, String text) {
+    private void awaitLog(WalshipProcess d, String text) {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (d.ownLogLines().stream().noneMatch(l -> l.contains(text))) {
             d.assertAlive();

@@ -8,6 +8,9 @@ import io.walship.config.ReplicationSettings;
 import io.walship.it.Digest;
 import io.walship.it.Logs;
 import io.walship.it.RestoreCheck.Restored;
+import io.walship.it.RestoreCheck;
+import io.walship.it.Walship;
+import io.walship.it.WalshipProcess;
 import io.walship.it.Writer;
 import io.walship.replica.ObjectExistsException;
 import io.walship.replica.ReplicaStorage;
@@ -128,7 +131,7 @@ class S3FaultsTest extends S3ScenarioSupport {
     void aRestoreSurvivesADownloadCutMidObject() throws Exception {
         // A database with a 3 MiB incompressible blob, so the snapshot is a few MiB.
         writer("writer").seed(42).txs(40).sleep(0).at(5, "bigtx:3").start().awaitSuccess(Duration.ofSeconds(60));
-        JarDaemon d = startJarDaemon(url(), List.of("-Xmx256m"));
+        WalshipProcess d = startJarDaemon(url(), List.of("-Xmx256m"));
         awaitSynced(Duration.ofSeconds(30), d::assertAlive);
         assertEquals(0, d.stop());
         long snapshotSize = view().objects().stream().filter(S3ReplicaView.Obj::snapshot).mapToLong(S3ReplicaView.Obj::size).max()
@@ -143,13 +146,13 @@ class S3FaultsTest extends S3ScenarioSupport {
         // The jar.
         proxy.cutNextResponseAfter(1_000_000);
         Path out = work.resolve("restored-jar.db");
-        Jar.Result r = Jar.run(S3ProxyServer.env(), Duration.ofSeconds(60), "restore", "-o", out.toString(), viaProxy);
+        Walship.Result r = Walship.run(S3ProxyServer.env(), Duration.ofSeconds(60), "restore", "-o", out.toString(), viaProxy);
         assertEquals(0, r.exitCode(), r.describe());
         assertEquals(1, proxy.cuts.get(), "the download was cut once: " + proxy.stats() + "\n" + r.describe());
         assertTrue(r.stderr().contains("resuming with a ranged GET"), "the storage says it resumed:\n" + r.describe());
         assertTrue(proxy.ranges.stream().anyMatch(x -> x.matches("[1-9]\\d*-")), "a ranged GET from where the cut left it: "
                 + proxy.ranges);
-        Restored restored = S3RestoreCheck.inspect(-1, out, 0);
+        Restored restored = RestoreCheck.inspect(-1, out, 0);
         assertEquals("ok", restored.integrity(), restored.toString());
         assertEquals(fin.getKey(), restored.i(), "the restore is the writer's final state");
         assertEquals(fin.getValue(), restored.digest());
@@ -159,7 +162,7 @@ class S3FaultsTest extends S3ScenarioSupport {
         int rangesBefore = proxy.ranges.size();
         proxy.cutNextResponseAfter(2_500_000);
         try (ReplicaStorage storage = S3Urls.open(viaProxy, S3ProxyServer.env())) {
-            Restored inProcess = S3RestoreCheck.restoreInProcess(storage, null, work.resolve("restored-in-process.db"));
+            Restored inProcess = RestoreCheck.restoreInProcess(storage, null, work.resolve("restored-in-process.db"));
             assertEquals(null, inProcess.error(), inProcess.toString());
             assertEquals("ok", inProcess.integrity());
             assertEquals(fin.getKey(), inProcess.i());

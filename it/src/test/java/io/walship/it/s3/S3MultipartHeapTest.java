@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.walship.it.Digest;
 import io.walship.it.Logs;
 import io.walship.it.RestoreCheck.Restored;
+import io.walship.it.RestoreCheck;
+import io.walship.it.Walship;
+import io.walship.it.WalshipProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +36,7 @@ class S3MultipartHeapTest extends S3ScenarioSupport {
         assertTrue(dbSize > 40L << 20, "the database is over 40 MiB: " + dbSize);
         step("database is " + dbSize + " bytes");
 
-        JarDaemon d = startJarDaemon(url("part-size=5MiB", "concurrency=4"), SMALL_HEAP);
+        WalshipProcess d = startJarDaemon(url("part-size=5MiB", "concurrency=4"), SMALL_HEAP);
         waitForTxid(1, Duration.ofSeconds(60), d::assertAlive);
         S3ReplicaView.Obj snapshot = view().objects().stream().filter(S3ReplicaView.Obj::snapshot).findFirst().orElseThrow();
         step("snapshot " + snapshot);
@@ -58,9 +61,9 @@ class S3MultipartHeapTest extends S3ScenarioSupport {
         TreeMap<Long, String> digests = Digest.readFile(digestFile());
         Map.Entry<Long, String> fin = digests.lastEntry();
         Path out = work.resolve("restored.db");
-        Jar.Result r = Jar.run(S3ProxyServer.env(), SMALL_HEAP, Duration.ofSeconds(90), List.of("restore", "-o", out.toString(), url()));
+        Walship.Result r = Walship.run(S3ProxyServer.env(), SMALL_HEAP, Duration.ofSeconds(90), List.of("restore", "-o", out.toString(), url()));
         assertEquals(0, r.exitCode(), r.describe());
-        Restored restored = S3RestoreCheck.inspect(-1, out, r.took().toMillis());
+        Restored restored = RestoreCheck.inspect(-1, out, r.took().toMillis());
         assertEquals("ok", restored.integrity(), restored.toString());
         assertEquals(fin.getKey(), restored.i());
         assertEquals(fin.getValue(), restored.digest(), "the restored database is the app's final state");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walship.it.Logs;
+import io.walship.it.WalshipProcess;
 import io.walship.it.Writer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,7 +28,7 @@ class S3OutageTest extends S3ScenarioSupport {
         String viaProxy = S3ProxyServer.url(proxy.endpoint(), bucket, PREFIX);
         Writer w = writer("writer").seed(51).txs(1_000_000).sleep(0.02).maxOps(6).checkpointBusyTimeoutMs(300)
                 .every(150, "checkpoint:TRUNCATE").untilStopped().start();
-        JarDaemon d = startJarDaemon(viaProxy, List.of("-Xmx256m"));
+        WalshipProcess d = startJarDaemon(viaProxy, List.of("-Xmx256m"));
         long before = waitForTxid(20, Duration.ofSeconds(30), d::assertAlive);
         step("replicating: replica at txid " + before + ", writer at i=" + writerI());
 

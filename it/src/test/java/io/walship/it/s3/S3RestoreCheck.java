@@ -1,22 +1,23 @@
 package io.walship.it.s3;
 
+import static io.walship.it.RestoreCheck.checkOne;
+import static io.walship.it.RestoreCheck.checkProgressNeverGoesBack;
+import static io.walship.it.RestoreCheck.failed;
+import static io.walship.it.RestoreCheck.inspect;
+import static io.walship.it.RestoreCheck.restoreInProcess;
+import static io.walship.it.RestoreCheck.shortDigest;
+
+import io.walship.config.ReplicaLocation;
 import io.walship.it.Digest;
 import io.walship.it.Listing;
+import io.walship.it.Logs;
 import io.walship.it.RestoreCheck.Restored;
+import io.walship.it.Walship;
 import io.walship.replica.ReplicaStorage;
-import io.walship.config.ReplicaLocation;
-import io.walship.restore.RestoreOutcome;
-import io.walship.restore.RestoreRequest;
 import io.walship.restore.RestoreTarget;
 import io.walship.restore.Restorer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -171,17 +172,7 @@ final class S3RestoreCheck {
         for (Restored r : byTxid.values()) {
             checkOne(r, "txid " + r.txid() + (jarTxids.contains(r.txid()) ? " (jar)" : ""), digests, problems);
         }
-        Restored previous = null;
-        for (Restored r : byTxid.values()) {
-            if (r.error() != null) {
-                continue;
-            }
-            if (previous != null && r.i() < previous.i()) {
-                problems.add("i went back: txid " + previous.txid() + " restores i=" + previous.i() + " but the later txid " + r.txid()
-                        + " restores i=" + r.i());
-            }
-            previous = r;
-        }
+        checkProgressNeverGoesBack(byTxid, problems);
         Restored last = byTxid.get(latest);
         if (last.error() == null && (last.i() != finalI || !finalDigest.equals(last.digest()))) {
             problems.add("latest txid " + latest + " restores i=" + last.i() + " but the writer finished at i=" + finalI);
@@ -209,7 +200,7 @@ final class S3RestoreCheck {
     /** {@code walship ls --json} must list exactly the walship objects of the raw listing, with their sizes. */
     private List<String> checkLs(List<S3ReplicaView.Obj> objects) {
         List<String> problems = new ArrayList<>();
-        Jar.Result r = Jar.run(env, Duration.ofSeconds(60), "ls", "--json", url);
+        Walship.Result r = Walship.run(env, Duration.ofSeconds(60), "ls", "--json", url);
         if (!r.ok()) {
             problems.add("ls --json failed: " + r.describe());
             return problems;
@@ -238,115 +229,12 @@ final class S3RestoreCheck {
 
     private Restored restoreWithJar(Long txid, String timestamp, String name) {
         Path out = workDir.resolve("restore-" + name + ".db");
-        List<String> args = new ArrayList<>(List.of("restore", "-o", out.toString()));
-        if (txid != null) {
-            args.add("--txid");
-            args.add(Long.toString(txid));
-        }
-        if (timestamp != null) {
-            args.add("--timestamp");
-            args.add(timestamp);
-        }
-        args.add(url);
-        Jar.Result r = Jar.run(env, Jar.SHORT_LIVED, Duration.ofSeconds(120), args);
+        Walship.Result r = Walship.run(env, Walship.SHORT_LIVED, Duration.ofSeconds(120),
+                Walship.restoreArgs(url, out, txid, timestamp, false, false));
         if (!r.ok()) {
-            return failed(txid, "restore failed: " + r.describe(), r.took().toMillis());
+            return failed(txid == null ? -1 : txid, "restore failed: " + r.describe(), r.took().toMillis());
         }
         return inspect(txid == null ? -1 : txid, out, r.took().toMillis());
-    }
-
-    /** Restores {@code txid} (null: latest) in this JVM into {@code out} and reads it; the file is deleted when ok. */
-    static Restored restoreInProcess(ReplicaStorage storage, Long txid, Path out) {
-        return restoreInProcess(storage, txid == null ? RestoreTarget.latest() : RestoreTarget.txid(txid), txid == null ? -1 : txid, out);
-    }
-
-    static Restored restoreInProcess(ReplicaStorage storage, RestoreTarget target, long label, Path out) {
-        long t0 = System.nanoTime();
-        try {
-            Files.deleteIfExists(out);
-            RestoreOutcome o = new Restorer(storage, Clock.systemUTC()).restore(RestoreRequest.to(out).withTarget(target).withVerify(false));
-            if (!(o instanceof RestoreOutcome.Restored)) {
-                return failed(label, "restore did nothing: " + o, 0);
-            }
-        } catch (Exception e) {
-            return failed(label, "restore failed: " + e, (System.nanoTime() - t0) / 1_000_000);
-        }
-        return inspect(label, out, (System.nanoTime() - t0) / 1_000_000);
-    }
-
-    private static Restored failed(Long txid, String error, long ms) {
-        return new Restored(txid == null ? -1 : txid, -1, null, -1, -1, -1, null, error, ms);
-    }
-
-    private static Restored failed(long label, String error, long ms) {
-        return new Restored(label, -1, null, -1, -1, -1, null, error, ms);
-    }
-
-    static Restored inspect(long txid, Path out, long ms) {
-        try {
-            if (!Files.isRegularFile(out)) {
-                return failed(txid, "the restore wrote no file " + out, ms);
-            }
-            long size = Files.size(out);
-            Restored r;
-            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + out)) {
-                String integrity = integrity(c);
-                long pageCount = single(c, "PRAGMA page_count");
-                long pageSize = single(c, "PRAGMA page_size");
-                Digest.State st = Digest.read(c);
-                r = new Restored(txid, st.i(), st.digest(), size, pageCount, pageSize, integrity, null, ms);
-            }
-            if ("ok".equals(r.integrity())) {
-                for (String suffix : List.of("", "-wal", "-shm", "-journal")) {
-                    Files.deleteIfExists(out.resolveSibling(out.getFileName() + suffix));
-                }
-            }
-            return r;
-        } catch (Exception e) {
-            return failed(txid, "cannot read the restored database " + out + ": " + e, ms);
-        }
-    }
-
-    static String integrity(Connection c) throws SQLException {
-        List<String> lines = new ArrayList<>();
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
-            while (rs.next()) {
-                lines.add(rs.getString(1));
-            }
-        }
-        return String.join("; ", lines.subList(0, Math.min(10, lines.size())));
-    }
-
-    private static long single(Connection c, String sql) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    private static void checkOne(Restored r, String what, TreeMap<Long, String> digests, List<String> problems) {
-        if (r.error() != null) {
-            problems.add(what + ": " + r.error());
-            return;
-        }
-        if (!"ok".equals(r.integrity())) {
-            problems.add(what + ": integrity_check says " + r.integrity());
-        }
-        if (r.fileSize() != r.pageCount() * r.pageSize()) {
-            problems.add(what + ": restored file is " + r.fileSize() + " bytes, not page_count * page_size = " + r.pageCount() * r.pageSize());
-        }
-        String expected = digests.get(r.i());
-        if (expected == null) {
-            problems.add(what + ": restores progress i=" + r.i() + " which the writer never committed (it ended at " + digests.lastKey() + ")");
-        } else if (!expected.equals(r.digest())) {
-            List<Long> is = digests.entrySet().stream().filter(e -> e.getValue().equals(r.digest())).map(Map.Entry::getKey).toList();
-            problems.add(what + ": restores i=" + r.i() + " but its content is not the writer's state at i=" + r.i()
-                    + (is.isEmpty() ? " (nor at any i)" : " (it is the state at i=" + is + ")"));
-        }
-    }
-
-    private static String shortDigest(String d) {
-        return d == null ? "null" : d.substring(0, Math.min(12, d.length()));
     }
 
     private static String table(List<S3ReplicaView.Obj> objects, TreeMap<Long, Restored> byTxid, Set<Long> jar, Restored byDefault,
@@ -366,7 +254,7 @@ final class S3RestoreCheck {
 
     private static String row(String label, Restored r, String via) {
         if (r.error() != null) {
-            return String.format("%7s -> FAILED (%s): %s%n", label, via, Jar.clip(r.error(), 600).replace('\n', ' '));
+            return String.format("%7s -> FAILED (%s): %s%n", label, via, Logs.clip(r.error(), 600).replace('\n', ' '));
         }
         return String.format("%7s -> %6d  %s  %6d  %5d  %s %s%n", label, r.i(), shortDigest(r.digest()), r.pageCount(), r.millis(), via,
                 "ok".equals(r.integrity()) ? "" : "integrity: " + r.integrity());

@@ -89,7 +89,7 @@ class S3SidecarStartTest {
         assertJsonLines(secondLog);
 
         Path out = dir.resolve("restored.db");
-        var r = io.walship.it.s3.Jar.run(S3ProxyServer.env(), java.time.Duration.ofSeconds(60), "restore", "-o", out.toString(),
+        var r = io.walship.it.Walship.run(S3ProxyServer.env(), java.time.Duration.ofSeconds(60), "restore", "-o", out.toString(),
                 S3.url(S3.bucket(), "sidecar/app"));
         assertEquals(0, r.exitCode(), r.toString());
         List<Long> expected = new ArrayList<>();

@@ -4,9 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walship.it.Logs;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
+import io.walship.it.Ports;
+import io.walship.it.Walship;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -56,7 +55,7 @@ class SecretsNeverShownTest {
     @Test
     void noOutputOfARunShowsACredential() throws Exception {
         String bucket = S3.bucket();
-        int port = freePort();
+        int port = Ports.freePort();
         Path a = dir.resolve("a.db");
         Path b = dir.resolve("b.db");
         Path config = dir.resolve("walship.yml");
@@ -86,7 +85,7 @@ class SecretsNeverShownTest {
         write(b, 25);
 
         Path log = dir.resolve("daemon.log");
-        Process daemon = Jar.builder(Jar.command(List.of("-Xmx256m"), List.of("replicate", "-config", config.toString())),
+        Process daemon = Walship.builder(Walship.command(List.of("-Xmx256m"), List.of("replicate", "-config", config.toString())),
                 env).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             awaitShipped(port, daemon, log);
@@ -147,7 +146,7 @@ class SecretsNeverShownTest {
     }
 
     private void cli(Map<String, String> env, int code, String... args) {
-        Jar.Result r = Jar.run(env, Duration.ofSeconds(60), args);
+        Walship.Result r = Walship.run(env, Duration.ofSeconds(60), args);
         assertEquals(code, r.exitCode(), r.describe());
         outputs.put("walship " + String.join(" ", args), r.stdout() + "\n" + r.stderr());
     }
@@ -206,10 +205,4 @@ class SecretsNeverShownTest {
         }
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            return s.getLocalPort();
-        }
-    }
 }

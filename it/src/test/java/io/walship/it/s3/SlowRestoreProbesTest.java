@@ -3,7 +3,8 @@ package io.walship.it.s3;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.ServerSocket;
+import io.walship.it.Ports;
+import io.walship.it.Walship;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,7 +53,7 @@ class SlowRestoreProbesTest {
                 for i in range(200):
                     c.execute("INSERT INTO t(n) VALUES (?)", (i,))
                 """);
-        Jar.Result seeded = Jar.run(S3ProxyServer.env(), List.of("-Xmx256m"), Duration.ofSeconds(90),
+        Walship.Result seeded = Walship.run(S3ProxyServer.env(), List.of("-Xmx256m"), Duration.ofSeconds(90),
                 List.of("replicate", "-config", first.toString(), "-exec", "python3 " + app + " " + db));
         assertEquals(0, seeded.exitCode(), seeded.describe());
         for (String suffix : List.of("", "-wal", "-shm")) {
@@ -62,11 +63,11 @@ class SlowRestoreProbesTest {
 
         try (FaultProxy proxy = FaultProxy.start(S3.port(), 7)) {
             proxy.latency(Duration.ofSeconds(1));
-            int port = freePort();
+            int port = Ports.freePort();
             Path second = dir.resolve("second.yml");
             Files.writeString(second, config(db, S3ProxyServer.url(proxy.endpoint(), bucket, "slow/app"), "127.0.0.1:" + port));
             Path log = dir.resolve("second.log");
-            Process walship = Jar.builder(Jar.command(List.of("-Xmx256m"),
+            Process walship = Walship.builder(Walship.command(List.of("-Xmx256m"),
                             List.of("replicate", "-config", second.toString(), "-restore-if-db-not-exists")), S3ProxyServer.env())
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             try {
@@ -171,11 +172,6 @@ class SlowRestoreProbesTest {
         }
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     private static List<Long> column(Path db, String sql) throws Exception {
         List<Long> out = new ArrayList<>();

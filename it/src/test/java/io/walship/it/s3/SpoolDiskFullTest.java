@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.walship.it.Digest;
 import io.walship.it.Logs;
 import io.walship.it.RestoreCheck.Restored;
+import io.walship.it.RestoreCheck;
 import io.walship.it.TmpfsMount;
+import io.walship.it.WalshipProcess;
 import io.walship.it.Writer;
 import io.walship.replica.ReplicaStorage;
 import java.nio.file.Path;
@@ -41,12 +43,12 @@ class SpoolDiskFullTest extends S3ScenarioSupport {
     static final String ENOSPC = "No space left on device";
 
     private TmpfsMount mount;
-    private final List<JarDaemon> daemons = new ArrayList<>();
+    private final List<WalshipProcess> daemons = new ArrayList<>();
 
     @AfterEach
     void unmount() {
         // The daemons go first, so that the tmpfs is not busy.
-        daemons.forEach(JarDaemon::close);
+        daemons.forEach(WalshipProcess::close);
         if (mount != null) {
             mount.close();
         }
@@ -93,7 +95,7 @@ class SpoolDiskFullTest extends S3ScenarioSupport {
         step("spool on " + mount);
 
         writer("setup").seed(1).txs(20).sleep(0).maxOps(4).start().awaitSuccess(Duration.ofSeconds(60));
-        JarDaemon d = daemon();
+        WalshipProcess d = daemon();
         awaitSynced(Duration.ofSeconds(60), d::assertAlive);
 
         // Spell 1: a filler takes every free byte while the app commits, and checkpoints with TRUNCATE now and then.
@@ -134,14 +136,14 @@ class SpoolDiskFullTest extends S3ScenarioSupport {
         return new Outcome(byTxid, view().snapshotTxids(), Digest.readFile(digestFile()).lastKey(), full1, full2);
     }
 
-    private JarDaemon daemon() {
-        JarDaemon d = startJarDaemon(url(), List.of("-Xmx256m"));
+    private WalshipProcess daemon() {
+        WalshipProcess d = startJarDaemon(url(), List.of("-Xmx256m"));
         daemons.add(d);
         return d;
     }
 
     /** Waits until the daemon log holds more lines naming ENOSPC than {@code before}; returns how many more. */
-    private long awaitLogCount(JarDaemon d, long before, String what) {
+    private long awaitLogCount(WalshipProcess d, long before, String what) {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
             long now = Logs.count(daemonLog, ENOSPC);
@@ -174,7 +176,7 @@ class SpoolDiskFullTest extends S3ScenarioSupport {
             TreeMap<Long, Future<Restored>> futures = new TreeMap<>();
             for (long t = first; t <= latest; t++) {
                 long txid = t;
-                futures.put(t, pool.submit(() -> S3RestoreCheck.restoreInProcess(storage, txid, work.resolve("every-" + txid + ".db"))));
+                futures.put(t, pool.submit(() -> RestoreCheck.restoreInProcess(storage, txid, work.resolve("every-" + txid + ".db"))));
             }
             for (var e : futures.entrySet()) {
                 byTxid.put(e.getKey(), e.getValue().get());

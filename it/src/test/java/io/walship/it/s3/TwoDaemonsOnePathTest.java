@@ -9,6 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.walship.it.Digest;
 import io.walship.it.Logs;
 import io.walship.it.RestoreCheck.Restored;
+import io.walship.it.RestoreCheck;
+import io.walship.it.Walship;
+import io.walship.it.WalshipProcess;
 import io.walship.it.Writer;
 import io.walship.replica.FileReplicaStorage;
 import io.walship.replica.ObjectKeys;
@@ -166,12 +169,12 @@ class TwoDaemonsOnePathTest {
                 .maxOps(6)).start();
         Writer appB = reap(Writer.python(dirB.resolve("app.db"), dirB, "app-b").seed(22).untilStopped().txs(100_000).sleep(0.01)
                 .maxOps(6)).start();
-        JarDaemon a = daemon(dirA.resolve("app.db"), target, dirA.resolve("walship.log"));
+        WalshipProcess a = daemon(dirA.resolve("app.db"), target, dirA.resolve("walship.log"));
         awaitObjects(target, 3, a);
         Set<String> lineageOfA = lineages(target);
         assertEquals(1, lineageOfA.size(), "A wrote one lineage: " + target.keys());
 
-        JarDaemon b = daemon(dirB.resolve("app.db"), target, dirB.resolve("walship.log"), "-new-lineage");
+        WalshipProcess b = daemon(dirB.resolve("app.db"), target, dirB.resolve("walship.log"), "-new-lineage");
         Watch watch = watchUntilExit(target, b, a, Duration.ofSeconds(60));
         int code = b.awaitExit(5);
         assertEquals(8, code, "B's only replica failed: exit 8\n" + Logs.tail(b.log(), 40));
@@ -197,14 +200,14 @@ class TwoDaemonsOnePathTest {
     private void twoCopies(Target target, boolean restoreIfMissing) throws Exception {
         Path dir0 = Files.createDirectories(tmp.resolve("original"));
         Writer app0 = reap(Writer.python(dir0.resolve("app.db"), dir0, "app-0").seed(30).txs(60).sleep(0.005).maxOps(6)).start();
-        JarDaemon d0 = daemon(dir0.resolve("app.db"), target, dir0.resolve("walship.log"));
+        WalshipProcess d0 = daemon(dir0.resolve("app.db"), target, dir0.resolve("walship.log"));
         app0.awaitSuccess(Duration.ofSeconds(60));
         awaitFinalState(target, dir0, d0);
         assertEquals(0, d0.stop(), Logs.tail(d0.log(), 40));
         TreeMap<Long, String> backup = Digest.readFile(dir0.resolve("digests.txt"));
 
         Path[] dirs = {Files.createDirectories(tmp.resolve("copy1")), Files.createDirectories(tmp.resolve("copy2"))};
-        JarDaemon[] daemons = new JarDaemon[2];
+        WalshipProcess[] daemons = new WalshipProcess[2];
         Writer[] apps = new Writer[2];
         for (int k = 0; k < 2; k++) {
             // The copies' apps resume after the backup's last transaction; the writer checks that state first.
@@ -221,7 +224,7 @@ class TwoDaemonsOnePathTest {
             }
         } else {
             for (int k = 0; k < 2; k++) {
-                Jar.Result r = Jar.run(S3ProxyServer.env(), Duration.ofSeconds(60), "restore", "-o",
+                Walship.Result r = Walship.run(S3ProxyServer.env(), Duration.ofSeconds(60), "restore", "-o",
                         dirs[k].resolve("app.db").toString(), target.url());
                 assertEquals(0, r.exitCode(), r.describe());
                 apps[k] = reap(Writer.python(dirs[k].resolve("app.db"), dirs[k], "app-" + (k + 1)).seed(41 + k)
@@ -278,14 +281,14 @@ class TwoDaemonsOnePathTest {
             awaitFinalState(target, dirs[winner], daemons[winner]);
             assertEquals(0, daemons[winner].stop(), Logs.tail(daemons[winner].log(), 40));
         }
-        Jar.Result ls = Jar.run(S3ProxyServer.env(), Duration.ofSeconds(60), "ls", target.url());
+        Walship.Result ls = Walship.run(S3ProxyServer.env(), Duration.ofSeconds(60), "ls", target.url());
         assertEquals(0, ls.exitCode(), "one lineage, no overlap, no problem\n" + ls.describe());
         assertFalse(ls.stdout().contains("PROBLEM") || ls.stdout().contains("WARNING"), ls.describe());
         assertEveryTxidIsTheWinners(target, dirs[winner], dirs[loser], backup.lastKey());
     }
 
-    private JarDaemon daemon(Path db, Target target, Path log, String... extra) {
-        return reap(JarDaemon.start(db, target.url(), S3ProxyServer.env(), List.of("-Xmx256m"), log, extra));
+    private WalshipProcess daemon(Path db, Target target, Path log, String... extra) {
+        return reap(WalshipProcess.start(db, target.url(), S3ProxyServer.env(), List.of("-Xmx256m"), log, extra));
     }
 
     private <T extends AutoCloseable> T reap(T child) {
@@ -294,7 +297,7 @@ class TwoDaemonsOnePathTest {
     }
 
     /** The loser said at WARN that it waits for the holder's lease, or at once why it stops; then one ERROR naming it. */
-    private static void assertLoudLoser(JarDaemon loser, JarDaemon winner) throws IOException {
+    private static void assertLoudLoser(WalshipProcess loser, WalshipProcess winner) throws IOException {
         String host = InetAddress.getLocalHost().getHostName();
         String log = String.join("\n", loser.ownLogLines());
         String holder = "pid " + winner.pid() + " on " + host;
@@ -313,7 +316,7 @@ class TwoDaemonsOnePathTest {
     }
 
     /** Polls the path until {@code loser} exits: the lineages of its objects and the PIDs in its lease objects. */
-    private Watch watchUntilExit(Target target, JarDaemon loser, JarDaemon winner, Duration timeout) throws Exception {
+    private Watch watchUntilExit(Target target, WalshipProcess loser, WalshipProcess winner, Duration timeout) throws Exception {
         long t0 = System.nanoTime();
         Set<String> lineages = new TreeSet<>();
         Set<Long> pids = new TreeSet<>();
@@ -350,7 +353,7 @@ class TwoDaemonsOnePathTest {
         return out;
     }
 
-    private static void awaitObjects(Target target, int n, JarDaemon d) throws InterruptedException {
+    private static void awaitObjects(Target target, int n, WalshipProcess d) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (target.keys().stream().filter(k -> ObjectKeys.parse(k).isPresent()).count() < n) {
             assertTrue(System.nanoTime() < deadline, "no objects on " + target.url() + "\n" + Logs.tail(d.log(), 40));
@@ -360,13 +363,13 @@ class TwoDaemonsOnePathTest {
     }
 
     /** Waits until the path's latest state is the app's last recorded one. */
-    private void awaitFinalState(Target target, Path appDir, JarDaemon d) throws Exception {
+    private void awaitFinalState(Target target, Path appDir, WalshipProcess d) throws Exception {
         TreeMap<Long, String> digests = Digest.readFile(appDir.resolve("digests.txt"));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         Restored r = null;
         try (ReplicaStorage storage = target.open()) {
             while (System.nanoTime() < deadline) {
-                r = S3RestoreCheck.restoreInProcess(storage, null, tmp.resolve("probe.db"));
+                r = RestoreCheck.restoreInProcess(storage, null, tmp.resolve("probe.db"));
                 if (r.error() == null && r.i() == digests.lastKey() && digests.lastEntry().getValue().equals(r.digest())) {
                     return;
                 }
@@ -411,7 +414,7 @@ class TwoDaemonsOnePathTest {
             }
             long prevI = -1;
             for (long t : new TreeSet<>(txids)) {
-                Restored r = S3RestoreCheck.restoreInProcess(storage, t, tmp.resolve("check.db"));
+                Restored r = RestoreCheck.restoreInProcess(storage, t, tmp.resolve("check.db"));
                 assertNull(r.error(), "txid " + t + ": " + r);
                 assertEquals("ok", r.integrity(), "txid " + t);
                 assertEquals(winner.get(r.i()), r.digest(), "txid " + t + " restores the winner's state i=" + r.i());

@@ -11,14 +11,15 @@ import java.util.stream.Collectors;
 /**
  * The Prometheus text format, read as much as the tests need: every sample line with its name, labels and value, and
  * the {@code # TYPE} of every family. It is written independently of the client library so that the tests check what
- * a real Prometheus server would read, not what the library believes it wrote.
+ * a real Prometheus server would read, not what the library believes it wrote. The it module's tests read the
+ * daemon's page with it too (through this module's test-jar).
  */
-record Exposition(List<Sample> samples, Map<String, String> types) {
+public record Exposition(List<Sample> samples, Map<String, String> types) {
 
-    record Sample(String name, Map<String, String> labels, double value) {
+    public record Sample(String name, Map<String, String> labels, double value) {
     }
 
-    static Exposition parse(String text) {
+    public static Exposition parse(String text) {
         List<Sample> samples = new ArrayList<>();
         Map<String, String> types = new LinkedHashMap<>();
         for (String line : text.split("\n")) {
@@ -76,12 +77,12 @@ record Exposition(List<Sample> samples, Map<String, String> types) {
     }
 
     /** The samples of {@code name} whose labels include every given {@code key, value} pair. */
-    List<Sample> find(String name, String... labelPairs) {
+    public List<Sample> find(String name, String... labelPairs) {
         return samples.stream().filter(s -> s.name().equals(name) && matches(s, labelPairs)).toList();
     }
 
     /** The value of the one sample of {@code name} with these labels; fails the test unless exactly one matches. */
-    double value(String name, String... labelPairs) {
+    public double value(String name, String... labelPairs) {
         List<Sample> found = find(name, labelPairs);
         if (found.size() != 1) {
             fail("expected one sample " + name + " " + List.of(labelPairs) + ", found " + found + " among "
@@ -91,7 +92,7 @@ record Exposition(List<Sample> samples, Map<String, String> types) {
     }
 
     /** The value of that sample, or {@code otherwise} when there is none (a counter not incremented yet). */
-    double valueOr(String name, double otherwise, String... labelPairs) {
+    public double valueOr(String name, double otherwise, String... labelPairs) {
         List<Sample> found = find(name, labelPairs);
         return found.isEmpty() ? otherwise : value(name, labelPairs);
     }

@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.walship.config.ReplicationSettings;
 import io.walship.replica.FileReplicaStorage;
 import io.walship.replicator.Daemon;
 import io.walship.replicator.DatabaseReplicator;
 import io.walship.replicator.ReplicaTarget;
+import io.walship.replicator.ShippedWait;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.http.HttpResponse;
@@ -225,28 +225,7 @@ class MetricsServerTest {
         assertTrue(bad.getMessage().contains("host:port"), bad.getMessage());
     }
 
-    /** Waits until everything written is captured and shipped: both positions equal and still for 300 ms. */
     private void awaitShipped() throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 30_000;
-        long seen = -1;
-        long since = 0;
-        while (System.currentTimeMillis() < deadline) {
-            if (replicator.failure() != null) {
-                fail("replicator failed: " + replicator.failure());
-            }
-            long captured = replicator.capturedTxid();
-            if (captured > 0 && replicator.shippedTxid() == captured && replicator.capturing()) {
-                if (captured != seen) {
-                    seen = captured;
-                    since = System.currentTimeMillis();
-                } else if (System.currentTimeMillis() - since >= 300) {
-                    return;
-                }
-            } else {
-                seen = -1;
-            }
-            Thread.sleep(20);
-        }
-        fail("not shipped: captured " + replicator.capturedTxid() + ", shipped " + replicator.shippedTxid());
+        ShippedWait.awaitShipped(replicator);
     }
 }

@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.walship.replicator.FaultyFileIo;
-import io.walship.replicator.wal.WalChecksum;
-import io.walship.replicator.wal.WalCursor;
 import io.walship.replicator.wal.WalGeneration;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -18,9 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
@@ -34,27 +30,18 @@ import org.junit.jupiter.api.io.TempDir;
  * never skip a record while files roll under them; one process per spool; what every replica holds goes away.
  */
 class SpoolDurabilityTest {
-    private static final int PAGE = 512;
+    private static final int PAGE = SpoolFixtures.PAGE;
     private static final WalGeneration GEN = new WalGeneration(5, 6);
 
     @TempDir
     Path dir;
 
-    private static byte[] page(long txid, long pgno) {
-        byte[] b = new byte[PAGE];
-        Arrays.fill(b, (byte) (txid * 31 + pgno));
-        return b;
-    }
-
     private static CapturePoint point(long txid) {
-        return new CapturePoint(txid, Instant.ofEpochMilli(1_000 * txid), 10 + txid, PAGE, GEN,
-                new WalCursor(txid * 2, new WalChecksum((int) txid, (int) -txid)));
+        return SpoolFixtures.point(txid, GEN);
     }
 
     private static void transaction(Spool spool, long t) throws IOException {
-        spool.appendPage(t, 1, page(t, 1), PAGE);
-        spool.appendPage(t, 2 + t % 5, page(t, 2 + t % 5), PAGE);
-        spool.appendCommit(point(t));
+        SpoolFixtures.transaction(spool, t, GEN);
     }
 
     private static void snapshot(Spool spool, long txid) throws IOException {
@@ -72,7 +59,7 @@ class SpoolDurabilityTest {
                     try (FileChannel ch = FileChannel.open(p.file(), StandardOpenOption.READ)) {
                         SpoolReader.readPage(ch, p, image);
                     }
-                    assertArrayEquals(page(p.txid(), p.pgno()), image, "page " + p.pgno() + " of txid " + p.txid());
+                    assertArrayEquals(SpoolFixtures.page(p.txid(), p.pgno()), image, "page " + p.pgno() + " of txid " + p.txid());
                 } else {
                     out.add(rec.txid());
                 }
@@ -293,7 +280,7 @@ class SpoolDurabilityTest {
             assertThrows(IOException.class, () -> spool.release(2, 1));
             full.set(false);
             assertEquals(2, spool.last().orElseThrow().txid(), "back to the last durable record");
-            assertThrows(SpoolWriteException.class, () -> spool.appendPage(4, 1, page(4, 1), PAGE));
+            assertThrows(SpoolWriteException.class, () -> spool.appendPage(4, 1, SpoolFixtures.page(4, 1), PAGE));
             assertThrows(SpoolWriteException.class, spool::sync);
             spool.discardUncommitted();
             transaction(spool, 3);
@@ -313,9 +300,9 @@ class SpoolDurabilityTest {
             snapshot(spool, 1);
             transaction(spool, 2);
             spool.sync();
-            spool.appendPage(3, 1, page(3, 1), PAGE);
+            spool.appendPage(3, 1, SpoolFixtures.page(3, 1), PAGE);
             spool.release(2, 1);
-            spool.appendPage(3, 2, page(3, 2), PAGE);
+            spool.appendPage(3, 2, SpoolFixtures.page(3, 2), PAGE);
             spool.appendCommit(point(3));
             spool.sync();
             assertEquals(1, spool.newestSnapshotTxid(), "the snapshot is kept until a release between transactions");

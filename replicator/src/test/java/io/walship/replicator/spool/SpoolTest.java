@@ -8,44 +8,33 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.walship.replicator.wal.WalChecksum;
-import io.walship.replicator.wal.WalCursor;
 import io.walship.replicator.wal.WalGeneration;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SpoolTest {
-    private static final int PAGE = 512;
+    private static final int PAGE = SpoolFixtures.PAGE;
     private static final WalGeneration GEN = new WalGeneration(77, 99);
 
     @TempDir
     Path dir;
 
-    private static byte[] page(long txid, long pgno) {
-        byte[] b = new byte[PAGE];
-        Arrays.fill(b, (byte) (txid * 31 + pgno));
-        return b;
-    }
-
     private static CapturePoint point(long txid) {
-        return new CapturePoint(txid, Instant.ofEpochMilli(1_000 * txid), 10 + txid, PAGE, GEN,
-                new WalCursor(txid * 2, new WalChecksum((int) txid, (int) -txid)));
+        return SpoolFixtures.point(txid, GEN);
     }
 
     /** Writes transactions from..to, each with two pages, and syncs. */
     private static void writeTransactions(Spool spool, long from, long to) throws IOException {
         for (long t = from; t <= to; t++) {
-            spool.appendPage(t, 1, page(t, 1), PAGE);
-            spool.appendPage(t, t + 1, page(t, t + 1), PAGE);
+            spool.appendPage(t, 1, SpoolFixtures.page(t, 1), PAGE);
+            spool.appendPage(t, t + 1, SpoolFixtures.page(t, t + 1), PAGE);
             spool.appendCommit(point(t));
         }
         spool.sync();
@@ -89,7 +78,7 @@ class SpoolTest {
             assertEquals(3, p.pgno());
             byte[] img = new byte[PAGE];
             SpoolReader.readPage(p, img);
-            assertArrayEquals(page(2, 3), img);
+            assertArrayEquals(SpoolFixtures.page(2, 3), img);
             assertEquals(point(2), ((SpoolRecord.Commit) recs.get(3)).point());
             // The spool can continue the sequence after reopening.
             writeTransactions(spool, 6, 6);
@@ -101,9 +90,9 @@ class SpoolTest {
     void readersSeeOnlySyncedCommittedRecords() throws IOException {
         try (Spool spool = Spool.open(dir, 1 << 20)) {
             writeSnapshot(spool, 1);
-            spool.appendPage(2, 1, page(2, 1), PAGE);
+            spool.appendPage(2, 1, SpoolFixtures.page(2, 1), PAGE);
             spool.appendCommit(point(2));
-            spool.appendPage(3, 1, page(3, 1), PAGE);
+            spool.appendPage(3, 1, SpoolFixtures.page(3, 1), PAGE);
             try (SpoolReader r = spool.reader()) {
                 assertInstanceOf(SpoolRecord.Snapshot.class, r.next());
                 assertNull(r.next(), "txid 2 is not synced yet");
@@ -119,7 +108,7 @@ class SpoolTest {
     void anUnfinishedTransactionIsDroppedOnRecovery() throws IOException {
         try (Spool spool = Spool.open(dir, 1 << 20)) {
             writeTransactions(spool, 1, 3);
-            spool.appendPage(4, 1, page(4, 1), PAGE);
+            spool.appendPage(4, 1, SpoolFixtures.page(4, 1), PAGE);
             spool.sync();
         }
         try (Spool spool = Spool.open(dir, 1 << 20)) {
@@ -133,15 +122,15 @@ class SpoolTest {
     void discardUncommittedRemovesAnOpenTransaction() throws IOException {
         try (Spool spool = Spool.open(dir, 1 << 20)) {
             writeTransactions(spool, 1, 2);
-            spool.appendPage(3, 1, page(3, 1), PAGE);
-            spool.appendPage(3, 2, page(3, 2), PAGE);
+            spool.appendPage(3, 1, SpoolFixtures.page(3, 1), PAGE);
+            spool.appendPage(3, 2, SpoolFixtures.page(3, 2), PAGE);
             spool.discardUncommitted();
             writeTransactions(spool, 3, 3);
             List<SpoolRecord> recs = readAll(spool);
             assertEquals(9, recs.size());
             byte[] img = new byte[PAGE];
             SpoolReader.readPage((SpoolRecord.Page) recs.get(6), img);
-            assertArrayEquals(page(3, 1), img);
+            assertArrayEquals(SpoolFixtures.page(3, 1), img);
         }
     }
 
@@ -265,7 +254,7 @@ class SpoolTest {
         try (Spool spool = Spool.open(dir, 1 << 20)) {
             writeTransactions(spool, 1, 2);
             assertThrows(IllegalStateException.class, () -> spool.appendCommit(point(5)));
-            assertThrows(IllegalStateException.class, () -> spool.appendPage(7, 1, page(7, 1), PAGE));
+            assertThrows(IllegalStateException.class, () -> spool.appendPage(7, 1, SpoolFixtures.page(7, 1), PAGE));
         }
     }
 

@@ -1,0 +1,37 @@
+package io.walship.replicator.spool;
+
+import io.walship.replicator.wal.WalChecksum;
+import io.walship.replicator.wal.WalCursor;
+import io.walship.replicator.wal.WalGeneration;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Arrays;
+
+/** Spool records for the tests: pages whose bytes name their transaction and page, and the capture point of a txid. */
+public final class SpoolFixtures {
+    /** The page size of the fixtures' pages. */
+    public static final int PAGE = 512;
+
+    private SpoolFixtures() {
+    }
+
+    /** A page filled with one byte derived from {@code txid} and {@code pgno}. */
+    public static byte[] page(long txid, long pgno) {
+        byte[] b = new byte[PAGE];
+        Arrays.fill(b, (byte) (txid * 31 + pgno));
+        return b;
+    }
+
+    /** The capture point after {@code txid} in WAL generation {@code gen}; every field derives from the txid. */
+    public static CapturePoint point(long txid, WalGeneration gen) {
+        return new CapturePoint(txid, Instant.ofEpochMilli(1_000 * txid), 10 + txid, PAGE, gen,
+                new WalCursor(txid * 2, new WalChecksum((int) txid, (int) -txid)));
+    }
+
+    /** Appends transaction {@code t}: page 1, page {@code 2 + t % 5}, and its commit (not synced). */
+    public static void transaction(Spool spool, long t, WalGeneration gen) throws IOException {
+        spool.appendPage(t, 1, page(t, 1), PAGE);
+        spool.appendPage(t, 2 + t % 5, page(t, 2 + t % 5), PAGE);
+        spool.appendCommit(point(t, gen));
+    }
+}
