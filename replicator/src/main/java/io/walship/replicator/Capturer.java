@@ -93,6 +93,8 @@ final class Capturer {
     private static final Duration CHECKPOINTER_WAIT = Duration.ofMillis(50);
     /** The same wait while walship holds the write barrier, where every millisecond delays the app's writers. */
     private static final Duration CHECKPOINTER_WAIT_IN_BARRIER = Duration.ofMillis(10);
+    /** A barrier held longer than this is logged with where its time went. */
+    private static final Duration SLOW_BARRIER = Duration.ofMillis(50);
     private static final Duration RESTART_BACKOFF_MIN = Duration.ofMillis(20);
     private static final Duration RESTART_BACKOFF_MAX = Duration.ofSeconds(2);
 
@@ -138,6 +140,8 @@ final class Capturer {
     private Instant nextRestartAttempt = Instant.EPOCH;
     private Duration restartBackoff = RESTART_BACKOFF_MIN;
     private long capturedPages;
+    /** How long the spool's last fsync after a capture took (reported when a barrier was slow). */
+    private long lastSpoolSyncNanos;
 
     Capturer(Path dbPath, DatabaseFile db, SqliteSession session, Spool spool, ReplicationSettings settings, Clock clock,
              ReplicationEvents events) {
@@ -402,7 +406,9 @@ final class Capturer {
                     "the wal-index's checksum for the last committed frame differs from the WAL's"));
         }
         if (lastTxid != before) {
+            long syncStart = System.nanoTime();
             spool.sync();
+            lastSpoolSyncNanos = System.nanoTime() - syncStart;
             events.captured(dbPath, lastTxid - before, capturedPages * pageSize);
         }
         syncBatchBytes = SYNC_BYTES;
@@ -639,6 +645,9 @@ final class Capturer {
         }
         boolean complete = false;
         long barrierStart = System.nanoTime();
+        long captureNanos = 0;
+        long checkpointNanos = 0;
+        lastSpoolSyncNanos = 0;
         long tail;
         try (SqliteSession.Barrier held = barrier.get()) {
             // No commit can arrive while the barrier is held. If the app committed much while walship waited for the
@@ -646,7 +655,9 @@ final class Capturer {
             tail = session.walIndex().frames() - committed.frames();
             if (tail <= 2 * BARRIER_TAIL_FRAMES) {
                 poll();
+                captureNanos = System.nanoTime() - barrierStart;
                 SqliteSession.CheckpointResult last = session.checkpointBesideBarrier(CHECKPOINTER_WAIT_IN_BARRIER);
+                checkpointNanos = System.nanoTime() - barrierStart - captureNanos;
                 events.checkpoint(dbPath, SqliteSession.CheckpointMode.PASSIVE.name(), last.busy() ? "busy" : "ok");
                 complete = last.complete();
                 if (complete) {
@@ -654,11 +665,18 @@ final class Capturer {
                 }
             }
         }
-        long heldMicros = (System.nanoTime() - barrierStart) / 1000;
-        events.barrierHeld(dbPath, "restart", Duration.ofNanos(heldMicros * 1000));
+        long heldNanos = System.nanoTime() - barrierStart;
+        events.barrierHeld(dbPath, "restart", Duration.ofNanos(heldNanos));
+        if (heldNanos > SLOW_BARRIER.toNanos()) {
+            // Where the time under the lock went, for the operator who sees the app's commits wait.
+            log.info("{}: walship held the app's write lock {} ms to make the WAL restart: capturing the last {} frames"
+                            + " {} ms (of which the spool's fsync {} ms), checkpointing them {} ms", dbPath,
+                    heldNanos / 1_000_000, tail, captureNanos / 1_000_000, lastSpoolSyncNanos / 1_000_000,
+                    checkpointNanos / 1_000_000);
+        }
         if (complete) {
-            log.debug("{}: the WAL can restart now; the write barrier was held {} us for {} frames", dbPath, heldMicros,
-                    tail);
+            log.debug("{}: the WAL can restart now; the write barrier was held {} us for {} frames", dbPath,
+                    heldNanos / 1000, tail);
             restartDone();
         } else {
             restartBusy(tail > 2 * BARRIER_TAIL_FRAMES ? "the app committed " + tail + " frames while walship waited for its"
