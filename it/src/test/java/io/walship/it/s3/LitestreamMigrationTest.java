@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.walship.it.Digest;
 import io.walship.it.Logs;
-import io.walship.it.Writer;
 import io.walship.replicator.metrics.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
