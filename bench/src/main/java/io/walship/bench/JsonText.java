@@ -1,54 +1,52 @@
 package io.walship.bench;
 
-import io.walship.replicator.metrics.Json;
+import io.walship.replica.JsonWriter;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
-/** Writes maps, lists, numbers, strings, booleans and nulls as indented JSON. */
+/** Writes maps, lists, numbers, strings, booleans and nulls as indented JSON, through the project's {@link JsonWriter}. */
 final class JsonText {
     private JsonText() {
     }
 
     static String write(Object value) {
-        StringBuilder b = new StringBuilder();
-        write(b, value, "");
-        return b.append('\n').toString();
+        JsonWriter w = JsonWriter.indented();
+        write(w, value);
+        return w.toJson() + "\n";
     }
 
-    private static void write(StringBuilder b, Object v, String indent) {
+    private static void write(JsonWriter w, Object v) {
         if (v == null) {
-            b.append("null");
+            w.nullValue();
         } else if (v instanceof Map<?, ?> m) {
-            if (m.isEmpty()) {
-                b.append("{}");
-                return;
-            }
-            b.append("{\n");
-            int i = 0;
+            w.beginObject();
             for (Map.Entry<?, ?> e : m.entrySet()) {
-                b.append(indent).append("  ").append(Json.quote(String.valueOf(e.getKey()))).append(": ");
-                write(b, e.getValue(), indent + "  ");
-                b.append(++i < m.size() ? ",\n" : "\n");
+                w.name(String.valueOf(e.getKey()));
+                write(w, e.getValue());
             }
-            b.append(indent).append('}');
+            w.endObject();
         } else if (v instanceof List<?> l) {
-            if (l.isEmpty()) {
-                b.append("[]");
-                return;
+            w.beginArray();
+            for (Object item : l) {
+                write(w, item);
             }
-            b.append("[\n");
-            for (int i = 0; i < l.size(); i++) {
-                b.append(indent).append("  ");
-                write(b, l.get(i), indent + "  ");
-                b.append(i + 1 < l.size() ? ",\n" : "\n");
-            }
-            b.append(indent).append(']');
+            w.endArray();
         } else if (v instanceof Double d) {
-            b.append(d.isNaN() || d.isInfinite() ? "null" : String.format(java.util.Locale.ROOT, "%.6g", d).replaceFirst("\\.?0+(e|$)", "$1"));
-        } else if (v instanceof Number || v instanceof Boolean) {
-            b.append(v);
+            // Six significant digits: a benchmark's numbers are not more precise than that.
+            if (d.isNaN() || d.isInfinite()) {
+                w.nullValue();
+            } else {
+                w.number(String.format(Locale.ROOT, "%.6g", d).replaceFirst("\\.?0+(e|$)", "$1"));
+            }
+        } else if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
+            w.value(((Number) v).longValue());
+        } else if (v instanceof Number n) {
+            w.number(n.toString());
+        } else if (v instanceof Boolean b) {
+            w.value(b);
         } else {
-            b.append(Json.quote(v.toString()));
+            w.value(v.toString());
         }
     }
 }

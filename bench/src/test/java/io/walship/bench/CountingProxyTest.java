@@ -23,13 +23,13 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
  */
 class CountingProxyTest {
     @RegisterExtension
-    static final S3ProxyServer s3 = new S3ProxyServer();
+    static final S3ProxyServer S3 = new S3ProxyServer();
 
     @Test
     void countsEachS3OperationOnceByClient() throws Exception {
-        try (CountingProxy proxy = CountingProxy.start(s3.port());
+        try (CountingProxy proxy = CountingProxy.start(S3.port());
              S3Client client = S3ProxyServer.newClient(proxy.endpoint(), S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)) {
-            String bucket = s3.bucket();
+            String bucket = S3.bucket();
             client.putObject(b -> b.bucket(bucket).key("p/a"), RequestBody.fromBytes(new byte[100_000]));
             client.getObject(b -> b.bucket(bucket).key("p/a")).readAllBytes();
             client.headObject(b -> b.bucket(bucket).key("p/a"));
@@ -56,16 +56,16 @@ class CountingProxyTest {
 
     @Test
     void followsChunkedBodiesOnAKeptAliveConnection() throws Exception {
-        try (CountingProxy proxy = CountingProxy.start(s3.port())) {
+        try (CountingProxy proxy = CountingProxy.start(S3.port())) {
             HttpClient http = HttpClient.newHttpClient();
             // A body of unknown length goes chunked; S3Proxy refuses the unsigned request, which is fine here.
             byte[] body = new byte[200_000];
-            http.send(HttpRequest.newBuilder(proxy.endpoint().resolve("/" + s3.bucket() + "/k"))
+            http.send(HttpRequest.newBuilder(proxy.endpoint().resolve("/" + S3.bucket() + "/k"))
                     .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))).build(),
                     HttpResponse.BodyHandlers.discarding());
-            http.send(HttpRequest.newBuilder(proxy.endpoint().resolve("/" + s3.bucket() + "?list-type=2")).GET().build(),
+            http.send(HttpRequest.newBuilder(proxy.endpoint().resolve("/" + S3.bucket() + "?list-type=2")).GET().build(),
                     HttpResponse.BodyHandlers.discarding());
-            http.send(HttpRequest.newBuilder(proxy.endpoint().resolve("/" + s3.bucket() + "/k")).GET().build(),
+            http.send(HttpRequest.newBuilder(proxy.endpoint().resolve("/" + S3.bucket() + "/k")).GET().build(),
                     HttpResponse.BodyHandlers.discarding());
             List<CountingProxy.Exchange> seen = proxy.exchanges();
             assertEquals("PUT,LIST,GET", seen.stream().map(e -> e.op.name()).collect(Collectors.joining(",")), seen.toString());

@@ -5,6 +5,7 @@ import io.walship.config.DatabaseConfig;
 import io.walship.config.Durations;
 import io.walship.config.ReplicaConfig;
 import io.walship.config.WalshipConfig;
+import io.walship.replica.JsonWriter;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -104,26 +105,25 @@ public final class DatabasesCommand implements Callable<Integer> {
 
     /** The databases as one JSON object; URLs with credentials masked. */
     static String json(WalshipConfig c) {
-        StringBuilder b = new StringBuilder("{\"config\":").append(c.source() == null ? "null" : LsCommand.string(c.source().toString()))
-                .append(",\"addr\":").append(c.addr() == null ? "null" : LsCommand.string(c.addr()))
-                .append(",\"databases\":[");
-        for (int i = 0; i < c.dbs().size(); i++) {
-            DatabaseConfig db = c.dbs().get(i);
-            b.append(i == 0 ? "" : ",").append("{\"path\":").append(LsCommand.string(db.path().toString())).append(",\"replicas\":[");
-            for (int j = 0; j < db.replicas().size(); j++) {
-                ReplicaConfig r = db.replicas().get(j);
-                b.append(j == 0 ? "" : ",")
-                        .append("{\"name\":").append(LsCommand.string(r.name()))
-                        .append(",\"type\":").append(LsCommand.string(r.type()))
-                        .append(",\"url\":").append(LsCommand.string(r.describe()))
-                        .append(",\"syncInterval\":").append(LsCommand.string(Durations.format(r.syncInterval())))
-                        .append(",\"snapshotInterval\":").append(LsCommand.string(Durations.format(r.snapshotInterval())))
-                        .append(",\"retention\":").append(LsCommand.string(Durations.format(r.retention())))
-                        .append('}');
+        JsonWriter w = JsonWriter.compact().beginObject()
+                .name("config").value(c.source() == null ? null : c.source().toString())
+                .name("addr").value(c.addr())
+                .name("databases").beginArray();
+        for (DatabaseConfig db : c.dbs()) {
+            w.beginObject().name("path").value(db.path().toString()).name("replicas").beginArray();
+            for (ReplicaConfig r : db.replicas()) {
+                w.beginObject()
+                        .name("name").value(r.name())
+                        .name("type").value(r.type())
+                        .name("url").value(r.describe())
+                        .name("syncInterval").value(Durations.format(r.syncInterval()))
+                        .name("snapshotInterval").value(Durations.format(r.snapshotInterval()))
+                        .name("retention").value(Durations.format(r.retention()))
+                        .endObject();
             }
-            b.append("]}");
+            w.endArray().endObject();
         }
-        return b.append("]}").toString();
+        return w.endArray().endObject().toJson();
     }
 
     /** One line per replica, the database path on its first replica's line only. */

@@ -1,5 +1,6 @@
 package io.walship.cli;
 
+import io.walship.replica.JsonWriter;
 import io.walship.replica.ReplicaStorage;
 import io.walship.restore.RestoreException;
 import io.walship.restore.RestoreOutcome;
@@ -81,8 +82,8 @@ final class LitestreamCli {
     static int ls(CommandSpec spec, ReplicaLayout layout, boolean json) {
         PrintWriter out = spec.commandLine().getOut();
         if (layout instanceof ReplicaLayout.LitestreamLtx ltx) {
-            out.print(json ? "{\"replica\":" + LsCommand.string(ltx.replica()) + ",\"layout\":\"" + LAYOUT_LTX
-                    + "\",\"ltxFiles\":" + ltx.files() + "}\n"
+            out.print(json ? JsonWriter.compact().beginObject().name("replica").value(ltx.replica())
+                    .name("layout").value(LAYOUT_LTX).name("ltxFiles").value(ltx.files()).endObject().toJson() + "\n"
                     : "replica " + ltx.replica() + "\nlayout Litestream 0.5 (LTX), not readable by walship: "
                     + ltx.message() + "\n");
         } else {
@@ -95,44 +96,42 @@ final class LitestreamCli {
 
     /** The replica as one JSON object. */
     static String json(LitestreamReplica replica) {
-        StringBuilder b = new StringBuilder();
-        b.append("{\"replica\":").append(LsCommand.string(replica.replica()))
-                .append(",\"layout\":\"").append(LAYOUT_03).append('"')
-                .append(",\"latestGeneration\":")
-                .append(replica.latest().map(g -> LsCommand.string(g.name())).orElse("null"))
-                .append(",\"generations\":[");
-        for (int i = 0; i < replica.generations().size(); i++) {
-            Generation g = replica.generations().get(i);
-            b.append(i == 0 ? "" : ",")
-                    .append("{\"generation\":").append(LsCommand.string(g.name()))
-                    .append(",\"createdAt\":").append(LsCommand.string(time(g.createdAt())))
-                    .append(",\"updatedAt\":").append(LsCommand.string(time(g.updatedAt())))
-                    .append(",\"snapshots\":[");
-            for (int j = 0; j < g.snapshots().size(); j++) {
-                LitestreamObject s = g.snapshots().get(j);
-                b.append(j == 0 ? "" : ",")
-                        .append("{\"key\":").append(LsCommand.string(s.key()))
-                        .append(",\"index\":").append(s.index())
-                        .append(",\"size\":").append(s.size())
-                        .append(",\"time\":").append(LsCommand.string(time(s.createdAt())))
-                        .append('}');
+        JsonWriter w = JsonWriter.compact().beginObject()
+                .name("replica").value(replica.replica())
+                .name("layout").value(LAYOUT_03)
+                .name("latestGeneration").value(replica.latest().map(Generation::name).orElse(null))
+                .name("generations").beginArray();
+        for (Generation g : replica.generations()) {
+            w.beginObject()
+                    .name("generation").value(g.name())
+                    .name("createdAt").value(time(g.createdAt()))
+                    .name("updatedAt").value(time(g.updatedAt()))
+                    .name("snapshots").beginArray();
+            for (LitestreamObject s : g.snapshots()) {
+                w.beginObject()
+                        .name("key").value(s.key())
+                        .name("index").value(s.index())
+                        .name("size").value(s.size())
+                        .name("time").value(time(s.createdAt()))
+                        .endObject();
             }
-            b.append("],\"wal\":");
+            w.endArray().name("wal");
             if (g.segments().isEmpty()) {
-                b.append("null");
+                w.nullValue();
             } else {
                 Generation.IndexRange range = g.walIndexes().orElseThrow();
-                b.append("{\"firstIndex\":").append(range.first())
-                        .append(",\"lastIndex\":").append(range.last())
-                        .append(",\"segments\":").append(g.segments().size())
-                        .append(",\"size\":").append(g.segments().stream().mapToLong(LitestreamObject::size).sum())
-                        .append(",\"firstTime\":").append(LsCommand.string(time(first(g.segments()))))
-                        .append(",\"lastTime\":").append(LsCommand.string(time(last(g.segments()))))
-                        .append('}');
+                w.beginObject()
+                        .name("firstIndex").value(range.first())
+                        .name("lastIndex").value(range.last())
+                        .name("segments").value(g.segments().size())
+                        .name("size").value(g.segments().stream().mapToLong(LitestreamObject::size).sum())
+                        .name("firstTime").value(time(first(g.segments())))
+                        .name("lastTime").value(time(last(g.segments())))
+                        .endObject();
             }
-            b.append('}');
+            w.endObject();
         }
-        return b.append("]}").toString();
+        return w.endArray().endObject().toJson();
     }
 
     /** The replica as an aligned table: each snapshot, then one line for each generation's WAL segments. */

@@ -1,6 +1,7 @@
 package io.walship.cli;
 
 import io.walship.replica.DatabaseChecksum;
+import io.walship.replica.JsonWriter;
 import io.walship.replica.Lineage;
 import io.walship.replica.ReplicaStorage;
 import io.walship.replicator.metrics.ListenAddress;
@@ -126,16 +127,19 @@ final class LiveComparison {
         return "live database: not compared: " + ((Outcome.NotCompared) o).reason();
     }
 
-    static String json(Outcome o) {
+    static void json(JsonWriter w, Outcome o) {
+        w.beginObject();
         if (o instanceof Outcome.Matched m) {
-            return "{\"compared\":true,\"matches\":true,\"txid\":" + m.txid() + ",\"checksum\":"
-                    + LsCommand.string(m.checksum().describe()) + "}";
+            w.name("compared").value(true).name("matches").value(true).name("txid").value(m.txid())
+                    .name("checksum").value(m.checksum().describe());
+        } else if (o instanceof Outcome.Differs d) {
+            w.name("compared").value(true).name("matches").value(false).name("txid").value(d.txid())
+                    .name("live").value(d.live().describe())
+                    .name("restored").value(d.restored().describe())
+                    .name("difference").value(d.difference());
+        } else {
+            w.name("compared").value(false).name("reason").value(((Outcome.NotCompared) o).reason());
         }
-        if (o instanceof Outcome.Differs d) {
-            return "{\"compared\":true,\"matches\":false,\"txid\":" + d.txid() + ",\"live\":"
-                    + LsCommand.string(d.live().describe()) + ",\"restored\":" + LsCommand.string(d.restored().describe())
-                    + ",\"difference\":" + LsCommand.string(d.difference()) + "}";
-        }
-        return "{\"compared\":false,\"reason\":" + LsCommand.string(((Outcome.NotCompared) o).reason()) + "}";
+        w.endObject();
     }
 }

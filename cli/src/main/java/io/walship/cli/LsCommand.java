@@ -2,11 +2,11 @@ package io.walship.cli;
 
 import io.walship.config.FolderLocation;
 import io.walship.config.ReplicaLocation;
+import io.walship.replica.JsonWriter;
 import io.walship.replica.Lineage;
 import io.walship.replica.ObjectHeader;
 import io.walship.replica.ReplicaStorage;
 import io.walship.replica.StorageException;
-import io.walship.replicator.metrics.Json;
 import io.walship.restore.HistoryConflict;
 import io.walship.restore.ReplicaCatalog;
 import io.walship.restore.ReplicaListing;
@@ -143,53 +143,66 @@ public final class LsCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    /** The listing as one JSON object, written by hand to keep the CLI free of a JSON library. */
+    /** The listing as one JSON object. */
     static String json(ReplicaListing listing) {
-        StringBuilder b = new StringBuilder();
-        b.append("{\"replica\":").append(string(listing.replica())).append(",\"snapshots\":[");
-        for (int i = 0; i < listing.snapshots().size(); i++) {
-            ReplicaListing.Entry e = listing.snapshots().get(i);
+        JsonWriter w = JsonWriter.compact().beginObject()
+                .name("replica").value(listing.replica())
+                .name("snapshots").beginArray();
+        for (ReplicaListing.Entry e : listing.snapshots()) {
             Optional<ObjectHeader> h = e.header();
-            b.append(i == 0 ? "" : ",")
-                    .append("{\"key\":").append(string(e.object().key()))
-                    .append(",\"lineage\":").append(string(e.object().lineage().toString()))
-                    .append(",\"txid\":").append(e.object().lastTxid())
-                    .append(",\"time\":").append(string(time(e.lastTime())))
-                    .append(",\"databasePages\":").append(h.map(x -> Long.toString(x.databasePages())).orElse("null"))
-                    .append(",\"pageSize\":").append(h.map(x -> Integer.toString(x.pageSize())).orElse("null"))
-                    .append(",\"size\":").append(e.object().size())
-                    .append('}');
+            w.beginObject()
+                    .name("key").value(e.object().key())
+                    .name("lineage").value(e.object().lineage().toString())
+                    .name("txid").value(e.object().lastTxid())
+                    .name("time").value(time(e.lastTime()))
+                    .name("databasePages");
+            if (h.isPresent()) {
+                w.value(h.get().databasePages());
+            } else {
+                w.nullValue();
+            }
+            w.name("pageSize");
+            if (h.isPresent()) {
+                w.value(h.get().pageSize());
+            } else {
+                w.nullValue();
+            }
+            w.name("size").value(e.object().size()).endObject();
         }
-        b.append("],\"segments\":[");
-        for (int i = 0; i < listing.segments().size(); i++) {
-            ReplicaListing.Entry e = listing.segments().get(i);
+        w.endArray().name("segments").beginArray();
+        for (ReplicaListing.Entry e : listing.segments()) {
             ReplicaObject o = e.object();
-            b.append(i == 0 ? "" : ",")
-                    .append("{\"key\":").append(string(o.key()))
-                    .append(",\"lineage\":").append(string(o.lineage().toString()))
-                    .append(",\"level\":").append(o.level())
-                    .append(",\"firstTxid\":").append(o.firstTxid())
-                    .append(",\"lastTxid\":").append(o.lastTxid())
-                    .append(",\"firstTime\":").append(string(time(e.firstTime())))
-                    .append(",\"lastTime\":").append(string(time(e.lastTime())))
-                    .append(",\"transactions\":").append(o.lastTxid() - o.firstTxid() + 1)
-                    .append(",\"databasePages\":").append(e.header().map(x -> Long.toString(x.databasePages()))
-                            .orElse("null"))
-                    .append(",\"size\":").append(o.size())
-                    .append('}');
+            w.beginObject()
+                    .name("key").value(o.key())
+                    .name("lineage").value(o.lineage().toString())
+                    .name("level").value(o.level())
+                    .name("firstTxid").value(o.firstTxid())
+                    .name("lastTxid").value(o.lastTxid())
+                    .name("firstTime").value(time(e.firstTime()))
+                    .name("lastTime").value(time(e.lastTime()))
+                    .name("transactions").value(o.lastTxid() - o.firstTxid() + 1)
+                    .name("databasePages");
+            if (e.header().isPresent()) {
+                w.value(e.header().get().databasePages());
+            } else {
+                w.nullValue();
+            }
+            w.name("size").value(o.size()).endObject();
         }
         SortedMap<Lineage, ReplicaSummary> summaries = listing.summaries();
-        b.append("],\"latestTxid\":").append(listing.latestTxid())
-                .append(",\"summary\":").append(SummaryFormat.json(mainSummary(listing, summaries)))
-                .append(",\"lineages\":[");
-        int n = 0;
+        w.endArray().name("latestTxid").value(listing.latestTxid()).name("summary");
+        SummaryFormat.json(w, mainSummary(listing, summaries));
+        w.name("lineages").beginArray();
         for (Map.Entry<Lineage, ReplicaSummary> e : summaries.entrySet()) {
-            b.append(n++ == 0 ? "" : ",").append("{\"lineage\":").append(string(e.getKey().toString()))
-                    .append(",\"latestTxid\":").append(e.getValue().latestTxid())
-                    .append(",\"summary\":").append(SummaryFormat.json(e.getValue())).append('}');
+            w.beginObject().name("lineage").value(e.getKey().toString())
+                    .name("latestTxid").value(e.getValue().latestTxid())
+                    .name("summary");
+            SummaryFormat.json(w, e.getValue());
+            w.endObject();
         }
-        b.append("],\"conflicts\":").append(conflictsJson(listing.conflicts())).append('}');
-        return b.toString();
+        w.endArray().name("conflicts");
+        conflictsJson(w, listing.conflicts());
+        return w.endObject().toJson();
     }
 
     /** The one lineage's summary, or with several that of the lineage holding the latest txid. */
@@ -199,10 +212,14 @@ public final class LsCommand implements Callable<Integer> {
     }
 
     /** Conflicts as a JSON array: {@code [{"kind","objects":[key],"problem"}]}. */
-    static String conflictsJson(List<HistoryConflict> conflicts) {
-        return conflicts.stream().map(c -> "{\"kind\":" + string(kind(c)) + ",\"objects\":["
-                + c.objects().stream().map(o -> string(o.key())).collect(Collectors.joining(",")) + "],\"problem\":"
-                + string(c.describe()) + "}").collect(Collectors.joining(",", "[", "]"));
+    static void conflictsJson(JsonWriter w, List<HistoryConflict> conflicts) {
+        w.beginArray();
+        for (HistoryConflict c : conflicts) {
+            w.beginObject().name("kind").value(kind(c)).name("objects").beginArray();
+            c.objects().forEach(o -> w.value(o.key()));
+            w.endArray().name("problem").value(c.describe()).endObject();
+        }
+        w.endArray();
     }
 
     static String kind(HistoryConflict c) {
@@ -218,9 +235,9 @@ public final class LsCommand implements Callable<Integer> {
         return "duplicate-snapshots";
     }
 
-    /** A JSON string literal (shared with the daemon's /status document). */
+    /** A JSON string literal, escaped as every JSON document walship writes escapes it. */
     static String string(String s) {
-        return Json.quote(s);
+        return JsonWriter.quote(s);
     }
 
     /** The listing as text: each lineage's objects in an aligned table in txid order, with its summary. */

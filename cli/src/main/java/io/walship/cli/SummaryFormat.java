@@ -1,5 +1,6 @@
 package io.walship.cli;
 
+import io.walship.replica.JsonWriter;
 import io.walship.restore.ReplicaSummary;
 import io.walship.restore.RestorableHistory;
 import java.time.Instant;
@@ -44,31 +45,30 @@ final class SummaryFormat {
      * {@code {"windows":[{"firstTxid","firstTime","lastTxid","lastTime"}],"gaps":[{"firstTxid","lastTxid"}],
      * "snapshots":{"count","bytes"},"segments":{"count","bytes"}}}.
      */
-    static String json(ReplicaSummary summary) {
-        StringBuilder b = new StringBuilder("{\"windows\":[");
+    static void json(JsonWriter w, ReplicaSummary summary) {
         RestorableHistory history = summary.history();
-        for (int i = 0; i < history.windows().size(); i++) {
-            RestorableHistory.Window w = history.windows().get(i);
-            b.append(i == 0 ? "" : ",")
-                    .append("{\"firstTxid\":").append(w.firstTxid())
-                    .append(",\"firstTime\":").append(LsCommand.string(time(w.firstTime())))
-                    .append(",\"lastTxid\":").append(w.lastTxid())
-                    .append(",\"lastTime\":").append(LsCommand.string(time(w.lastTime())))
-                    .append('}');
+        w.beginObject().name("windows").beginArray();
+        for (RestorableHistory.Window win : history.windows()) {
+            w.beginObject()
+                    .name("firstTxid").value(win.firstTxid())
+                    .name("firstTime").value(time(win.firstTime()))
+                    .name("lastTxid").value(win.lastTxid())
+                    .name("lastTime").value(time(win.lastTime()))
+                    .endObject();
         }
-        b.append("],\"gaps\":[");
-        for (int i = 0; i < history.gaps().size(); i++) {
-            RestorableHistory.Gap g = history.gaps().get(i);
-            b.append(i == 0 ? "" : ",")
-                    .append("{\"firstTxid\":").append(g.firstTxid()).append(",\"lastTxid\":").append(g.lastTxid())
-                    .append('}');
+        w.endArray().name("gaps").beginArray();
+        for (RestorableHistory.Gap g : history.gaps()) {
+            w.beginObject().name("firstTxid").value(g.firstTxid()).name("lastTxid").value(g.lastTxid()).endObject();
         }
-        return b.append("],\"snapshots\":").append(totals(summary.snapshots()))
-                .append(",\"segments\":").append(totals(summary.segments())).append('}').toString();
+        w.endArray().name("snapshots");
+        totals(w, summary.snapshots());
+        w.name("segments");
+        totals(w, summary.segments());
+        w.endObject();
     }
 
-    private static String totals(ReplicaSummary.Totals t) {
-        return "{\"count\":" + t.count() + ",\"bytes\":" + t.bytes() + "}";
+    private static void totals(JsonWriter w, ReplicaSummary.Totals t) {
+        w.beginObject().name("count").value(t.count()).name("bytes").value(t.bytes()).endObject();
     }
 
     private static String count(ReplicaSummary.Totals t, String kind) {

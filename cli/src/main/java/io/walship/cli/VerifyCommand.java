@@ -1,5 +1,6 @@
 package io.walship.cli;
 
+import io.walship.replica.JsonWriter;
 import io.walship.replica.Lineage;
 import io.walship.replica.ReplicaStorage;
 import io.walship.replica.StorageException;
@@ -306,49 +307,66 @@ public final class VerifyCommand implements Callable<Integer> {
     }
 
     static String json(VerifyReport report, Optional<DrillResult> drill, Optional<LiveComparison.Outcome> live, int code) {
-        StringBuilder b = new StringBuilder("{\"replica\":").append(LsCommand.string(report.replica()))
-                .append(",\"latestTxid\":").append(report.summary().latestTxid())
-                .append(",\"objects\":{\"verified\":").append(report.verifiedCount()).append(",\"corrupt\":[");
-        List<ObjectCheck.Corrupt> corrupt = report.corrupt();
-        for (int i = 0; i < corrupt.size(); i++) {
-            b.append(i == 0 ? "" : ",").append("{\"key\":").append(LsCommand.string(corrupt.get(i).object().key()))
-                    .append(",\"problem\":").append(LsCommand.string(corrupt.get(i).problem())).append('}');
+        JsonWriter w = JsonWriter.compact().beginObject()
+                .name("replica").value(report.replica())
+                .name("latestTxid").value(report.summary().latestTxid())
+                .name("objects").beginObject()
+                .name("verified").value(report.verifiedCount())
+                .name("corrupt").beginArray();
+        for (ObjectCheck.Corrupt c : report.corrupt()) {
+            w.beginObject().name("key").value(c.object().key()).name("problem").value(c.problem()).endObject();
         }
-        b.append("],\"vanished\":[").append(report.vanished().stream().map(v -> LsCommand.string(v.object().key()))
-                .collect(Collectors.joining(",")));
-        b.append("]},\"summary\":").append(SummaryFormat.json(report.summary()))
-                .append(",\"lineages\":[").append(report.lineages().entrySet().stream()
-                        .map(e -> "{\"lineage\":" + LsCommand.string(e.getKey().toString()) + ",\"latestTxid\":"
-                                + e.getValue().latestTxid() + ",\"summary\":" + SummaryFormat.json(e.getValue()) + "}")
-                        .collect(Collectors.joining(","))).append(']')
-                .append(",\"conflicts\":").append(LsCommand.conflictsJson(report.conflicts()))
-                .append(",\"verdict\":").append(LsCommand.string(verdict(report.verdict())))
-                .append(",\"drill\":").append(drill.map(VerifyCommand::drillJson).orElse("null"))
-                .append(",\"live\":").append(live.map(LiveComparison::json).orElse("null"))
-                .append(",\"exitCode\":").append(code).append('}');
-        return b.toString();
+        w.endArray().name("vanished").beginArray();
+        report.vanished().forEach(v -> w.value(v.object().key()));
+        w.endArray().endObject().name("summary");
+        SummaryFormat.json(w, report.summary());
+        w.name("lineages").beginArray();
+        report.lineages().forEach((lineage, summary) -> {
+            w.beginObject().name("lineage").value(lineage.toString()).name("latestTxid").value(summary.latestTxid())
+                    .name("summary");
+            SummaryFormat.json(w, summary);
+            w.endObject();
+        });
+        w.endArray().name("conflicts");
+        LsCommand.conflictsJson(w, report.conflicts());
+        w.name("verdict").value(verdict(report.verdict())).name("drill");
+        if (drill.isPresent()) {
+            drillJson(w, drill.get());
+        } else {
+            w.nullValue();
+        }
+        w.name("live");
+        if (live.isPresent()) {
+            LiveComparison.json(w, live.get());
+        } else {
+            w.nullValue();
+        }
+        return w.name("exitCode").value(code).endObject().toJson();
     }
 
-    private static String drillJson(DrillResult drill) {
-        StringBuilder b = new StringBuilder("{\"target\":").append(LsCommand.string(drill.target().describe()));
+    private static void drillJson(JsonWriter w, DrillResult drill) {
+        w.beginObject().name("target").value(drill.target().describe());
         if (drill instanceof DrillResult.Passed p) {
             RestoreResult r = p.restore();
-            b.append(",\"passed\":true,\"txid\":").append(r.txid())
-                    .append(",\"time\":").append(LsCommand.string(SummaryFormat.time(r.time())))
-                    .append(",\"pages\":").append(r.pages())
-                    .append(",\"pageSize\":").append(r.pageSize())
-                    .append(",\"snapshot\":").append(LsCommand.string(r.snapshotKey()))
-                    .append(",\"skippedSnapshots\":[")
-                    .append(r.skippedSnapshots().stream().map(s -> "{\"key\":" + LsCommand.string(s.key())
-                            + ",\"problem\":" + LsCommand.string(s.problem()) + "}").collect(Collectors.joining(",")))
-                    .append("],\"checksum\":").append(LsCommand.string(p.checksum().describe()))
-                    .append(",\"elapsedMs\":").append(p.elapsed().toMillis());
+            w.name("passed").value(true)
+                    .name("txid").value(r.txid())
+                    .name("time").value(SummaryFormat.time(r.time()))
+                    .name("pages").value(r.pages())
+                    .name("pageSize").value(r.pageSize())
+                    .name("snapshot").value(r.snapshotKey())
+                    .name("skippedSnapshots").beginArray();
+            r.skippedSnapshots().forEach(s -> w.beginObject().name("key").value(s.key()).name("problem").value(s.problem())
+                    .endObject());
+            w.endArray()
+                    .name("checksum").value(p.checksum().describe())
+                    .name("elapsedMs").value(p.elapsed().toMillis());
         } else {
             RestoreException e = ((DrillResult.Failed) drill).error();
-            b.append(",\"passed\":false,\"reason\":").append(LsCommand.string(e.reason().name()))
-                    .append(",\"objectKey\":").append(LsCommand.string(e.objectKey().orElse(null)))
-                    .append(",\"message\":").append(LsCommand.string(Walship.oneLine(e.getMessage())));
+            w.name("passed").value(false)
+                    .name("reason").value(e.reason().name())
+                    .name("objectKey").value(e.objectKey().orElse(null))
+                    .name("message").value(Walship.oneLine(e.getMessage()));
         }
-        return b.append('}').toString();
+        w.endObject();
     }
 }

@@ -3,9 +3,11 @@ package io.walship.replica;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -100,9 +102,40 @@ public final class DurableFiles {
         io.syncDirectory(target.getParent());
     }
 
+    /**
+     * Writes {@code file} as a new private file and forces it, for a caller that publishes it later with
+     * {@link #publish} once it knows the file is wanted (the spool's snapshots).
+     */
+    public static void writeForced(Path file, Content content, FileIo io) throws IOException {
+        writeTemp(file, content, io);
+    }
+
     /** Publishes {@code temp}, a file already written and forced, under {@code target} (replacing it), and syncs the folder. */
     public static void publish(Path temp, Path target, FileIo io) throws IOException {
         io.move(temp, target);
+        io.syncDirectory(target.getParent());
+    }
+
+    /**
+     * Publishes {@code temp}, a file already written and forced, under {@code target} only if no file has that name,
+     * and syncs the folder. The file is hard-linked, which fails if the name exists; on a file system without hard
+     * links it falls back to a rename after checking the name is free (an output appearing between the check and the
+     * rename is the one case this cannot rule out there).
+     *
+     * @throws FileAlreadyExistsException when {@code target} exists; {@code temp} is then left as it was
+     */
+    public static void publishNew(Path temp, Path target, FileIo io) throws IOException {
+        try {
+            io.link(target, temp);
+            Files.delete(temp);
+        } catch (FileAlreadyExistsException e) {
+            throw e;
+        } catch (UnsupportedOperationException | FileSystemException e) {
+            if (Files.exists(target)) {
+                throw new FileAlreadyExistsException(target.toString());
+            }
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        }
         io.syncDirectory(target.getParent());
     }
 

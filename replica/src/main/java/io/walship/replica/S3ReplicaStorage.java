@@ -186,7 +186,7 @@ public final class S3ReplicaStorage implements ReplicaStorage {
         /** The chain may hold refresh threads (instance and container roles); they go with the client. */
         @Override
         public void close() {
-            IoUtils.closeIfCloseable(chain, null);
+            IoUtils.closeIfCloseableV2(chain, null);
         }
     }
 

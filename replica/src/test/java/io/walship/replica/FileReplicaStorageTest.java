@@ -30,6 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+// "deprecation": the version-1 key helpers make short, valid object names; the storage does not care which version.
+@SuppressWarnings("deprecation")
 class FileReplicaStorageTest {
     @TempDir
     Path dir;

@@ -617,6 +617,8 @@ final class Capturer {
      * {@link #BARRIER_BUSY} for the app's write lock; an app reader that still uses old frames keeps the checkpoint
      * from finishing, and then walship tries again later, backing off.
      */
+    // "try": the barrier is held for the length of its try block, whose body never needs the handle itself.
+    @SuppressWarnings("try")
     private void restartCycle() throws IOException, SQLException {
         // Without any lock, bring capture and the checkpoint close to the WAL's end, so that what is left for the
         // barrier is small: a few rounds, each capturing up to the end, pinning there and copying up to the pin.

@@ -1,6 +1,7 @@
 package io.walship.replicator;
 
 import io.walship.replica.DatabaseChecksum;
+import io.walship.replica.JsonWriter;
 import java.time.Instant;
 
 /**
@@ -15,7 +16,12 @@ public record LiveChecksum(long txid, Instant time, DatabaseChecksum checksum) {
 
     /** The form {@code /checksum} answers with: one JSON object. */
     public String toJson() {
-        return "{\"txid\":" + txid + ",\"time\":\"" + time + "\",\"pageSize\":" + checksum.pageSize() + ",\"pages\":"
-                + checksum.databasePages() + ",\"sha256\":\"" + checksum.sha256() + "\"}";
+        return JsonWriter.compact().beginObject()
+                .name("txid").value(txid)
+                .name("time").value(time.toString())
+                .name("pageSize").value(checksum.pageSize())
+                .name("pages").value(checksum.databasePages())
+                .name("sha256").value(checksum.sha256())
+                .endObject().toJson();
     }
 }

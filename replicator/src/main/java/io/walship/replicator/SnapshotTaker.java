@@ -39,15 +39,15 @@ final class SnapshotTaker {
         // The source database's permission bits travel with the snapshot, so that a restore gives its output the
         // same mode by default.
         ObjectHeader header = ObjectHeader.snapshot(pageSize, databasePages, txid, time, lineage, db.fileMode());
-        try (FileChannel out = DurableFiles.createPrivate(target, FileIo.DEFAULT)) {
+        // Written and forced here; the spool publishes it (rename, folder sync) when it records the snapshot.
+        DurableFiles.writeForced(target, out -> {
             OutputStream stream = new BufferedOutputStream(Channels.newOutputStream(out), 1 << 16);
             SnapshotWriter writer = new SnapshotWriter(stream, header);
             readPages(pageSize, databasePages, db, generation, overlay, walPath, "snapshot",
                     (pgno, page) -> writer.page(page, 0));
             writer.finish();
             stream.flush();
-            out.force(true);
-        }
+        }, FileIo.DEFAULT);
     }
 
     /**

@@ -33,6 +33,7 @@ class FolderSyncTest {
     }
 
     @Test
+    @SuppressWarnings("try") // The spool is opened only for the folders its opening creates; the body never uses it.
     void aNewSpoolSyncsTheParentOfEveryFolderItCreates() throws Exception {
         Path spoolDir = dir.resolve("a").resolve("b").resolve("spool");
         RecordingFileIo io = new RecordingFileIo(dir);

@@ -4,7 +4,6 @@ import io.walship.replica.CorruptObjectException;
 import io.walship.replica.Lineage;
 import io.walship.replica.ObjectHeader;
 import io.walship.replica.ObjectNotFoundException;
-import io.walship.replica.ReplicaStorage;
 import io.walship.replica.SegmentReader;
 import io.walship.replica.SnapshotReader;
 import java.io.BufferedInputStream;

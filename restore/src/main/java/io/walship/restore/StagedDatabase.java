@@ -6,10 +6,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -129,19 +127,8 @@ public final class StagedDatabase {
             forgetCleanup();
             return;
         }
-        try {
-            Files.createLink(output, path);
-            Files.delete(path);
-        } catch (FileAlreadyExistsException e) {
-            throw e;
-        } catch (UnsupportedOperationException | FileSystemException e) {
-            if (Files.exists(output)) {
-                throw new FileAlreadyExistsException(output.toString());
-            }
-            Files.move(path, output, StandardCopyOption.ATOMIC_MOVE);
-        }
+        DurableFiles.publishNew(path, output, FileIo.DEFAULT);
         forgetCleanup();
-        DurableFiles.syncDirectory(output.getParent());
     }
 
     /** Gives the file the permission bits {@code mode} (such as 0600), where the file system has POSIX modes. */

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.walship.replica.FileReplicaStorage;
 import io.walship.replica.ObjectHeader;
 import io.walship.replica.ObjectInfo;
-import io.walship.replica.ObjectKeys;
 import io.walship.replica.ReplicaStorage;
 import java.io.IOException;
 import java.io.InputStream;

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.walship.replica.DatabaseChecksum;
 import io.walship.replica.FileReplicaStorage;
 import io.walship.replica.ObjectHeader;
-import io.walship.replica.ObjectKeys;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -12,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walship.replica.FileReplicaStorage;
 import io.walship.replica.ObjectHeader;
-import io.walship.replica.ObjectKeys;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;

@@ -13,7 +13,6 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.walship.replica.FileReplicaStorage;
 import io.walship.replica.ObjectHeader;
-import io.walship.replica.ObjectKeys;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -73,15 +73,21 @@ public final class InteractiveApp implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         try {
             in.write("quit\n");
             in.flush();
         } catch (IOException ignored) {
             // The process may already be gone; destroy below covers it.
         }
-        if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+        try {
+            if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            // Interrupted while waiting for the app to quit: do not leave it running, and keep the interrupt.
             process.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
     }
 }

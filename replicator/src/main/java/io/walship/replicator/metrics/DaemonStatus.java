@@ -1,5 +1,6 @@
 package io.walship.replicator.metrics;
 
+import io.walship.replica.JsonWriter;
 import io.walship.replicator.Daemon;
 import io.walship.replicator.DatabaseReplicator;
 import java.math.BigDecimal;
@@ -124,47 +125,40 @@ public record DaemonStatus(Instant time, boolean ready, String notReadyReason, L
 
     /** The JSON document {@code GET /status} answers, indented for people who curl it. */
     public String toJson() {
-        StringBuilder b = new StringBuilder(512);
-        b.append("{\n");
-        b.append("  \"time\": ").append(Json.quote(text(time))).append(",\n");
-        b.append("  \"ready\": ").append(ready).append(",\n");
-        b.append("  \"notReadyReason\": ").append(Json.quote(notReadyReason)).append(",\n");
-        b.append("  \"databases\": [");
-        for (int i = 0; i < databases.size(); i++) {
-            DatabaseStatus d = databases.get(i);
-            b.append(i == 0 ? "\n" : ",\n");
-            b.append("    {\n");
-            b.append("      \"path\": ").append(Json.quote(d.path())).append(",\n");
-            b.append("      \"localTxid\": ").append(d.localTxid()).append(",\n");
-            b.append("      \"capturedTime\": ").append(Json.quote(text(d.capturedTime()))).append(",\n");
-            b.append("      \"spoolBytes\": ").append(d.spoolBytes()).append(",\n");
-            b.append("      \"capturing\": ").append(d.capturing()).append(",\n");
-            b.append("      \"lastCaptureError\": ").append(Json.quote(d.lastCaptureError())).append(",\n");
-            b.append("      \"failure\": ").append(Json.quote(d.failure())).append(",\n");
-            b.append("      \"spoolDropped\": [");
-            for (int j = 0; j < d.spoolDropped().size(); j++) {
-                TxidRange r = d.spoolDropped().get(j);
-                b.append(j == 0 ? "" : ", ").append("{\"firstTxid\": ").append(r.firstTxid()).append(", \"lastTxid\": ")
-                        .append(r.lastTxid()).append('}');
+        JsonWriter w = JsonWriter.indented().beginObject()
+                .name("time").value(text(time))
+                .name("ready").value(ready)
+                .name("notReadyReason").value(notReadyReason)
+                .name("databases").beginArray();
+        for (DatabaseStatus d : databases) {
+            w.beginObject()
+                    .name("path").value(d.path())
+                    .name("localTxid").value(d.localTxid())
+                    .name("capturedTime").value(text(d.capturedTime()))
+                    .name("spoolBytes").value(d.spoolBytes())
+                    .name("capturing").value(d.capturing())
+                    .name("lastCaptureError").value(d.lastCaptureError())
+                    .name("failure").value(d.failure())
+                    .name("spoolDropped").beginArray(JsonWriter.Layout.INLINE);
+            for (TxidRange r : d.spoolDropped()) {
+                w.beginObject(JsonWriter.Layout.INLINE)
+                        .name("firstTxid").value(r.firstTxid()).name("lastTxid").value(r.lastTxid()).endObject();
             }
-            b.append("],\n");
-            b.append("      \"replicas\": [");
-            for (int j = 0; j < d.replicas().size(); j++) {
-                ReplicaStatus r = d.replicas().get(j);
-                b.append(j == 0 ? "\n" : ",\n");
-                b.append("        {\"name\": ").append(Json.quote(r.name()))
-                        .append(", \"url\": ").append(Json.quote(r.url()))
-                        .append(", \"replicatedTxid\": ").append(r.replicatedTxid())
-                        .append(", \"lagSeconds\": ").append(BigDecimal.valueOf(r.lagSeconds()).toPlainString())
-                        .append(", \"lastShipped\": ").append(Json.quote(text(r.lastShipped())))
-                        .append(", \"lastError\": ").append(Json.quote(r.lastError()))
-                        .append(", \"failure\": ").append(Json.quote(r.failure())).append('}');
+            w.endArray().name("replicas").beginArray();
+            for (ReplicaStatus r : d.replicas()) {
+                w.beginObject(JsonWriter.Layout.INLINE)
+                        .name("name").value(r.name())
+                        .name("url").value(r.url())
+                        .name("replicatedTxid").value(r.replicatedTxid())
+                        .name("lagSeconds").value(r.lagSeconds())
+                        .name("lastShipped").value(text(r.lastShipped()))
+                        .name("lastError").value(r.lastError())
+                        .name("failure").value(r.failure())
+                        .endObject();
             }
-            b.append(d.replicas().isEmpty() ? "]\n" : "\n      ]\n");
-            b.append("    }");
+            w.endArray().endObject();
         }
-        b.append(databases.isEmpty() ? "]\n" : "\n  ]\n");
-        return b.append("}\n").toString();
+        return w.endArray().endObject().toJson() + "\n";
     }
 
     /**

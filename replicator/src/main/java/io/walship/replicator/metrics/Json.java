@@ -7,8 +7,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Just enough JSON for {@code /status}: writing strings and reading the whole document back. walship has no JSON
- * library on its class path and this one document does not justify one; the reader accepts every valid JSON text
+ * Just enough JSON reading for {@code /status} and the benchmark: the whole document back (the writing side is
+ * {@link io.walship.replica.JsonWriter}). walship has no JSON library on its class path and this one document does not
+ * justify one; the reader accepts every valid JSON text
  * (objects become {@link LinkedHashMap}s, arrays {@link ArrayList}s, numbers {@link BigDecimal}s) so that a newer
  * daemon adding fields never breaks an older {@code walship status}.
  */
@@ -18,35 +19,6 @@ public final class Json {
 
     private Json(String s) {
         this.s = s;
-    }
-
-    /**
-     * A JSON string literal for {@code value}, or {@code null}. Control characters and everything outside ASCII are
-     * escaped, so the output is valid whatever the console's encoding.
-     */
-    public static String quote(String value) {
-        if (value == null) {
-            return "null";
-        }
-        StringBuilder b = new StringBuilder(value.length() + 2).append('"');
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20 || c > 0x7e) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
     }
 
     /**

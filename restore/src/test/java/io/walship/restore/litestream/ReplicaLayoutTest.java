@@ -56,6 +56,7 @@ class ReplicaLayoutTest {
     }
 
     @Test
+    @SuppressWarnings("deprecation") // A version-1 key is still a walship object to detect.
     void walshipObjectsWinOverLitestreamObjects() throws Exception {
         file("generations/0123456789abcdef/snapshots/00000000.snapshot.lz4");
         file(ObjectKeys.snapshot(1));
