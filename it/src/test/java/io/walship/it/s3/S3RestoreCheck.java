@@ -15,7 +15,6 @@ import io.walship.it.RestoreCheck.Restored;
 import io.walship.it.Walship;
 import io.walship.replica.ReplicaStorage;
 import io.walship.restore.RestoreTarget;
-import io.walship.restore.Restorer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
