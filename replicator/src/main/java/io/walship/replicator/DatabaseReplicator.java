@@ -569,7 +569,12 @@ public final class DatabaseReplicator {
             } catch (SpoolCorruptException e) {
                 fail(e.getMessage());
                 return;
-            } catch (IOException | SQLException e) {
+            } catch (IOException | SQLException | RuntimeException e) {
+                if (!Failures.isTransient(e)) {
+                    // Not transient: a bug. Retrying it forever would hide it; this database stops with the stack trace.
+                    fail("internal error: " + e, e);
+                    return;
+                }
                 // Transient: the app holding a lock, a full disk, a vanished file. Capture starts over from the spool.
                 if (stopping) {
                     return;
@@ -581,11 +586,6 @@ public final class DatabaseReplicator {
                 log.warn("{}: capture failed: {}; retrying in {} ms", dbPath, e.toString(), wait.toMillis());
                 log.debug("capture failure", e);
                 sleep(wait);
-            } catch (RuntimeException e) {
-                // Not transient: a bug. Retrying it forever would hide it; this database stops with the stack trace.
-                log.error("{}: capture failed unexpectedly; this database stops replicating", dbPath, e);
-                fail("internal error: " + e);
-                return;
             }
         }
     }
@@ -825,9 +825,18 @@ public final class DatabaseReplicator {
     }
 
     private void fail(String message) {
+        fail(message, null);
+    }
+
+    /** Stops this database for good with one ERROR, which carries {@code cause}'s stack trace when there is one. */
+    private void fail(String message, Throwable cause) {
         failure = message;
         mode = Mode.FAILED;
-        log.error("{}: {}", dbPath, message);
+        if (cause == null) {
+            log.error("{}: {}", dbPath, message);
+        } else {
+            log.error("{}: {}; this database stops replicating", dbPath, message, cause);
+        }
         stopping = true;
         wake();
     }

@@ -320,7 +320,12 @@ final class Shipper {
             } catch (SpoolCorruptException e) {
                 spoolFailure.accept(e.getMessage());
                 return;
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
+                if (!Failures.isTransient(e)) {
+                    // Not transient: a bug. Retrying would repeat it forever.
+                    failUnexpectedly(e);
+                    return;
+                }
                 if (stopping) {
                     return;
                 }
@@ -344,17 +349,18 @@ final class Shipper {
                 } catch (InterruptedException ie) {
                     return;
                 }
-            } catch (RuntimeException e) {
-                // Not a transient failure: a bug. Retrying would repeat it forever.
-                log.error("{}: shipping failed unexpectedly; this replica stops, the others go on", name, e);
-                failureKind = FailureKind.INTERNAL;
-                failure = "internal error: " + e;
-                lastError = failure;
-                events.error(dbPath, "ship");
-                shippedListener.run();
-                return;
             }
         }
+    }
+
+    /** Stops this replica for good after a bug, with one ERROR and the stack trace; the others go on. */
+    private void failUnexpectedly(Exception e) {
+        log.error("{}: shipping failed unexpectedly; this replica stops, the others go on", name, e);
+        failureKind = FailureKind.INTERNAL;
+        failure = "internal error: " + e;
+        lastError = failure;
+        events.error(dbPath, "ship");
+        shippedListener.run();
     }
 
     /** Stops this replica for good with an ERROR; the others go on. */
