@@ -21,9 +21,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -70,7 +70,8 @@ final class Shipper {
     private final Clock clock;
     private final Runnable snapshotRequest;
     private final Runnable shippedListener;
-    private final Retention retention;
+    private final RetentionSchedule retention;
+    private final ForeignWriterCheck foreignWriters;
     private final Compactor compactor;
     private final Path dbPath;
     private final ReplicationEvents events;
@@ -93,7 +94,6 @@ final class Shipper {
     private volatile Instant replicaLastTime = Instant.EPOCH;
     private volatile Map<Lineage, ReplicaHistory> histories = Map.of();
     private volatile LineagePolicy lineagePolicy = LineagePolicy.REFUSE;
-    private Instant nextRetention = Instant.EPOCH;
     private Thread thread;
     private SpoolReader reader;
     private SpoolReader.Position confirmed;
@@ -144,7 +144,9 @@ final class Shipper {
         this.clock = clock;
         this.snapshotRequest = snapshotRequest;
         this.shippedListener = shippedListener;
-        this.retention = new Retention(storage, target.retention(), spool::lineage);
+        this.retention = new RetentionSchedule(new Retention(storage, target.retention(), spool::lineage),
+                target.retention(), target.retentionCheckInterval());
+        this.foreignWriters = new ForeignWriterCheck(storage, spool);
         this.compactor = new Compactor(storage, name, clock, target.compaction(), outboxDir, spool::lineage,
                 () -> lease.beforeUpload());
     }
@@ -297,7 +299,7 @@ final class Shipper {
         Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(10));
         // The shipped position at the last failure: a failure after progress starts the waits over (a success resets
         // the backoff), so that one bad minute does not make every later blip wait the longest.
-        long shippedAtFailure = -1;
+        OptionalLong shippedAtFailure = OptionalLong.empty();
         while (!stopping && !pastDeadline()) {
             try {
                 if (!isInitialized()) {
@@ -330,9 +332,9 @@ final class Shipper {
                     return;
                 }
                 lastError = e.getMessage();
-                if (shippedTxid != shippedAtFailure) {
+                if (shippedAtFailure.isEmpty() || shippedAtFailure.getAsLong() != shippedTxid) {
                     backoff.reset();
-                    shippedAtFailure = shippedTxid;
+                    shippedAtFailure = OptionalLong.of(shippedTxid);
                 }
                 Duration wait = backoff.next();
                 if (e instanceof ReplicaLease.LeaseWaitException) {
@@ -479,15 +481,7 @@ final class Shipper {
         long last;
         if (spoolLineage != 0) {
             Lineage mine = new Lineage(spoolLineage);
-            List<Lineage> others = histories.keySet().stream().filter(l -> !l.equals(mine)).toList();
-            if (!others.isEmpty() && lineagePolicy != LineagePolicy.NEW) {
-                ReplicaHistory other = histories.get(others.get(0));
-                throw new OwnerConflictException(FailureKind.OTHER_LINEAGE, "replica " + storage.describe() + " holds the"
-                        + " history (lineage) " + others.get(0) + " (" + other.lastKey() + "), but this database's history is"
-                        + " lineage " + mine + ": replicating here would mix two histories; use another replica path, or"
-                        + " -new-lineage to write this history beside the other one (restores from the path then need"
-                        + " --lineage)");
-            }
+            foreignWriters.checkLineages(histories.keySet(), mine, lineagePolicy, l -> histories.get(l).lastKey());
             last = position(histories.get(mine));
         } else {
             // A spool that starts afresh: which history it continues, if any, is decided once every replica told what
@@ -499,17 +493,7 @@ final class Shipper {
         // The outbox holds the database's pages: as private as the spool around it.
         lease = new ReplicaLease(storage, clock, spool.id(), spool.lineage(), DurableFiles.createDirectories(scratch, io),
                 this::confirmUnchanged);
-        if (spoolLineage != 0 && freshBase > 0 && last >= freshBase) {
-            throw new OwnerConflictException(FailureKind.OTHER_WRITER, "replica " + storage.describe() + " holds txid " + last
-                    + " but this spool started afresh at txid " + freshBase + " without it (the replica did not answer in"
-                    + " time): another walship may write to it (writer's lease: " + lease.newestHolder() + "); restart"
-                    + " walship once it is reachable");
-        }
-        if (spoolLast.isPresent() && last > spoolLast.get().txid()) {
-            throw new OwnerConflictException(FailureKind.OTHER_WRITER, "replica " + storage.describe() + " holds txid " + last
-                    + ", beyond this spool's last txid " + spoolLast.get().txid() + ": another walship may write to it"
-                    + " (writer's lease: " + lease.newestHolder() + "), or this spool is older than the replica");
-        }
+        foreignWriters.checkStart(last, spoolLineage, freshBase, spoolLast, lease);
         shippedTxid = last;
         for (Outbox.Entry e : outbox.leftovers()) {
             if (e.name().firstTxid() == shippedTxid + 1) {
@@ -531,80 +515,9 @@ final class Shipper {
         return shippedTxid;
     }
 
-    /**
-     * Before this shipper takes over another writer's lease: the replica must hold nothing of this history beyond what
-     * this shipper knows it holds, and no history that appeared since it started. Otherwise the other writer uploaded
-     * after this one last looked, and continuing would put two databases' transactions under one lineage (or a
-     * second lineage on the path): an owner conflict, never an upload.
-     */
+    /** Before this shipper takes over another writer's lease: see {@link ForeignWriterCheck#confirmUnchanged}. */
     private void confirmUnchanged() throws IOException {
-        Lineage mine = new Lineage(spool.lineage());
-        long last = 0;
-        ObjectKeys.ObjectName other = null;
-        List<ObjectKeys.ObjectName> atPosition = new ArrayList<>();
-        for (var info : storage.list("")) {
-            var parsed = ObjectKeys.parse(info.key());
-            if (parsed.isEmpty()) {
-                continue;
-            }
-            ObjectKeys.ObjectName n = parsed.get();
-            if (n.lineage().equals(mine)) {
-                last = Math.max(last, n.lastTxid());
-                if (n.lastTxid() == shippedTxid) {
-                    atPosition.add(n);
-                }
-            } else if (other == null && !histories.containsKey(n.lineage())) {
-                other = n;
-            }
-        }
-        if (other != null && lineagePolicy != LineagePolicy.NEW) {
-            throw new OwnerConflictException(FailureKind.OTHER_LINEAGE, "replica " + storage.describe() + " now holds the"
-                    + " history (lineage) " + other.lineage() + " (" + other.key() + "), written by another walship ("
-                    + lease.newestHolder() + ") while this one waited for the writer's lease; this database's history is"
-                    + " lineage " + mine + ": one walship per replica path");
-        }
-        if (last > shippedTxid) {
-            throw new OwnerConflictException(FailureKind.OTHER_WRITER, "replica " + storage.describe() + " holds txid "
-                    + last + " of lineage " + mine + ", beyond txid " + shippedTxid + " that this walship shipped: another"
-                    + " walship (" + lease.newestHolder() + ") wrote it while this one waited for the writer's lease (two"
-                    + " copies of one database?); one walship per replica path");
-        }
-        confirmOwnPosition(atPosition);
-    }
-
-    /**
-     * The replica's objects that end at this shipper's position must hold this spool's transaction there: a copy of
-     * this database (restored from the same backup, so in the same lineage) numbers its own transactions with the
-     * same txids, and continuing after its txid would put this spool's changes on top of the other database's state.
-     * An object's key names when its last transaction was captured; this spool's record of that txid was captured at
-     * another moment when another walship wrote it. When the spool no longer holds that txid there is nothing to
-     * compare, and the position stands.
-     */
-    private void confirmOwnPosition(List<ObjectKeys.ObjectName> atPosition) throws IOException {
-        java.util.Set<Instant> replicaTimes = new java.util.HashSet<>();
-        for (ObjectKeys.ObjectName n : atPosition) {
-            n.lastTime().ifPresent(replicaTimes::add);
-        }
-        if (replicaTimes.isEmpty()) {
-            return;
-        }
-        List<Instant> spoolTimes = new ArrayList<>();
-        try (SpoolReader r = spool.reader()) {
-            for (SpoolRecord rec = r.next(); rec != null && rec.txid() <= shippedTxid; rec = r.next()) {
-                if (rec.txid() == shippedTxid && rec instanceof SpoolRecord.Commit c) {
-                    spoolTimes.add(c.point().time());
-                } else if (rec.txid() == shippedTxid && rec instanceof SpoolRecord.Snapshot sn) {
-                    spoolTimes.add(sn.point().time());
-                }
-            }
-        }
-        if (!spoolTimes.isEmpty() && spoolTimes.stream().noneMatch(replicaTimes::contains)) {
-            throw new OwnerConflictException(FailureKind.OTHER_WRITER, "replica " + storage.describe() + " holds txid "
-                    + shippedTxid + " of lineage " + new Lineage(spool.lineage()) + " captured at " + replicaTimes.iterator().next()
-                    + " (" + atPosition.get(0).key() + "), but this spool captured its txid " + shippedTxid + " at "
-                    + spoolTimes.get(0) + ": another walship (" + lease.newestHolder() + ") wrote that history, from a copy"
-                    + " of this database; continuing it would mix two databases; one walship per replica path");
-        }
+        foreignWriters.confirmUnchanged(shippedTxid, histories.keySet(), lineagePolicy, lease);
     }
 
     /** Ships until stopped. Upload failures are retried inside; only an owner conflict or a damaged spool end it. */
@@ -622,15 +535,10 @@ final class Shipper {
     }
 
     private void enforceRetention() throws IOException {
-        Instant now = clock.instant();
-        if (target.retention().isZero() || now.isBefore(nextRetention)) {
-            return;
-        }
-        int deleted = retention.enforce(now).size();
+        int deleted = retention.runIfDue(clock.instant());
         if (deleted > 0) {
             events.retentionDeleted(dbPath, target.name(), deleted);
         }
-        nextRetention = now.plus(target.retentionCheckInterval());
     }
 
     void close() throws IOException {
@@ -647,9 +555,7 @@ final class Shipper {
         if (wait > 0 && !stopping && !draining) {
             pause(wait);
         }
-        List<Outbox.Tx> batch = new ArrayList<>();
-        long batchBytes = 0;
-        TreeMap<Long, SpoolRecord.Page> pages = new TreeMap<>();
+        SegmentBatch batch = new SegmentBatch();
         long expected = shippedTxid + 1;
         while (true) {
             SpoolReader.Position before = reader.position();
@@ -658,9 +564,8 @@ final class Shipper {
                 break;
             }
             if (rec instanceof SpoolRecord.Snapshot s) {
-                shipSegment(batch, before);
-                batch.clear();
-                batchBytes = 0;
+                shipSegment(batch.transactions(), before);
+                batch.shipped();
                 if (s.txid() >= shippedTxid) {
                     shipSnapshot(s.point());
                 }
@@ -670,7 +575,7 @@ final class Shipper {
             }
             if (rec.txid() != expected) {
                 // The spool dropped records this replica lacks (its size limit): go on from the next snapshot.
-                shipSegment(batch, before);
+                shipSegment(batch.transactions(), before);
                 log.warn("{}: the spool no longer holds txid {} that replica {} lacks (it dropped records to stay"
                         + " within its size limit); continuing from the next snapshot", name, expected, storage.describe());
                 reader.seek(confirmed);
@@ -678,20 +583,17 @@ final class Shipper {
                 return;
             }
             if (rec instanceof SpoolRecord.Page p) {
-                pages.put(p.pgno(), p);
+                batch.page(p);
             } else if (rec instanceof SpoolRecord.Commit c) {
-                batch.add(new Outbox.Tx(c.point(), pages));
-                batchBytes += (long) pages.size() * c.point().pageSize();
-                pages = new TreeMap<>();
+                batch.commit(c.point());
                 expected++;
-                if (batchBytes >= settings.maxSegmentSize().bytes()) {
-                    shipSegment(batch, reader.position());
-                    batch.clear();
-                    batchBytes = 0;
+                if (batch.bytes() >= settings.maxSegmentSize().bytes()) {
+                    shipSegment(batch.transactions(), reader.position());
+                    batch.shipped();
                 }
             }
         }
-        shipSegment(batch, reader.position());
+        shipSegment(batch.transactions(), reader.position());
     }
 
     /**
