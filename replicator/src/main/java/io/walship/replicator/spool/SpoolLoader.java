@@ -1,6 +1,5 @@
 package io.walship.replicator.spool;
 
-import io.walship.replica.Crc32c;
 import io.walship.replica.FileIo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -118,7 +117,7 @@ final class SpoolLoader {
             if (files.isEmpty()) {
                 lineage = header.lineage();
             } else if (header.lineage() != lineage) {
-                throw corrupt(path, 8, String.format("lineage %016x differs from the spool's %016x", header.lineage(), lineage));
+                throw corrupt(path, SpoolFormat.LINEAGE_AT, String.format("lineage %016x differs from the spool's %016x", header.lineage(), lineage));
             }
             // A sealed file was fully fsynced when the next one began: all of it is acknowledged history.
             long durableEnd = newest ? Math.min(header.durableEnd(), size) : size;
@@ -127,12 +126,11 @@ final class SpoolLoader {
             long pos = SpoolFormat.HEADER;
             long complete = SpoolFormat.HEADER;
             long open = 0;
-            ByteBuffer head = ByteBuffer.allocate(5);
+            ByteBuffer head = ByteBuffer.allocate(SpoolFormat.FRAME_HEAD);
             while (pos < size) {
                 head.clear();
                 read(ch, head, pos);
-                long end = head.hasRemaining() ? Long.MAX_VALUE
-                        : pos + SpoolFormat.FRAME_OVERHEAD + Integer.toUnsignedLong(head.getInt(0));
+                long end = head.hasRemaining() ? Long.MAX_VALUE : pos + SpoolFormat.recordLength(head);
                 String bad = null;
                 ByteBuffer rec = null;
                 if (end > size) {
@@ -140,8 +138,7 @@ final class SpoolLoader {
                 } else {
                     rec = ByteBuffer.allocate((int) (end - pos));
                     read(ch, rec, pos);
-                    int crcAt = rec.capacity() - 4;
-                    if (rec.getInt(crcAt) != Crc32c.of(rec.array(), 0, crcAt)) {
+                    if (!SpoolFormat.intact(rec)) {
                         bad = "record checksum mismatch";
                     }
                 }
@@ -156,9 +153,8 @@ final class SpoolLoader {
                     }
                     throw corrupt(path, pos, bad + (newest ? ", before the durable end " + durableEnd : " in a sealed file"));
                 }
-                byte type = rec.get(4);
-                if (type == SpoolFormat.TYPE_PAGE) {
-                    open = rec.getLong(5);
+                if (SpoolFormat.type(rec) == SpoolFormat.TYPE_PAGE) {
+                    open = SpoolFormat.pageTxid(SpoolFormat.payload(rec));
                 } else {
                     open = 0;
                     complete = end;
@@ -185,8 +181,8 @@ final class SpoolLoader {
 
     /** Checks a record's meaning against the history so far and applies it; returns a problem or null. */
     private String apply(SpoolFile f, ByteBuffer rec, long open) {
-        byte type = rec.get(4);
-        ByteBuffer payload = rec.duplicate().position(5).limit(rec.capacity() - 4).slice();
+        byte type = SpoolFormat.type(rec);
+        ByteBuffer payload = SpoolFormat.payload(rec);
         long lastTxid = last == null ? 0 : last.txid();
         int expected = SpoolFormat.payloadLength(type);
         if (type != SpoolFormat.TYPE_PAGE && (expected < 0 || payload.remaining() != expected)) {
@@ -197,7 +193,7 @@ final class SpoolLoader {
                 if (payload.remaining() < SpoolFormat.PAGE_IDS + 512) {
                     return "page record too short";
                 }
-                long txid = payload.getLong(0);
+                long txid = SpoolFormat.pageTxid(payload);
                 if (open != 0 ? txid != open : (last != null && txid != lastTxid + 1)) {
                     return "page of txid " + txid + " out of order after " + lastTxid;
                 }
