@@ -5,10 +5,8 @@ import io.walship.replica.DurableFiles;
 import io.walship.replica.FileIo;
 import io.walship.replica.Lineage;
 import io.walship.replica.ObjectExistsException;
-import io.walship.replica.ObjectHeader;
 import io.walship.replica.ObjectInfo;
 import io.walship.replica.ObjectKeys;
-import io.walship.replica.ObjectKind;
 import io.walship.replica.ReplicaStorage;
 import io.walship.replicator.spool.CapturePoint;
 import io.walship.replicator.spool.Spool;
@@ -38,16 +36,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The loop, as a page:
  * <ol>
- *   <li>learn where the replica stands from its listing ({@link #init}): its last txid, that it holds no other
- *       history, and upload what a crash left in the {@link Outbox};</li>
+ *   <li>learn where the replica stands from its listing ({@link #init}, {@link ReplicaHistory}): its last txid, that
+ *       no other writer or history owns it ({@link ForeignWriterCheck}), and upload what a crash left in the
+ *       {@link Outbox};</li>
  *   <li>find the spool record that continues it ({@link #position}), or the next snapshot when the spool no longer
  *       holds what the replica lacks, or ask capture for one;</li>
- *   <li>read records into a batch and upload it ({@link #shipAvailable}): before every upload the {@link ReplicaLease}
- *       is checked and the invariant that a segment starts at the replica's last txid + 1 (a snapshot at or after
- *       it); the position moves only after the replica acknowledged the object. Any failure rewinds the reader to
- *       the first record not acknowledged, and the loop retries with {@link Backoff}.</li>
+ *   <li>read records into a {@link SegmentBatch} and upload it ({@link #shipAvailable}): before every upload the
+ *       {@link ReplicaLease} is checked and the invariant that a segment starts at the replica's last txid + 1 (a
+ *       snapshot at or after it); the position moves only after the replica acknowledged the object. Any failure
+ *       rewinds the reader to the first record not acknowledged, and the loop retries with {@link Backoff};</li>
+ *   <li>between rounds, delete what the retention window no longer needs when its {@link RetentionSchedule} says
+ *       so.</li>
  * </ol>
- * Only an owner conflict (another writer, another history, a broken invariant) or a damaged spool stop a replica.
+ * Only an owner conflict (another writer, another history, a broken invariant), a damaged spool, or a bug (any
+ * exception that {@link Failures} does not count as transient) stop a replica.
  *
  * <p>Shared across threads: the loop and everything it calls run on the replica's thread, but the database's other
  * threads call the package-private methods. Its state getters ({@link #shippedTxid}, {@link #lastError},
@@ -196,52 +198,6 @@ final class Shipper {
 
     void lineagePolicy(LineagePolicy policy) {
         this.lineagePolicy = policy;
-    }
-
-    /**
-     * What a replica holds of one history (lineage): its newest object and newest snapshot, as the listing names them.
-     * Times come from the keys, or for format-1 keys from the objects' headers, read when asked.
-     */
-    final class ReplicaHistory {
-        final Lineage lineage;
-        private ObjectKeys.ObjectName last;
-        private ObjectKeys.ObjectName newestSnapshot;
-
-        ReplicaHistory(Lineage lineage) {
-            this.lineage = lineage;
-        }
-
-        void add(ObjectKeys.ObjectName n) {
-            if (last == null || n.lastTxid() > last.lastTxid()) {
-                last = n;
-            }
-            if (n.kind() == ObjectKind.SNAPSHOT && (newestSnapshot == null || n.firstTxid() >= newestSnapshot.firstTxid())) {
-                newestSnapshot = n;
-            }
-        }
-
-        long lastTxid() {
-            return last.lastTxid();
-        }
-
-        String lastKey() {
-            return last.key();
-        }
-
-        Instant lastTime() throws IOException {
-            return timeOf(last);
-        }
-
-        Instant newestSnapshotTime() throws IOException {
-            return newestSnapshot == null ? Instant.EPOCH : timeOf(newestSnapshot);
-        }
-
-        private Instant timeOf(ObjectKeys.ObjectName n) throws IOException {
-            if (n.lastTime().isPresent()) {
-                return n.lastTime().get();
-            }
-            return ObjectHeader.decode(n.key(), storage.getRange(n.key(), 0, ObjectHeader.SIZE)).lastTime();
-        }
     }
 
     /** Takes the replica's position in one history: its last txid, and the times walship needs from it. */
@@ -474,7 +430,7 @@ final class Shipper {
         Map<Lineage, ReplicaHistory> histories = new TreeMap<>();
         List<ObjectInfo> listing = storage.list("");
         for (var info : listing) {
-            ObjectKeys.parse(info.key()).ifPresent(n -> histories.computeIfAbsent(n.lineage(), ReplicaHistory::new).add(n));
+            ObjectKeys.parse(info.key()).ifPresent(n -> histories.computeIfAbsent(n.lineage(), l -> new ReplicaHistory(l, storage)).add(n));
         }
         this.histories = Map.copyOf(histories);
         long spoolLineage = spool.lineage();
