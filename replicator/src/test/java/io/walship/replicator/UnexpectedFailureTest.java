@@ -12,7 +12,12 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.walship.config.ReplicationSettings;
+import io.walship.replica.FileIo;
 import io.walship.replica.FileReplicaStorage;
+import io.walship.replica.ObjectInfo;
+import io.walship.replica.ReplicaStorage;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -20,18 +25,21 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkClientException;
 
 /**
  * Only transient failures are retried: an I/O error writing the spool makes capture wait and go on once the spool can
- * be written, while an exception that is none of I/O, SQLite or the storage client (a bug) stops the database at once,
+ * be written, an unchecked exception of the storage client makes the replica retry its upload, while an exception that is none of I/O, SQLite or the storage client (a bug) stops the database at once,
  * with one ERROR that carries the stack trace, and the database reports itself failed.
  */
 @Timeout(120)
@@ -108,18 +116,93 @@ class UnexpectedFailureTest {
         }
     }
 
+    @Test
+    void anUncheckedStorageClientErrorIsRetriedAndTheReplicaCatchesUp() throws Exception {
+        // The S3 backend translates the SDK's exceptions into IOExceptions; one that slipped through would still be a
+        // failure of the store, not a bug in walship, and must not stop the replica for good.
+        Path db = dir.resolve("app.db");
+        AtomicInteger failingPuts = new AtomicInteger();
+        ReplicaStorage storage = new SdkFailingStorage(new FileReplicaStorage(dir.resolve("replica")), failingPuts);
+        try (Connection app = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = app.createStatement()) {
+            DatabaseReplicator r = startReplicating(db, s, storage, FileIo.DEFAULT);
+            try {
+                long before = r.shippedTxid();
+                failingPuts.set(2);
+                insert(s, 3);
+                // A replica that stopped for good ends the wait at once; the assertions below say why.
+                await(() -> r.failure() != null || failingPuts.get() == 0 && r.shippedTxid() == r.capturedTxid()
+                        && r.shippedTxid() > before, "the replica catching up after two failed uploads", r);
+                assertNull(r.failure());
+                assertNull(r.replicas().get(0).failure(), "the replica goes on");
+            } finally {
+                r.stop(Duration.ofSeconds(10));
+            }
+        }
+    }
+
     /** Starts replicating {@code db} to a folder replica and waits until its first snapshot is there. */
-    private DatabaseReplicator startReplicating(Path db, Statement s, FaultyFileIo io) throws Exception {
+    private DatabaseReplicator startReplicating(Path db, Statement s, FileIo io) throws Exception {
+        return startReplicating(db, s, new FileReplicaStorage(dir.resolve("replica")), io);
+    }
+
+    private DatabaseReplicator startReplicating(Path db, Statement s, ReplicaStorage storage, FileIo io) throws Exception {
         s.execute("PRAGMA journal_mode=WAL");
         s.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)");
         insert(s, 5);
-        DatabaseReplicator r = new DatabaseReplicator(db, new FileReplicaStorage(dir.resolve("replica")),
+        DatabaseReplicator r = new DatabaseReplicator(db, storage,
                 ReplicationSettings.defaults().withSyncInterval(Duration.ZERO).withMonitorInterval(Duration.ofMillis(50)),
                 Clock.systemUTC());
         r.fileIo(io);
         r.start();
         await(() -> r.capturedTxid() > 0 && r.shippedTxid() == r.capturedTxid(), "the first snapshot shipped", r);
         return r;
+    }
+
+    /**
+     * A folder replica whose uploads throw the AWS SDK's unchecked client exception (as an unreachable endpoint does)
+     * while {@code failingPuts} is above zero, counting it down with each one.
+     */
+    private static final class SdkFailingStorage implements ReplicaStorage {
+        private final ReplicaStorage inner;
+        private final AtomicInteger failingPuts;
+
+        SdkFailingStorage(ReplicaStorage inner, AtomicInteger failingPuts) {
+            this.inner = inner;
+            this.failingPuts = failingPuts;
+        }
+
+        @Override
+        public String describe() {
+            return inner.describe();
+        }
+
+        @Override
+        public void put(String key, Path source) throws IOException {
+            if (failingPuts.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw SdkClientException.create("Unable to execute HTTP request: injected for " + key);
+            }
+            inner.put(key, source);
+        }
+
+        @Override
+        public InputStream get(String key, long offset) throws IOException {
+            return inner.get(key, offset);
+        }
+
+        @Override
+        public byte[] getRange(String key, long offset, int length) throws IOException {
+            return inner.getRange(key, offset, length);
+        }
+
+        @Override
+        public List<ObjectInfo> list(String prefix) throws IOException {
+            return inner.list(prefix);
+        }
+
+        @Override
+        public void delete(Collection<String> keys) throws IOException {
+            inner.delete(keys);
+        }
     }
 
     private List<ILoggingEvent> errors() {
