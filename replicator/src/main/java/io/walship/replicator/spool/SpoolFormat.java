@@ -6,6 +6,7 @@ import io.walship.replicator.wal.WalCursor;
 import io.walship.replicator.wal.WalGeneration;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.OptionalInt;
 
 /**
  * The bytes of a spool file, encoded and decoded in this one place. All integers are big-endian.
@@ -172,13 +173,13 @@ final class SpoolFormat {
         return seal(b);
     }
 
-    /** The payload length a record of {@code type} must have, or -1 when it varies (pages) or the type is unknown. */
-    static int payloadLength(byte type) {
+    /** The payload length a record of {@code type} must have; empty when it varies (pages) or the type is unknown. */
+    static OptionalInt payloadLength(byte type) {
         return switch (type) {
-            case TYPE_COMMIT, TYPE_SNAPSHOT -> POINT;
-            case TYPE_REST -> REST;
-            case TYPE_RELEASED -> RELEASED;
-            default -> -1;
+            case TYPE_COMMIT, TYPE_SNAPSHOT -> OptionalInt.of(POINT);
+            case TYPE_REST -> OptionalInt.of(REST);
+            case TYPE_RELEASED -> OptionalInt.of(RELEASED);
+            default -> OptionalInt.empty();
         };
     }
 

@@ -10,6 +10,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -184,9 +185,9 @@ final class SpoolLoader {
         byte type = SpoolFormat.type(rec);
         ByteBuffer payload = SpoolFormat.payload(rec);
         long lastTxid = last == null ? 0 : last.txid();
-        int expected = SpoolFormat.payloadLength(type);
-        if (type != SpoolFormat.TYPE_PAGE && (expected < 0 || payload.remaining() != expected)) {
-            return expected < 0 ? "unknown record type " + type : "bad record length";
+        OptionalInt expected = SpoolFormat.payloadLength(type);
+        if (type != SpoolFormat.TYPE_PAGE && (expected.isEmpty() || payload.remaining() != expected.getAsInt())) {
+            return expected.isEmpty() ? "unknown record type " + type : "bad record length";
         }
         switch (type) {
             case SpoolFormat.TYPE_PAGE -> {
