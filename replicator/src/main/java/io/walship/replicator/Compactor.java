@@ -222,21 +222,20 @@ final class Compactor {
             } catch (ReplicaLease.LeaseWaitException e) {
                 log.debug("{}: compaction waits for the writer's lease: {}", name, e.getMessage());
                 schedule(clock.instant().plus(backoff.next()));
-            } catch (IOException e) {
-                if (stopping) {
-                    return;
-                }
-                Duration wait = backoff.next();
-                log.warn("{}: compaction failed: {}; retrying in {} ms", name, e.toString(), wait.toMillis());
-                schedule(clock.instant().plus(wait));
-            } catch (RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
                 if (stopping) {
                     // A stop interrupted a request (the storage client may say so with an unchecked exception).
                     log.debug("{}: compaction stopped in the middle of a pass", name, e);
                     return;
                 }
-                fail("unexpected error", e);
-                return;
+                if (!Failures.isTransient(e)) {
+                    // Not transient: a bug. Retrying would repeat it forever.
+                    fail("unexpected error", e);
+                    return;
+                }
+                Duration wait = backoff.next();
+                log.warn("{}: compaction failed: {}; retrying in {} ms", name, e.toString(), wait.toMillis());
+                schedule(clock.instant().plus(wait));
             }
         }
     }

@@ -24,6 +24,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +36,13 @@ import org.slf4j.LoggerFactory;
  * <p>Capture failures (the app holding a lock past the busy timeout, a vanished file) are retried with backoff after
  * reopening the database. What stops the database for good, with one ERROR line: a damaged spool (its history cannot
  * be trusted). A replica stops for good when another writer owns its path or its history diverged from the spool;
- * the database goes on with its other replicas.
+ * the database goes on with its other replicas. Any exception that is not transient (see {@link Failures}) is a bug:
+ * it stops the database for good too, with one ERROR that carries the stack trace.
+ *
+ * <p>Shared across threads: the daemon's thread starts and stops it, the capture thread runs {@code captureLoop},
+ * the shipping threads report their positions and failures to it, and the metrics server's threads read its state.
+ * What the capture thread publishes is kept in volatile fields, its mode in one immutable {@code Life} value that only
+ * its transitions replace, and the list of shippers and the spool under the {@code lifecycle} lock.
  */
 public final class DatabaseReplicator {
     private static final Logger log = LoggerFactory.getLogger(DatabaseReplicator.class);
@@ -59,10 +66,8 @@ public final class DatabaseReplicator {
     private final java.util.concurrent.ConcurrentLinkedQueue<java.util.concurrent.CompletableFuture<LiveChecksum>>
             checksumRequests = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final Object lifecycle = new Object();
-    /** Where this replicator is in its life; see {@link Mode}. */
-    private volatile Mode mode = Mode.NEW;
-    private volatile boolean stopping;
-    private volatile String failure;
+    /** Where this replicator is in its life; every change goes through one of {@link Life}'s transitions. */
+    private final AtomicReference<Life> life = new AtomicReference<>(Life.NEW);
     private final List<Spool.DroppedRange> dropped = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile long capturedTxid;
     private volatile long freshBase;
@@ -91,6 +96,44 @@ public final class DatabaseReplicator {
      */
     public enum Mode {
         NEW, RUNNING, STOPPING, STOPPED, FAILED
+    }
+
+    /**
+     * The replicator's mode with what goes with it, replaced as a whole so that no thread sees a failure without its
+     * mode. Shared by every thread of this database (the capture and shipping threads fail it, {@link #stop} stops it);
+     * immutable.
+     *
+     * @param stopRequested whether the capture thread is asked to end: by {@link #stop}, by a failure, or by an
+     *     interrupt
+     * @param failure why this database stopped for good, present exactly when the mode is {@link Mode#FAILED}
+     */
+    private record Life(Mode mode, boolean stopRequested, Optional<String> failure) {
+        static final Life NEW = new Life(Mode.NEW, false, Optional.empty());
+
+        /** {@link #start} opened the spool; a stop asked for meanwhile still holds. */
+        Life started() {
+            return new Life(Mode.RUNNING, stopRequested, failure);
+        }
+
+        /** {@link #stop} was called: a running replicator captures once more and syncs before it is stopped. */
+        Life stopAsked() {
+            return new Life(mode == Mode.RUNNING ? Mode.STOPPING : mode, true, failure);
+        }
+
+        /** The capture thread was interrupted: it ends, whatever the mode says. */
+        Life interrupted() {
+            return new Life(mode, true, failure);
+        }
+
+        /** Something this database cannot go on with happened: it stops for good. */
+        Life failed(String why) {
+            return new Life(Mode.FAILED, true, Optional.of(why));
+        }
+
+        /** {@link #stop} finished: the threads ended and the spool is closed. */
+        Life stopped() {
+            return new Life(mode == Mode.FAILED ? Mode.FAILED : Mode.STOPPED, stopRequested, failure);
+        }
     }
 
     /**
@@ -205,7 +248,7 @@ public final class DatabaseReplicator {
     }
 
     public Mode mode() {
-        return mode;
+        return life.get().mode();
     }
 
     /** The replicas' descriptions (no secrets), known before the replicator starts. */
@@ -275,7 +318,7 @@ public final class DatabaseReplicator {
 
     /** Whether capture runs: the database is open, its history continued or snapshotted, and no error is pending. */
     public boolean capturing() {
-        return capturedTxid > 0 && lastCaptureError == null && failure == null;
+        return capturedTxid > 0 && lastCaptureError == null && life.get().failure().isEmpty();
     }
 
     /** Bytes the spool holds on disk; 0 before it is open. */
@@ -298,8 +341,9 @@ public final class DatabaseReplicator {
 
     /** Why this database stopped for good (damaged spool, or every replica failed), or null while it runs. */
     public String failure() {
-        if (failure != null) {
-            return failure;
+        Optional<String> failure = life.get().failure();
+        if (failure.isPresent()) {
+            return failure.get();
         }
         synchronized (lifecycle) {
             if (!shippers.isEmpty() && shippers.stream().allMatch(s -> s.failure() != null)) {
@@ -316,7 +360,7 @@ public final class DatabaseReplicator {
      */
     public void start() throws IOException {
         synchronized (lifecycle) {
-            if (mode != Mode.NEW) {
+            if (life.get().mode() != Mode.NEW) {
                 throw new IllegalStateException(dbPath + ": already started");
             }
             spool = Spool.open(spoolDir, settings.spoolSegmentSize().bytes(), fileIo);
@@ -324,7 +368,7 @@ public final class DatabaseReplicator {
                 long free = Files.getFileStore(spoolDir).getUsableSpace();
                 spoolLimit = Math.max(2 * settings.spoolSegmentSize().bytes(), free / 2);
             }
-            mode = Mode.RUNNING;
+            life.updateAndGet(Life::started);
         }
         captureThread = new Thread(LogContext.tagged(dbPath, null, this::captureLoop), "capture-" + dbPath.getFileName());
         captureThread.start();
@@ -338,10 +382,7 @@ public final class DatabaseReplicator {
         // No interrupts: an interrupted FileChannel closes itself, and closing a descriptor of the database file would
         // drop the locks SQLite holds. The capture loop sees the flag within a monitor interval, captures once more so
         // that what the app committed until now is in the spool, and ends.
-        stopping = true;
-        if (mode == Mode.RUNNING) {
-            mode = Mode.STOPPING;
-        }
+        life.updateAndGet(Life::stopAsked);
         wake();
         Thread c = captureThread;
         if (c != null) {
@@ -356,7 +397,7 @@ public final class DatabaseReplicator {
         synchronized (lifecycle) {
             all = List.copyOf(shippers);
         }
-        Duration budget = failure == null ? finalSync : Duration.ZERO;
+        Duration budget = life.get().failure().isEmpty() ? finalSync : Duration.ZERO;
         List<Thread> drains = new ArrayList<>();
         java.util.Map<String, Long> unshipped = new java.util.concurrent.ConcurrentSkipListMap<>();
         for (Shipper s : all) {
@@ -391,9 +432,7 @@ public final class DatabaseReplicator {
                     log.debug("closing the spool failed", e);
                 }
             }
-            if (mode != Mode.FAILED) {
-                mode = Mode.STOPPED;
-            }
+            life.updateAndGet(Life::stopped);
         }
         java.util.concurrent.CompletableFuture<LiveChecksum> pending;
         while ((pending = checksumRequests.poll()) != null) {
@@ -417,22 +456,21 @@ public final class DatabaseReplicator {
         Backoff backoff = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30));
         Optional<Discontinuity> reopenReason = Optional.empty();
         boolean announcedWait = false;
-        boolean finished = false;
         boolean lastAttempt = false;
         // Whether the last attempt ended on a spool that could not be written: the next one works through the backlog
         // in small durable batches (see Capturer#catchUpInBatches).
         boolean spoolWasFailing = false;
         while (true) {
-            if (stopping) {
+            if (stopping()) {
                 // A capture that was failing when the stop came (say the app held a lock while walship switched the
                 // database to WAL) gets one more attempt, so that what the app committed reaches the final sync.
-                if (finished || lastAttempt || failure != null) {
+                if (lastAttempt || life.get().mode() == Mode.FAILED) {
                     return;
                 }
                 lastAttempt = true;
             }
             if (!DatabaseFile.isReady(dbPath)) {
-                if (stopping) {
+                if (stopping()) {
                     return;
                 }
                 if (!announcedWait) {
@@ -476,7 +514,7 @@ public final class DatabaseReplicator {
                 lastCaptureError = null;
                 published(capturer);
                 boolean spoolFailed = false;
-                while (!stopping) {
+                while (!stopping()) {
                     try {
                         if (spoolFailed) {
                             capturer.resumeAfterSpoolFailure();
@@ -510,7 +548,7 @@ public final class DatabaseReplicator {
                             // A checkpoint writes the database file. When it has copied every frame, a new pin that reads
                             // the file alone frees the app's RESTART or TRUNCATE waiting on walship's read transaction,
                             // so look again soon instead of after a whole monitor interval.
-                            for (int i = 0; i < QUICK_POLLS && !stopping; i++) {
+                            for (int i = 0; i < QUICK_POLLS && !stopping(); i++) {
                                 capturer.poll();
                                 // Under non-stop writes every round is a quick one: the WAL must still get its restarts.
                                 capturer.maybeCheckpoint();
@@ -550,7 +588,7 @@ public final class DatabaseReplicator {
                         spoolFailed = true;
                     }
                 }
-                if (failure == null) {
+                if (life.get().mode() != Mode.FAILED) {
                     // The last transactions the app committed before the stop go into the spool for the final sync,
                     // and a rest point lets the next start prove the database file did not change meanwhile.
                     if (spoolFailed) {
@@ -560,7 +598,8 @@ public final class DatabaseReplicator {
                     published(capturer);
                     capturer.recordRest();
                 }
-                finished = true;
+                // Stopped: the session closes, and the capture thread ends.
+                return;
             } catch (InterruptedException e) {
                 return;
             } catch (Capturer.DatabaseReplacedException e) {
@@ -569,9 +608,14 @@ public final class DatabaseReplicator {
             } catch (SpoolCorruptException e) {
                 fail(e.getMessage());
                 return;
-            } catch (IOException | SQLException e) {
+            } catch (IOException | SQLException | RuntimeException e) {
+                if (!Failures.isTransient(e)) {
+                    // Not transient: a bug. Retrying it forever would hide it; this database stops with the stack trace.
+                    fail("internal error: " + e, e);
+                    return;
+                }
                 // Transient: the app holding a lock, a full disk, a vanished file. Capture starts over from the spool.
-                if (stopping) {
+                if (stopping()) {
                     return;
                 }
                 spoolWasFailing = e instanceof SpoolWriteException;
@@ -581,11 +625,6 @@ public final class DatabaseReplicator {
                 log.warn("{}: capture failed: {}; retrying in {} ms", dbPath, e.toString(), wait.toMillis());
                 log.debug("capture failure", e);
                 sleep(wait);
-            } catch (RuntimeException e) {
-                // Not transient: a bug. Retrying it forever would hide it; this database stops with the stack trace.
-                log.error("{}: capture failed unexpectedly; this database stops replicating", dbPath, e);
-                fail("internal error: " + e);
-                return;
             }
         }
     }
@@ -825,11 +864,23 @@ public final class DatabaseReplicator {
     }
 
     private void fail(String message) {
-        failure = message;
-        mode = Mode.FAILED;
-        log.error("{}: {}", dbPath, message);
-        stopping = true;
+        fail(message, null);
+    }
+
+    /** Stops this database for good with one ERROR, which carries {@code cause}'s stack trace when there is one. */
+    private void fail(String message, Throwable cause) {
+        life.updateAndGet(l -> l.failed(message));
+        if (cause == null) {
+            log.error("{}: {}", dbPath, message);
+        } else {
+            log.error("{}: {}; this database stops replicating", dbPath, message, cause);
+        }
         wake();
+    }
+
+    /** Whether the capture thread is asked to end (see {@link Life#stopRequested}). */
+    private boolean stopping() {
+        return life.get().stopRequested();
     }
 
     private final Object pauses = new Object();
@@ -843,14 +894,14 @@ public final class DatabaseReplicator {
     /** Sleeps up to {@code d}, returning early when stopped; never interrupted (see {@link #stop}). */
     private void sleep(Duration d) {
         synchronized (pauses) {
-            if (stopping) {
+            if (stopping()) {
                 return;
             }
             try {
                 pauses.wait(Math.max(1, d.toMillis()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                stopping = true;
+                life.updateAndGet(Life::interrupted);
             }
         }
     }

@@ -5,10 +5,8 @@ import io.walship.replica.DurableFiles;
 import io.walship.replica.FileIo;
 import io.walship.replica.Lineage;
 import io.walship.replica.ObjectExistsException;
-import io.walship.replica.ObjectHeader;
 import io.walship.replica.ObjectInfo;
 import io.walship.replica.ObjectKeys;
-import io.walship.replica.ObjectKind;
 import io.walship.replica.ReplicaStorage;
 import io.walship.replicator.spool.CapturePoint;
 import io.walship.replicator.spool.Spool;
@@ -21,9 +19,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -38,16 +36,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The loop, as a page:
  * <ol>
- *   <li>learn where the replica stands from its listing ({@link #init}): its last txid, that it holds no other
- *       history, and upload what a crash left in the {@link Outbox};</li>
+ *   <li>learn where the replica stands from its listing ({@link #init}, {@link ReplicaHistory}): its last txid, that
+ *       no other writer or history owns it ({@link ForeignWriterCheck}), and upload what a crash left in the
+ *       {@link Outbox};</li>
  *   <li>find the spool record that continues it ({@link #position}), or the next snapshot when the spool no longer
  *       holds what the replica lacks, or ask capture for one;</li>
- *   <li>read records into a batch and upload it ({@link #shipAvailable}): before every upload the {@link ReplicaLease}
- *       is checked and the invariant that a segment starts at the replica's last txid + 1 (a snapshot at or after
- *       it); the position moves only after the replica acknowledged the object. Any failure rewinds the reader to
- *       the first record not acknowledged, and the loop retries with {@link Backoff}.</li>
+ *   <li>read records into a {@link SegmentBatch} and upload it ({@link #shipAvailable}): before every upload the
+ *       {@link ReplicaLease} is checked and the invariant that a segment starts at the replica's last txid + 1 (a
+ *       snapshot at or after it); the position moves only after the replica acknowledged the object. Any failure
+ *       rewinds the reader to the first record not acknowledged, and the loop retries with {@link Backoff};</li>
+ *   <li>between rounds, delete what the retention window no longer needs when its {@link RetentionSchedule} says
+ *       so.</li>
  * </ol>
- * Only an owner conflict (another writer, another history, a broken invariant) or a damaged spool stop a replica.
+ * Only an owner conflict (another writer, another history, a broken invariant), a damaged spool, or a bug (any
+ * exception that {@link Failures} does not count as transient) stop a replica.
  *
  * <p>Shared across threads: the loop and everything it calls run on the replica's thread, but the database's other
  * threads call the package-private methods. Its state getters ({@link #shippedTxid}, {@link #lastError},
@@ -70,7 +72,8 @@ final class Shipper {
     private final Clock clock;
     private final Runnable snapshotRequest;
     private final Runnable shippedListener;
-    private final Retention retention;
+    private final RetentionSchedule retention;
+    private final ForeignWriterCheck foreignWriters;
     private final Compactor compactor;
     private final Path dbPath;
     private final ReplicationEvents events;
@@ -93,7 +96,6 @@ final class Shipper {
     private volatile Instant replicaLastTime = Instant.EPOCH;
     private volatile Map<Lineage, ReplicaHistory> histories = Map.of();
     private volatile LineagePolicy lineagePolicy = LineagePolicy.REFUSE;
-    private Instant nextRetention = Instant.EPOCH;
     private Thread thread;
     private SpoolReader reader;
     private SpoolReader.Position confirmed;
@@ -144,7 +146,9 @@ final class Shipper {
         this.clock = clock;
         this.snapshotRequest = snapshotRequest;
         this.shippedListener = shippedListener;
-        this.retention = new Retention(storage, target.retention(), spool::lineage);
+        this.retention = new RetentionSchedule(new Retention(storage, target.retention(), spool::lineage),
+                target.retention(), target.retentionCheckInterval());
+        this.foreignWriters = new ForeignWriterCheck(storage, spool);
         this.compactor = new Compactor(storage, name, clock, target.compaction(), outboxDir, spool::lineage,
                 () -> lease.beforeUpload());
     }
@@ -194,52 +198,6 @@ final class Shipper {
 
     void lineagePolicy(LineagePolicy policy) {
         this.lineagePolicy = policy;
-    }
-
-    /**
-     * What a replica holds of one history (lineage): its newest object and newest snapshot, as the listing names them.
-     * Times come from the keys, or for format-1 keys from the objects' headers, read when asked.
-     */
-    final class ReplicaHistory {
-        final Lineage lineage;
-        private ObjectKeys.ObjectName last;
-        private ObjectKeys.ObjectName newestSnapshot;
-
-        ReplicaHistory(Lineage lineage) {
-            this.lineage = lineage;
-        }
-
-        void add(ObjectKeys.ObjectName n) {
-            if (last == null || n.lastTxid() > last.lastTxid()) {
-                last = n;
-            }
-            if (n.kind() == ObjectKind.SNAPSHOT && (newestSnapshot == null || n.firstTxid() >= newestSnapshot.firstTxid())) {
-                newestSnapshot = n;
-            }
-        }
-
-        long lastTxid() {
-            return last.lastTxid();
-        }
-
-        String lastKey() {
-            return last.key();
-        }
-
-        Instant lastTime() throws IOException {
-            return timeOf(last);
-        }
-
-        Instant newestSnapshotTime() throws IOException {
-            return newestSnapshot == null ? Instant.EPOCH : timeOf(newestSnapshot);
-        }
-
-        private Instant timeOf(ObjectKeys.ObjectName n) throws IOException {
-            if (n.lastTime().isPresent()) {
-                return n.lastTime().get();
-            }
-            return ObjectHeader.decode(n.key(), storage.getRange(n.key(), 0, ObjectHeader.SIZE)).lastTime();
-        }
     }
 
     /** Takes the replica's position in one history: its last txid, and the times walship needs from it. */
@@ -297,7 +255,7 @@ final class Shipper {
         Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(10));
         // The shipped position at the last failure: a failure after progress starts the waits over (a success resets
         // the backoff), so that one bad minute does not make every later blip wait the longest.
-        long shippedAtFailure = -1;
+        OptionalLong shippedAtFailure = OptionalLong.empty();
         while (!stopping && !pastDeadline()) {
             try {
                 if (!isInitialized()) {
@@ -320,14 +278,19 @@ final class Shipper {
             } catch (SpoolCorruptException e) {
                 spoolFailure.accept(e.getMessage());
                 return;
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
+                if (!Failures.isTransient(e)) {
+                    // Not transient: a bug. Retrying would repeat it forever.
+                    failUnexpectedly(e);
+                    return;
+                }
                 if (stopping) {
                     return;
                 }
                 lastError = e.getMessage();
-                if (shippedTxid != shippedAtFailure) {
+                if (shippedAtFailure.isEmpty() || shippedAtFailure.getAsLong() != shippedTxid) {
                     backoff.reset();
-                    shippedAtFailure = shippedTxid;
+                    shippedAtFailure = OptionalLong.of(shippedTxid);
                 }
                 Duration wait = backoff.next();
                 if (e instanceof ReplicaLease.LeaseWaitException) {
@@ -344,17 +307,18 @@ final class Shipper {
                 } catch (InterruptedException ie) {
                     return;
                 }
-            } catch (RuntimeException e) {
-                // Not a transient failure: a bug. Retrying would repeat it forever.
-                log.error("{}: shipping failed unexpectedly; this replica stops, the others go on", name, e);
-                failureKind = FailureKind.INTERNAL;
-                failure = "internal error: " + e;
-                lastError = failure;
-                events.error(dbPath, "ship");
-                shippedListener.run();
-                return;
             }
         }
+    }
+
+    /** Stops this replica for good after a bug, with one ERROR and the stack trace; the others go on. */
+    private void failUnexpectedly(Exception e) {
+        log.error("{}: shipping failed unexpectedly; this replica stops, the others go on", name, e);
+        failureKind = FailureKind.INTERNAL;
+        failure = "internal error: " + e;
+        lastError = failure;
+        events.error(dbPath, "ship");
+        shippedListener.run();
     }
 
     /** Stops this replica for good with an ERROR; the others go on. */
@@ -466,22 +430,14 @@ final class Shipper {
         Map<Lineage, ReplicaHistory> histories = new TreeMap<>();
         List<ObjectInfo> listing = storage.list("");
         for (var info : listing) {
-            ObjectKeys.parse(info.key()).ifPresent(n -> histories.computeIfAbsent(n.lineage(), ReplicaHistory::new).add(n));
+            ObjectKeys.parse(info.key()).ifPresent(n -> histories.computeIfAbsent(n.lineage(), l -> new ReplicaHistory(l, storage)).add(n));
         }
         this.histories = Map.copyOf(histories);
         long spoolLineage = spool.lineage();
         long last;
         if (spoolLineage != 0) {
             Lineage mine = new Lineage(spoolLineage);
-            List<Lineage> others = histories.keySet().stream().filter(l -> !l.equals(mine)).toList();
-            if (!others.isEmpty() && lineagePolicy != LineagePolicy.NEW) {
-                ReplicaHistory other = histories.get(others.get(0));
-                throw new OwnerConflictException(FailureKind.OTHER_LINEAGE, "replica " + storage.describe() + " holds the"
-                        + " history (lineage) " + others.get(0) + " (" + other.lastKey() + "), but this database's history is"
-                        + " lineage " + mine + ": replicating here would mix two histories; use another replica path, or"
-                        + " -new-lineage to write this history beside the other one (restores from the path then need"
-                        + " --lineage)");
-            }
+            foreignWriters.checkLineages(histories.keySet(), mine, lineagePolicy, l -> histories.get(l).lastKey());
             last = position(histories.get(mine));
         } else {
             // A spool that starts afresh: which history it continues, if any, is decided once every replica told what
@@ -493,17 +449,7 @@ final class Shipper {
         // The outbox holds the database's pages: as private as the spool around it.
         lease = new ReplicaLease(storage, clock, spool.id(), spool.lineage(), DurableFiles.createDirectories(scratch, io),
                 this::confirmUnchanged);
-        if (spoolLineage != 0 && freshBase > 0 && last >= freshBase) {
-            throw new OwnerConflictException(FailureKind.OTHER_WRITER, "replica " + storage.describe() + " holds txid " + last
-                    + " but this spool started afresh at txid " + freshBase + " without it (the replica did not answer in"
-                    + " time): another walship may write to it (writer's lease: " + lease.newestHolder() + "); restart"
-                    + " walship once it is reachable");
-        }
-        if (spoolLast.isPresent() && last > spoolLast.get().txid()) {
-            throw new OwnerConflictException(FailureKind.OTHER_WRITER, "replica " + storage.describe() + " holds txid " + last
-                    + ", beyond this spool's last txid " + spoolLast.get().txid() + ": another walship may write to it"
-                    + " (writer's lease: " + lease.newestHolder() + "), or this spool is older than the replica");
-        }
+        foreignWriters.checkStart(last, spoolLineage, freshBase, spoolLast, lease);
         shippedTxid = last;
         for (Outbox.Entry e : outbox.leftovers()) {
             if (e.name().firstTxid() == shippedTxid + 1) {
@@ -525,80 +471,9 @@ final class Shipper {
         return shippedTxid;
     }
 
-    /**
-     * Before this shipper takes over another writer's lease: the replica must hold nothing of this history beyond what
-     * this shipper knows it holds, and no history that appeared since it started. Otherwise the other writer uploaded
-     * after this one last looked, and continuing would put two databases' transactions under one lineage (or a
-     * second lineage on the path): an owner conflict, never an upload.
-     */
+    /** Before this shipper takes over another writer's lease: see {@link ForeignWriterCheck#confirmUnchanged}. */
     private void confirmUnchanged() throws IOException {
-        Lineage mine = new Lineage(spool.lineage());
-        long last = 0;
-        ObjectKeys.ObjectName other = null;
-        List<ObjectKeys.ObjectName> atPosition = new ArrayList<>();
-        for (var info : storage.list("")) {
-            var parsed = ObjectKeys.parse(info.key());
-            if (parsed.isEmpty()) {
-                continue;
-            }
-            ObjectKeys.ObjectName n = parsed.get();
-            if (n.lineage().equals(mine)) {
-                last = Math.max(last, n.lastTxid());
-                if (n.lastTxid() == shippedTxid) {
-                    atPosition.add(n);
-                }
-            } else if (other == null && !histories.containsKey(n.lineage())) {
-                other = n;
-            }
-        }
-        if (other != null && lineagePolicy != LineagePolicy.NEW) {
-            throw new OwnerConflictException(FailureKind.OTHER_LINEAGE, "replica " + storage.describe() + " now holds the"
-                    + " history (lineage) " + other.lineage() + " (" + other.key() + "), written by another walship ("
-                    + lease.newestHolder() + ") while this one waited for the writer's lease; this database's history is"
-                    + " lineage " + mine + ": one walship per replica path");
-        }
-        if (last > shippedTxid) {
-            throw new OwnerConflictException(FailureKind.OTHER_WRITER, "replica " + storage.describe() + " holds txid "
-                    + last + " of lineage " + mine + ", beyond txid " + shippedTxid + " that this walship shipped: another"
-                    + " walship (" + lease.newestHolder() + ") wrote it while this one waited for the writer's lease (two"
-                    + " copies of one database?); one walship per replica path");
-        }
-        confirmOwnPosition(atPosition);
-    }
-
-    /**
-     * The replica's objects that end at this shipper's position must hold this spool's transaction there: a copy of
-     * this database (restored from the same backup, so in the same lineage) numbers its own transactions with the
-     * same txids, and continuing after its txid would put this spool's changes on top of the other database's state.
-     * An object's key names when its last transaction was captured; this spool's record of that txid was captured at
-     * another moment when another walship wrote it. When the spool no longer holds that txid there is nothing to
-     * compare, and the position stands.
-     */
-    private void confirmOwnPosition(List<ObjectKeys.ObjectName> atPosition) throws IOException {
-        java.util.Set<Instant> replicaTimes = new java.util.HashSet<>();
-        for (ObjectKeys.ObjectName n : atPosition) {
-            n.lastTime().ifPresent(replicaTimes::add);
-        }
-        if (replicaTimes.isEmpty()) {
-            return;
-        }
-        List<Instant> spoolTimes = new ArrayList<>();
-        try (SpoolReader r = spool.reader()) {
-            for (SpoolRecord rec = r.next(); rec != null && rec.txid() <= shippedTxid; rec = r.next()) {
-                if (rec.txid() == shippedTxid && rec instanceof SpoolRecord.Commit c) {
-                    spoolTimes.add(c.point().time());
-                } else if (rec.txid() == shippedTxid && rec instanceof SpoolRecord.Snapshot sn) {
-                    spoolTimes.add(sn.point().time());
-                }
-            }
-        }
-        if (!spoolTimes.isEmpty() && spoolTimes.stream().noneMatch(replicaTimes::contains)) {
-            throw new OwnerConflictException(FailureKind.OTHER_WRITER, "replica " + storage.describe() + " holds txid "
-                    + shippedTxid + " of lineage " + new Lineage(spool.lineage()) + " captured at " + replicaTimes.iterator().next()
-                    + " (" + atPosition.get(0).key() + "), but this spool captured its txid " + shippedTxid + " at "
-                    + spoolTimes.get(0) + ": another walship (" + lease.newestHolder() + ") wrote that history, from a copy"
-                    + " of this database; continuing it would mix two databases; one walship per replica path");
-        }
+        foreignWriters.confirmUnchanged(shippedTxid, histories.keySet(), lineagePolicy, lease);
     }
 
     /** Ships until stopped. Upload failures are retried inside; only an owner conflict or a damaged spool end it. */
@@ -616,15 +491,10 @@ final class Shipper {
     }
 
     private void enforceRetention() throws IOException {
-        Instant now = clock.instant();
-        if (target.retention().isZero() || now.isBefore(nextRetention)) {
-            return;
-        }
-        int deleted = retention.enforce(now).size();
+        int deleted = retention.runIfDue(clock.instant());
         if (deleted > 0) {
             events.retentionDeleted(dbPath, target.name(), deleted);
         }
-        nextRetention = now.plus(target.retentionCheckInterval());
     }
 
     void close() throws IOException {
@@ -641,9 +511,7 @@ final class Shipper {
         if (wait > 0 && !stopping && !draining) {
             pause(wait);
         }
-        List<Outbox.Tx> batch = new ArrayList<>();
-        long batchBytes = 0;
-        TreeMap<Long, SpoolRecord.Page> pages = new TreeMap<>();
+        SegmentBatch batch = new SegmentBatch();
         long expected = shippedTxid + 1;
         while (true) {
             SpoolReader.Position before = reader.position();
@@ -652,9 +520,8 @@ final class Shipper {
                 break;
             }
             if (rec instanceof SpoolRecord.Snapshot s) {
-                shipSegment(batch, before);
-                batch.clear();
-                batchBytes = 0;
+                shipSegment(batch.transactions(), before);
+                batch.shipped();
                 if (s.txid() >= shippedTxid) {
                     shipSnapshot(s.point());
                 }
@@ -664,7 +531,7 @@ final class Shipper {
             }
             if (rec.txid() != expected) {
                 // The spool dropped records this replica lacks (its size limit): go on from the next snapshot.
-                shipSegment(batch, before);
+                shipSegment(batch.transactions(), before);
                 log.warn("{}: the spool no longer holds txid {} that replica {} lacks (it dropped records to stay"
                         + " within its size limit); continuing from the next snapshot", name, expected, storage.describe());
                 reader.seek(confirmed);
@@ -672,20 +539,17 @@ final class Shipper {
                 return;
             }
             if (rec instanceof SpoolRecord.Page p) {
-                pages.put(p.pgno(), p);
+                batch.page(p);
             } else if (rec instanceof SpoolRecord.Commit c) {
-                batch.add(new Outbox.Tx(c.point(), pages));
-                batchBytes += (long) pages.size() * c.point().pageSize();
-                pages = new TreeMap<>();
+                batch.commit(c.point());
                 expected++;
-                if (batchBytes >= settings.maxSegmentSize().bytes()) {
-                    shipSegment(batch, reader.position());
-                    batch.clear();
-                    batchBytes = 0;
+                if (batch.bytes() >= settings.maxSegmentSize().bytes()) {
+                    shipSegment(batch.transactions(), reader.position());
+                    batch.shipped();
                 }
             }
         }
-        shipSegment(batch, reader.position());
+        shipSegment(batch.transactions(), reader.position());
     }
 
     /**

@@ -20,12 +20,15 @@
  *       and a slow or absent replica never blocks the app. A spool file is deleted once every working replica holds
  *       it.</li>
  *   <li><b>One shipping thread per replica</b> ({@code ship-<db>-<replica>}), a
- *       {@link io.walship.replicator.Shipper}: it learns where the replica stands from its listing, reads the spool
- *       through its own {@link io.walship.replicator.spool.SpoolReader}, builds each batch of transactions into a
- *       segment file in its {@link io.walship.replicator.Outbox}, and uploads it (snapshots as they come) under the
- *       replica's writer {@link io.walship.replicator.ReplicaLease}, retrying with
- *       {@link io.walship.replicator.Backoff}; {@link io.walship.replicator.Retention} deletes what no restore within
- *       the retention window needs. Beside it, on a thread of its own ({@code compact-<db>-<replica>}), the replica's
+ *       {@link io.walship.replicator.Shipper}: it learns where the replica stands from its listing, checks that no
+ *       other writer or history owns the path ({@link io.walship.replicator.ForeignWriterCheck}), reads the spool
+ *       through its own {@link io.walship.replicator.spool.SpoolReader}, collects transactions into a
+ *       {@link io.walship.replicator.SegmentBatch}, writes each batch as a segment file into its
+ *       {@link io.walship.replicator.Outbox}, and uploads it (snapshots as they come) under the replica's writer
+ *       {@link io.walship.replicator.ReplicaLease} once {@link io.walship.replicator.UploadContinuity} confirmed that
+ *       it continues the replica, retrying with {@link io.walship.replicator.Backoff};
+ *       {@link io.walship.replicator.Retention} deletes what no restore within the retention window needs, when its
+ *       {@link io.walship.replicator.RetentionSchedule} says a check is due. Beside it, on a thread of its own ({@code compact-<db>-<replica>}), the replica's
  *       {@link io.walship.replicator.Compactor} merges shipped segments into larger ones
  *       ({@link io.walship.replicator.CompactionPlan}, {@link io.walship.replicator.SegmentMerger}), sharing the lease
  *       and the storage with the shipper.</li>
@@ -34,11 +37,17 @@
  * <p><b>What the threads share.</b> The spool is the only object through which transactions pass from one thread to
  * another: capture never waits for a replica, and replicas never wait for each other. Besides it, threads share only
  * published values and signals: each shipper's position (read after every upload, to release what every working
- * replica holds, and by the metrics), a request for a snapshot that a shipper raises when the spool no longer holds what its replica lacks (capture takes
- * it), the {@link io.walship.replicator.CaptureTimeline} of capture times, and the
+ * replica holds, and by the metrics), a request for a snapshot that a shipper raises when the spool no longer holds
+ * what its replica lacks (capture takes it), the {@link io.walship.replicator.CaptureTimeline} of capture times, the
+ * database's mode (running, stopping, failed), and the
  * {@link io.walship.replicator.ReplicationEvents} every thread reports to, which
  * {@link io.walship.replicator.metrics} turns into metrics and the status document read from the
  * {@link io.walship.replicator.Daemon} on the HTTP server's threads.
+ *
+ * <p><b>What is retried and what stops.</b> Failures the world causes (I/O, SQLite, the storage client) are retried
+ * with backoff; anything else is a bug ({@link io.walship.replicator.Failures}) and stops its part for good with one
+ * ERROR and the stack trace: the database for a capture thread, the replica for a shipping thread, compaction for a
+ * compactor. A damaged spool stops the database; another writer or history on a replica's path stops that replica.
  *
  * <p>At a stop, the capture thread captures once more and records a rest point
  * ({@link io.walship.replicator.spool.RestPoint}) so that the next start can prove nothing changed meanwhile; then

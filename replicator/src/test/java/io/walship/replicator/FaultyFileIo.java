@@ -16,8 +16,9 @@ import java.util.function.Predicate;
 
 /**
  * File operations that fail on purpose: every write, force, move and folder sync is numbered, and the ones a predicate
- * picks throw the I/O error a full disk (ENOSPC) or a failing device (EIO) gives. The failed write writes nothing, or,
- * for a torn write, its first half, as a real failure can. Operations on files outside its scope (all files unless
+ * picks throw the I/O error a full disk (ENOSPC) or a failing device (EIO) gives ({@link #withBug}: the unchecked
+ * exception of a bug instead). The failed write writes nothing, or, for a torn write, its first half, as a real
+ * failure can. Operations on files outside its scope (all files unless
  * {@link #within} narrowed it) are neither numbered nor failed. Thread-safe: the counter is shared by every channel.
  */
 public final class FaultyFileIo implements FileIo {
@@ -49,17 +50,28 @@ public final class FaultyFileIo implements FileIo {
     private final boolean tearWrites;
     private final AtomicLong failed = new AtomicLong();
     private final Predicate<Path> scope;
+    /** Whether a failing operation throws an {@link IllegalStateException} (a bug) instead of an I/O error. */
+    private final boolean bug;
 
     /** Fails the operations whose 1-based number {@code fails} accepts. */
     public FaultyFileIo(LongPredicate fails, Kind kind, boolean tearWrites) {
-        this((n, op) -> fails.test(n), kind, tearWrites, p -> true);
+        this((n, op) -> fails.test(n), kind, tearWrites, p -> true, false);
     }
 
-    private FaultyFileIo(Picker fails, Kind kind, boolean tearWrites, Predicate<Path> scope) {
+    private FaultyFileIo(Picker fails, Kind kind, boolean tearWrites, Predicate<Path> scope, boolean bug) {
         this.fails = fails;
         this.kind = kind;
         this.tearWrites = tearWrites;
         this.scope = scope;
+        this.bug = bug;
+    }
+
+    /**
+     * Throws an {@link IllegalStateException}, as a bug in walship would, where an I/O error would be: for the
+     * operations whose 1-based number {@code fails} accepts. The failed operation does nothing.
+     */
+    public static FaultyFileIo withBug(LongPredicate fails) {
+        return new FaultyFileIo((n, op) -> fails.test(n), Kind.EIO, false, p -> true, true);
     }
 
     /**
@@ -68,7 +80,7 @@ public final class FaultyFileIo implements FileIo {
      */
     public static FaultyFileIo within(Path folder, Picker fails, Kind kind) {
         Path root = folder.toAbsolutePath().normalize();
-        return new FaultyFileIo(fails, kind, true, p -> p.toAbsolutePath().normalize().startsWith(root));
+        return new FaultyFileIo(fails, kind, true, p -> p.toAbsolutePath().normalize().startsWith(root), false);
     }
 
     /** Fails exactly operation {@code n}. */
@@ -93,6 +105,9 @@ public final class FaultyFileIo implements FileIo {
         long n = operations.incrementAndGet();
         if (fails.fails(n, op)) {
             failed.incrementAndGet();
+            if (bug) {
+                throw new IllegalStateException("injected bug (in " + what + ", operation " + n + ")");
+            }
             throw new IOException(kind.message + " (injected into " + what + ", operation " + n + ")");
         }
     }

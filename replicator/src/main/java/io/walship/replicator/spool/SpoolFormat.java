@@ -6,6 +6,7 @@ import io.walship.replicator.wal.WalCursor;
 import io.walship.replicator.wal.WalGeneration;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.OptionalInt;
 
 /**
  * The bytes of a spool file, encoded and decoded in this one place. All integers are big-endian.
@@ -44,12 +45,23 @@ final class SpoolFormat {
     static final int MAGIC = 0x5753504c; // "WSPL"
     static final int VERSION = 3;
     static final int HEADER = 48;
+    static final int VERSION_AT = 4;
+    static final int LINEAGE_AT = 8;
+    static final int FIRST_TXID_AT = 16;
+    static final int HEADER_CRC_AT = 24;
     static final int DURABLE_END_AT = 32;
-    static final int FRAME_OVERHEAD = 4 + 1 + 4;
+    static final int DURABLE_END_SLOT = 8 + 4;
+    /** A record's head: its payload length at 0 and its type at {@link #TYPE_AT}; the payload follows. */
+    static final int FRAME_HEAD = 4 + 1;
+    static final int TYPE_AT = 4;
+    static final int CRC = 4;
+    static final int FRAME_OVERHEAD = FRAME_HEAD + CRC;
     static final int POINT = 8 + 8 + 4 + 4 + 4 + 4 + 24 + 8 + 4 + 4;
     static final int REST = POINT + 8 + 4;
     static final int RELEASED = 8;
     static final int PAGE_IDS = 8 + 4;
+    /** Where a page record's image starts, from the record's first byte. */
+    static final int PAGE_IMAGE_AT = FRAME_HEAD + PAGE_IDS;
 
     static final byte TYPE_PAGE = 1;
     static final byte TYPE_COMMIT = 2;
@@ -67,14 +79,14 @@ final class SpoolFormat {
     static byte[] header(long lineage, long firstTxid, long durableEnd) {
         ByteBuffer b = ByteBuffer.allocate(HEADER);
         b.putInt(MAGIC).putShort((short) VERSION).putShort((short) 0).putLong(lineage).putLong(firstTxid);
-        b.putInt(24, Crc32c.of(b.array(), 0, 24));
+        b.putInt(HEADER_CRC_AT, Crc32c.of(b.array(), 0, HEADER_CRC_AT));
         b.put(DURABLE_END_AT, durableEnd(durableEnd));
         return b.array();
     }
 
     /** The 12-byte durable-end slot at offset 32: the value and its CRC. */
     static byte[] durableEnd(long end) {
-        ByteBuffer b = ByteBuffer.allocate(12);
+        ByteBuffer b = ByteBuffer.allocate(DURABLE_END_SLOT);
         b.putLong(end);
         b.putInt(Crc32c.of(b.array(), 0, 8));
         return b.array();
@@ -88,10 +100,10 @@ final class SpoolFormat {
         if (b.getInt(0) != MAGIC) {
             return "not a spool file (bad magic)";
         }
-        if (b.getInt(24) != Crc32c.of(b.array(), b.arrayOffset(), 24)) {
+        if (b.getInt(HEADER_CRC_AT) != Crc32c.of(b.array(), b.arrayOffset(), HEADER_CRC_AT)) {
             return "file header checksum mismatch";
         }
-        int version = b.getShort(4) & 0xffff;
+        int version = b.getShort(VERSION_AT) & 0xffff;
         if (version != VERSION) {
             return "format version " + version + ", this walship reads version " + VERSION;
         }
@@ -102,7 +114,38 @@ final class SpoolFormat {
     static FileHeader parseHeader(ByteBuffer b) {
         long end = b.getLong(DURABLE_END_AT);
         boolean slotOk = b.getInt(DURABLE_END_AT + 8) == Crc32c.of(b.array(), b.arrayOffset() + DURABLE_END_AT, 8);
-        return new FileHeader(b.getLong(8), b.getLong(16), slotOk && end >= HEADER ? end : HEADER);
+        return new FileHeader(b.getLong(LINEAGE_AT), b.getLong(FIRST_TXID_AT), slotOk && end >= HEADER ? end : HEADER);
+    }
+
+    /** The whole length of the record whose {@link #FRAME_HEAD} bytes {@code head} holds (at its index 0). */
+    static long recordLength(ByteBuffer head) {
+        return FRAME_OVERHEAD + Integer.toUnsignedLong(head.getInt(0));
+    }
+
+    /** The type of the record whose head (or whole) {@code rec} holds. */
+    static byte type(ByteBuffer rec) {
+        return rec.get(TYPE_AT);
+    }
+
+    /** Whether a whole record read into {@code rec} (a heap buffer starting at the record) has a matching CRC. */
+    static boolean intact(ByteBuffer rec) {
+        int crcAt = rec.capacity() - CRC;
+        return rec.getInt(crcAt) == Crc32c.of(rec.array(), 0, crcAt);
+    }
+
+    /** The payload of a whole record read into {@code rec}, as a view from its index 0. */
+    static ByteBuffer payload(ByteBuffer rec) {
+        return rec.duplicate().position(FRAME_HEAD).limit(rec.capacity() - CRC).slice();
+    }
+
+    /** The txid of a page record, from its payload. */
+    static long pageTxid(ByteBuffer pagePayload) {
+        return pagePayload.getLong(0);
+    }
+
+    /** The page number of a page record, from its payload (or from its first {@link #PAGE_IDS} bytes). */
+    static long pageNumber(ByteBuffer pagePayload) {
+        return Integer.toUnsignedLong(pagePayload.getInt(8));
     }
 
     static byte[] page(long txid, long pgno, byte[] image, int offset, int pageSize) {
@@ -130,13 +173,13 @@ final class SpoolFormat {
         return seal(b);
     }
 
-    /** The payload length a record of {@code type} must have, or -1 when it varies (pages) or the type is unknown. */
-    static int payloadLength(byte type) {
+    /** The payload length a record of {@code type} must have; empty when it varies (pages) or the type is unknown. */
+    static OptionalInt payloadLength(byte type) {
         return switch (type) {
-            case TYPE_COMMIT, TYPE_SNAPSHOT -> POINT;
-            case TYPE_REST -> REST;
-            case TYPE_RELEASED -> RELEASED;
-            default -> -1;
+            case TYPE_COMMIT, TYPE_SNAPSHOT -> OptionalInt.of(POINT);
+            case TYPE_REST -> OptionalInt.of(REST);
+            case TYPE_RELEASED -> OptionalInt.of(RELEASED);
+            default -> OptionalInt.empty();
         };
     }
 
@@ -170,7 +213,7 @@ final class SpoolFormat {
     }
 
     private static byte[] seal(ByteBuffer b) {
-        int crcAt = b.capacity() - 4;
+        int crcAt = b.capacity() - CRC;
         b.putInt(crcAt, Crc32c.of(b.array(), 0, crcAt));
         return b.array();
     }

@@ -1,6 +1,5 @@
 package io.walship.replicator.spool;
 
-import io.walship.replica.Crc32c;
 import io.walship.replica.FileIo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,6 +10,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -118,7 +118,7 @@ final class SpoolLoader {
             if (files.isEmpty()) {
                 lineage = header.lineage();
             } else if (header.lineage() != lineage) {
-                throw corrupt(path, 8, String.format("lineage %016x differs from the spool's %016x", header.lineage(), lineage));
+                throw corrupt(path, SpoolFormat.LINEAGE_AT, String.format("lineage %016x differs from the spool's %016x", header.lineage(), lineage));
             }
             // A sealed file was fully fsynced when the next one began: all of it is acknowledged history.
             long durableEnd = newest ? Math.min(header.durableEnd(), size) : size;
@@ -127,12 +127,11 @@ final class SpoolLoader {
             long pos = SpoolFormat.HEADER;
             long complete = SpoolFormat.HEADER;
             long open = 0;
-            ByteBuffer head = ByteBuffer.allocate(5);
+            ByteBuffer head = ByteBuffer.allocate(SpoolFormat.FRAME_HEAD);
             while (pos < size) {
                 head.clear();
                 read(ch, head, pos);
-                long end = head.hasRemaining() ? Long.MAX_VALUE
-                        : pos + SpoolFormat.FRAME_OVERHEAD + Integer.toUnsignedLong(head.getInt(0));
+                long end = head.hasRemaining() ? Long.MAX_VALUE : pos + SpoolFormat.recordLength(head);
                 String bad = null;
                 ByteBuffer rec = null;
                 if (end > size) {
@@ -140,8 +139,7 @@ final class SpoolLoader {
                 } else {
                     rec = ByteBuffer.allocate((int) (end - pos));
                     read(ch, rec, pos);
-                    int crcAt = rec.capacity() - 4;
-                    if (rec.getInt(crcAt) != Crc32c.of(rec.array(), 0, crcAt)) {
+                    if (!SpoolFormat.intact(rec)) {
                         bad = "record checksum mismatch";
                     }
                 }
@@ -156,9 +154,8 @@ final class SpoolLoader {
                     }
                     throw corrupt(path, pos, bad + (newest ? ", before the durable end " + durableEnd : " in a sealed file"));
                 }
-                byte type = rec.get(4);
-                if (type == SpoolFormat.TYPE_PAGE) {
-                    open = rec.getLong(5);
+                if (SpoolFormat.type(rec) == SpoolFormat.TYPE_PAGE) {
+                    open = SpoolFormat.pageTxid(SpoolFormat.payload(rec));
                 } else {
                     open = 0;
                     complete = end;
@@ -185,19 +182,19 @@ final class SpoolLoader {
 
     /** Checks a record's meaning against the history so far and applies it; returns a problem or null. */
     private String apply(SpoolFile f, ByteBuffer rec, long open) {
-        byte type = rec.get(4);
-        ByteBuffer payload = rec.duplicate().position(5).limit(rec.capacity() - 4).slice();
+        byte type = SpoolFormat.type(rec);
+        ByteBuffer payload = SpoolFormat.payload(rec);
         long lastTxid = last == null ? 0 : last.txid();
-        int expected = SpoolFormat.payloadLength(type);
-        if (type != SpoolFormat.TYPE_PAGE && (expected < 0 || payload.remaining() != expected)) {
-            return expected < 0 ? "unknown record type " + type : "bad record length";
+        OptionalInt expected = SpoolFormat.payloadLength(type);
+        if (type != SpoolFormat.TYPE_PAGE && (expected.isEmpty() || payload.remaining() != expected.getAsInt())) {
+            return expected.isEmpty() ? "unknown record type " + type : "bad record length";
         }
         switch (type) {
             case SpoolFormat.TYPE_PAGE -> {
                 if (payload.remaining() < SpoolFormat.PAGE_IDS + 512) {
                     return "page record too short";
                 }
-                long txid = payload.getLong(0);
+                long txid = SpoolFormat.pageTxid(payload);
                 if (open != 0 ? txid != open : (last != null && txid != lastTxid + 1)) {
                     return "page of txid " + txid + " out of order after " + lastTxid;
                 }

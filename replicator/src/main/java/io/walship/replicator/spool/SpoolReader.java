@@ -1,6 +1,5 @@
 package io.walship.replicator.spool;
 
-import io.walship.replica.Crc32c;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -85,28 +84,26 @@ public final class SpoolReader implements Closeable {
     }
 
     private SpoolRecord readRecord() throws IOException {
-        ByteBuffer head = ByteBuffer.allocate(5);
+        ByteBuffer head = ByteBuffer.allocate(SpoolFormat.FRAME_HEAD);
         SpoolLoader.read(channel, head, position);
-        int length = head.getInt(0);
-        byte type = head.get(4);
+        byte type = SpoolFormat.type(head);
         long start = position;
-        long end = position + SpoolFormat.FRAME_OVERHEAD + Integer.toUnsignedLong(length);
+        long end = position + SpoolFormat.recordLength(head);
         if (type == SpoolFormat.TYPE_PAGE) {
             // Page images are verified when loaded; here only the txid and page number are needed.
             ByteBuffer ids = ByteBuffer.allocate(SpoolFormat.PAGE_IDS);
-            SpoolLoader.read(channel, ids, position + 5);
+            SpoolLoader.read(channel, ids, position + SpoolFormat.FRAME_HEAD);
             position = end;
-            return new SpoolRecord.Page(ids.getLong(0), Integer.toUnsignedLong(ids.getInt(8)), file.path, start,
-                    length - SpoolFormat.PAGE_IDS);
+            return new SpoolRecord.Page(SpoolFormat.pageTxid(ids), SpoolFormat.pageNumber(ids), file.path, start,
+                    (int) (end - start) - SpoolFormat.FRAME_OVERHEAD - SpoolFormat.PAGE_IDS);
         }
         ByteBuffer rec = ByteBuffer.allocate((int) (end - start));
         SpoolLoader.read(channel, rec, start);
-        int crcAt = rec.capacity() - 4;
-        if (rec.hasRemaining() || rec.getInt(crcAt) != Crc32c.of(rec.array(), 0, crcAt)) {
+        if (rec.hasRemaining() || !SpoolFormat.intact(rec)) {
             throw new SpoolCorruptException("spool file " + file.path + " is corrupt at offset " + start);
         }
         position = end;
-        ByteBuffer payload = rec.position(5).limit(crcAt).slice();
+        ByteBuffer payload = SpoolFormat.payload(rec);
         return switch (type) {
             case SpoolFormat.TYPE_COMMIT -> new SpoolRecord.Commit(SpoolFormat.parsePoint(payload));
             case SpoolFormat.TYPE_SNAPSHOT -> {
@@ -136,13 +133,12 @@ public final class SpoolReader implements Closeable {
         int total = SpoolFormat.FRAME_OVERHEAD + SpoolFormat.PAGE_IDS + page.pageSize();
         ByteBuffer rec = ByteBuffer.allocate(total);
         SpoolLoader.read(ch, rec, page.recordOffset());
-        int crcAt = total - 4;
-        if (rec.hasRemaining() || rec.getInt(crcAt) != Crc32c.of(rec.array(), 0, crcAt)) {
+        if (rec.hasRemaining() || !SpoolFormat.intact(rec)) {
             throw new SpoolCorruptException("spool file " + page.file() + " has a damaged page record at offset "
                     + page.recordOffset() + "; move the spool folder aside and restart walship with -adopt-lineage to continue"
                     + " the replica's history with a new snapshot");
         }
-        System.arraycopy(rec.array(), 5 + SpoolFormat.PAGE_IDS, into, 0, page.pageSize());
+        System.arraycopy(rec.array(), SpoolFormat.PAGE_IMAGE_AT, into, 0, page.pageSize());
     }
 
     private void closeChannel() throws IOException {

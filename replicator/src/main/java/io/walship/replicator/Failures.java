@@ -1,0 +1,26 @@
+package io.walship.replicator;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.sql.SQLException;
+import software.amazon.awssdk.core.exception.SdkException;
+
+/**
+ * Which failures walship retries. Transient are the ones the world causes and may heal: I/O errors (a full disk, a
+ * vanished file, an unreachable replica, walship's own typed ones such as a spool that cannot be written), SQLite's
+ * (the app holding a lock past the busy timeout) and the AWS SDK's (the replica's storage client; the S3 backend
+ * translates them into {@link IOException}s, so one reaching walship is a missed translation, not a bug in the loop).
+ * Anything else, an {@link IllegalStateException} or a {@link NullPointerException}, is a bug: retrying it would
+ * repeat it forever and hide it, so the thread that meets one stops its part for good with one ERROR and the stack
+ * trace.
+ */
+final class Failures {
+    private Failures() {
+    }
+
+    /** Whether {@code e} is worth retrying (see the class comment). */
+    static boolean isTransient(Throwable e) {
+        return e instanceof IOException || e instanceof UncheckedIOException || e instanceof SQLException
+                || e instanceof SdkException;
+    }
+}
