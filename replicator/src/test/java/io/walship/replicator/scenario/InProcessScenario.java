@@ -1,4 +1,4 @@
-package io.walship.it.inprocess;
+package io.walship.replicator.scenario;
 
 import io.walship.replica.FileReplicaStorage;
 import io.walship.replicator.DatabaseReplicator;

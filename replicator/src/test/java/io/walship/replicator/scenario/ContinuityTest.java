@@ -1,4 +1,4 @@
-package io.walship.it.inprocess;
+package io.walship.replicator.scenario;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +8,7 @@ import io.walship.config.ByteSize;
 import io.walship.config.ReplicationSettings;
 import io.walship.replicator.DatabaseReplicator;
 import io.walship.replicator.LineagePolicy;
+import io.walship.replicator.TmpfsMount;
 import io.walship.restore.RestoreTarget;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -178,11 +179,10 @@ class ContinuityTest extends InProcessScenario {
      */
     @Test
     void pastTheEmergencyWalSizeAFullSpoolDiskLetsGoOfTheWal() throws Exception {
-        io.walship.it.TmpfsMount.Attempt attempt = io.walship.it.TmpfsMount.tryMount(dir.resolve(".app.db-walship"),
-                2L << 20);
+        TmpfsMount.Attempt attempt = TmpfsMount.tryMount(dir.resolve(".app.db-walship"), 2L << 20);
         org.junit.jupiter.api.Assumptions.assumeTrue(attempt.mount().isPresent(), "no tmpfs for the spool: "
                 + attempt.refusal());
-        try (io.walship.it.TmpfsMount mount = attempt.mount().get()) {
+        try (TmpfsMount mount = attempt.mount().get()) {
             app.send("tx 3");
             startReplicator(settings().withCheckpointPages(100_000).withEmergencyWalSize(ByteSize.parse("256KiB")));
             awaitReplicated();
