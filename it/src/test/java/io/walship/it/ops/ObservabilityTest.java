@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.walship.config.ReplicationSettings;
-import io.walship.it.inprocess.InteractiveApp;
 import io.walship.replica.FileReplicaStorage;
 import io.walship.replicator.Daemon;
 import io.walship.replicator.DatabaseReplicator;
@@ -17,6 +16,7 @@ import io.walship.replicator.metrics.DaemonStatus;
 import io.walship.replicator.metrics.Exposition;
 import io.walship.replicator.metrics.MetricsServer;
 import io.walship.replicator.metrics.PrometheusMetrics;
+import io.walship.replicator.scenario.InteractiveApp;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

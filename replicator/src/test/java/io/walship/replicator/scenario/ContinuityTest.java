@@ -1,13 +1,13 @@
-package io.walship.it.inprocess;
+package io.walship.replicator.scenario;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.walship.config.ByteSize;
 import io.walship.config.ReplicationSettings;
 import io.walship.replicator.DatabaseReplicator;
 import io.walship.replicator.LineagePolicy;
+import io.walship.replicator.TmpfsMount;
 import io.walship.restore.RestoreTarget;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -178,11 +177,10 @@ class ContinuityTest extends InProcessScenario {
      */
     @Test
     void pastTheEmergencyWalSizeAFullSpoolDiskLetsGoOfTheWal() throws Exception {
-        io.walship.it.TmpfsMount.Attempt attempt = io.walship.it.TmpfsMount.tryMount(dir.resolve(".app.db-walship"),
-                2L << 20);
+        TmpfsMount.Attempt attempt = TmpfsMount.tryMount(dir.resolve(".app.db-walship"), 2L << 20);
         org.junit.jupiter.api.Assumptions.assumeTrue(attempt.mount().isPresent(), "no tmpfs for the spool: "
                 + attempt.refusal());
-        try (io.walship.it.TmpfsMount mount = attempt.mount().get()) {
+        try (TmpfsMount mount = attempt.mount().get()) {
             app.send("tx 3");
             startReplicator(settings().withCheckpointPages(100_000).withEmergencyWalSize(ByteSize.parse("256KiB")));
             awaitReplicated();
@@ -226,24 +224,7 @@ class ContinuityTest extends InProcessScenario {
 
     /** Waits until the replica's latest state is the app's latest transaction. */
     private void awaitReplicated() throws Exception {
-        long deadline = System.currentTimeMillis() + 30_000;
-        long checked = -1;
-        while (System.currentTimeMillis() < deadline) {
-            long captured = replicator.capturedTxid();
-            if (replicator.failure() != null) {
-                fail("replicator failed: " + replicator.failure());
-            }
-            if (captured > 0 && replicator.shippedTxid() == captured && captured != checked) {
-                checked = captured;
-                ExactHistory.State s = restore(new RestoreTarget.Latest(), "await");
-                if (s.seq() == app.seq()) {
-                    return;
-                }
-            }
-            Thread.sleep(50);
-        }
-        fail("replica did not reach app transaction " + app.seq() + " (captured " + replicator.capturedTxid() + ", shipped "
-                + replicator.shippedTxid() + ")");
+        history.awaitReplicated(replicator, app::seq);
     }
 
     /** Restores the latest state and up to 25 txids and compares each with the app's state after that transaction. */
@@ -276,16 +257,5 @@ class ContinuityTest extends InProcessScenario {
 
     private ExactHistory.State restore(RestoreTarget target, String name) throws Exception {
         return history.restore(target, name);
-    }
-
-    private static void deleteRecursively(Path p) throws Exception {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(x);
-            }
-        }
     }
 }

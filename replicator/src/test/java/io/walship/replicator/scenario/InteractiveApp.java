@@ -1,4 +1,4 @@
-package io.walship.it.inprocess;
+package io.walship.replicator.scenario;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -25,7 +25,7 @@ public final class InteractiveApp implements AutoCloseable {
 
     public InteractiveApp(Path db, Path workDir, int seed) throws IOException {
         Path script = workDir.resolve("interactive_app.py");
-        try (var res = InteractiveApp.class.getResourceAsStream("/interactive_app.py")) {
+        try (var res = InteractiveApp.class.getResourceAsStream("interactive_app.py")) {
             Files.write(script, res.readAllBytes());
         }
         process = new ProcessBuilder("python3", script.toString(), db.toString(), Integer.toString(seed))

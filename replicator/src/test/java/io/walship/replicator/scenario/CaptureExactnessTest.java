@@ -1,4 +1,4 @@
-package io.walship.it.inprocess;
+package io.walship.replicator.scenario;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -83,7 +83,7 @@ class CaptureExactnessTest extends InProcessScenario {
     private long appendPhantom(String mark) throws Exception {
         Path script;
         try {
-            script = Path.of(CaptureExactnessTest.class.getResource("/phantom_frame.py").toURI());
+            script = Path.of(CaptureExactnessTest.class.getResource("phantom_frame.py").toURI());
         } catch (URISyntaxException e) {
             throw new IOException(e);
         }

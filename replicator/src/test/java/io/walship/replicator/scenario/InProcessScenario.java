@@ -1,9 +1,12 @@
-package io.walship.it.inprocess;
+package io.walship.replicator.scenario;
 
 import io.walship.replica.FileReplicaStorage;
 import io.walship.replicator.DatabaseReplicator;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,5 +45,17 @@ abstract class InProcessScenario {
             replicator.stop(Duration.ofSeconds(5));
         }
         app.close();
+    }
+
+    /** Deletes {@code p} and everything below it (a spool folder, to make the replicator start without it). */
+    static void deleteRecursively(Path p) throws Exception {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(x);
+            }
+        }
     }
 }

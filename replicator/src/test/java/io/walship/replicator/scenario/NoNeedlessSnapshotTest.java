@@ -1,4 +1,4 @@
-package io.walship.it.inprocess;
+package io.walship.replicator.scenario;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,7 +25,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.slf4j.LoggerFactory;
@@ -221,16 +220,5 @@ class NoNeedlessSnapshotTest extends InProcessScenario {
     /** Waits until the replica's latest state is the app's latest transaction. */
     private void awaitReplicated() throws Exception {
         history.awaitReplicated(replicator, app::seq);
-    }
-
-    private static void deleteRecursively(Path p) throws Exception {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(x);
-            }
-        }
     }
 }

@@ -1,4 +1,4 @@
-package io.walship.it.inprocess;
+package io.walship.replicator.scenario;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

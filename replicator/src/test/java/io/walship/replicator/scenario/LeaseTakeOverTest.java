@@ -1,4 +1,4 @@
-package io.walship.it.inprocess;
+package io.walship.replicator.scenario;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -59,10 +59,7 @@ class LeaseTakeOverTest {
         String[] originalDigests;
         try (InteractiveApp app0 = new InteractiveApp(db0, Files.createDirectories(dir.resolve("app0")), 1)) {
             app0.send("tx 5");
-            DatabaseReplicator r0 = replicator(db0, storage, clock);
-            r0.start();
-            await(() -> r0.capturedTxid() > 0 && r0.shippedTxid() == r0.capturedTxid(), "the original replicated", r0);
-            assertTrue(r0.stop(Duration.ofSeconds(10)).unshipped().isEmpty());
+            replicateAndStop(db0, storage, clock);
             originalSeq = app0.seq();
             originalDigests = new String[(int) originalSeq + 1];
             for (int i = 0; i <= originalSeq; i++) {
@@ -143,10 +140,7 @@ class LeaseTakeOverTest {
         Path db0 = dir.resolve("original.db");
         try (InteractiveApp app0 = new InteractiveApp(db0, Files.createDirectories(dir.resolve("app0")), 1)) {
             app0.send("tx 5");
-            DatabaseReplicator r0 = replicator(db0, storage, clock);
-            r0.start();
-            await(() -> r0.capturedTxid() > 0 && r0.shippedTxid() == r0.capturedTxid(), "the original replicated", r0);
-            assertTrue(r0.stop(Duration.ofSeconds(10)).unshipped().isEmpty());
+            replicateAndStop(db0, storage, clock);
         }
         Path copy1 = dir.resolve("copy1.db");
         Path copy2 = dir.resolve("copy2.db");
@@ -248,6 +242,14 @@ class LeaseTakeOverTest {
         public void delete(java.util.Collection<String> keys) throws java.io.IOException {
             inner.delete(keys);
         }
+    }
+
+    /** Replicates the original database until everything it captured is shipped, then stops its replicator. */
+    private static void replicateAndStop(Path db0, FileReplicaStorage storage, Clock clock) throws Exception {
+        DatabaseReplicator r0 = replicator(db0, storage, clock);
+        r0.start();
+        await(() -> r0.capturedTxid() > 0 && r0.shippedTxid() == r0.capturedTxid(), "the original replicated", r0);
+        assertTrue(r0.stop(Duration.ofSeconds(10)).unshipped().isEmpty());
     }
 
     private static DatabaseReplicator replicator(Path db, FileReplicaStorage storage, Clock clock) {

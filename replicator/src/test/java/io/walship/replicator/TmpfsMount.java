@@ -1,4 +1,4 @@
-package io.walship.it;
+package io.walship.replicator;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
