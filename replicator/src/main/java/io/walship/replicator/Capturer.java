@@ -640,6 +640,11 @@ final class Capturer {
                     : "the app writes faster than walship captures and checkpoints");
             return;
         }
+        // The checkpoint under the barrier is the first to copy the whole WAL, and SQLite syncs the database file only
+        // then: flush what the rounds above copied now, while the app still writes.
+        long flushStart = System.nanoTime();
+        db.flush();
+        long flushNanos = System.nanoTime() - flushStart;
         Optional<SqliteSession.Barrier> barrier = session.tryBarrier(BARRIER_WAIT);
         if (barrier.isEmpty()) {
             restartBusy("the app held its write lock");
@@ -672,9 +677,9 @@ final class Capturer {
         if (heldNanos > SLOW_BARRIER.toNanos()) {
             // Where the time under the lock went, for the operator who sees the app's commits wait.
             log.info("{}: walship held the app's write lock {} ms to make the WAL restart: capturing the last {} frames"
-                            + " {} ms (of which the spool's fsync {} ms), checkpointing them {} ms", dbPath,
-                    heldNanos / 1_000_000, tail, captureNanos / 1_000_000, lastSpoolSyncNanos / 1_000_000,
-                    checkpointNanos / 1_000_000);
+                            + " {} ms (of which the spool's fsync {} ms), checkpointing them {} ms; the database file's"
+                            + " flush before it took {} ms", dbPath, heldNanos / 1_000_000, tail, captureNanos / 1_000_000,
+                    lastSpoolSyncNanos / 1_000_000, checkpointNanos / 1_000_000, flushNanos / 1_000_000);
         }
         if (complete) {
             log.debug("{}: the WAL can restart now; the write barrier was held {} us for {} frames", dbPath,

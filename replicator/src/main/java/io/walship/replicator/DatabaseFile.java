@@ -67,6 +67,16 @@ final class DatabaseFile implements Closeable {
         }
     }
 
+    /**
+     * Writes the file's dirty pages to disk through the one descriptor walship holds (fdatasync needs no write access).
+     * SQLite's checkpoints copy pages into the file without syncing it until a checkpoint copies the whole WAL; that
+     * one then syncs everything copied since. Under walship's write barrier this made the app wait 224 ms after a
+     * 400 MB catch-up; flushing first, outside any lock, leaves that sync only the last few pages.
+     */
+    void flush() throws IOException {
+        channel.force(false);
+    }
+
     /** The page size from the database header; 0 if the header is not there yet. */
     int pageSize() throws IOException {
         ByteBuffer h = header();

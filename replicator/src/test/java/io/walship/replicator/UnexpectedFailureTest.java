@@ -39,8 +39,9 @@ import software.amazon.awssdk.core.exception.SdkClientException;
 
 /**
  * Only transient failures are retried: an I/O error writing the spool makes capture wait and go on once the spool can
- * be written, an unchecked exception of the storage client makes the replica retry its upload, while an exception that is none of I/O, SQLite or the storage client (a bug) stops the database at once,
- * with one ERROR that carries the stack trace, and the database reports itself failed.
+ * be written, an unchecked exception of the storage client makes the replica retry its upload, while an exception
+ * that is none of I/O, SQLite or the storage client (a bug) stops the database at once, with one ERROR that carries
+ * the stack trace, and the database reports itself failed.
  */
 @Timeout(120)
 class UnexpectedFailureTest {
