@@ -21,7 +21,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -136,9 +135,9 @@ final class Capturer {
     private Instant lastSnapshotTaken;
     private long lastSnapshotTxid;
     private Instant nextEmergencyAttempt = Instant.EPOCH;
-    private Duration emergencyBackoff = EMERGENCY_BACKOFF_MIN;
+    private final Backoff emergencyBackoff = new Backoff(EMERGENCY_BACKOFF_MIN, EMERGENCY_BACKOFF_MAX);
     private Instant nextRestartAttempt = Instant.EPOCH;
-    private Duration restartBackoff = RESTART_BACKOFF_MIN;
+    private final Backoff restartBackoff = new Backoff(RESTART_BACKOFF_MIN, RESTART_BACKOFF_MAX);
     private long capturedPages;
     /** How long the spool's last fsync after a capture took (reported when a barrier was slow). */
     private long lastSpoolSyncNanos;
@@ -692,16 +691,15 @@ final class Capturer {
     }
 
     private void restartDone() {
-        restartBackoff = RESTART_BACKOFF_MIN;
+        restartBackoff.reset();
         nextRestartAttempt = Instant.EPOCH;
     }
 
     private void restartBusy(String why) {
-        nextRestartAttempt = clock.instant().plus(restartBackoff);
+        Duration wait = restartBackoff.next();
+        nextRestartAttempt = clock.instant().plus(wait);
         log.debug("{}: the WAL could not be made ready to restart ({}); trying again in {} ms", dbPath, why,
-                restartBackoff.toMillis());
-        restartBackoff = restartBackoff.multipliedBy(2).compareTo(RESTART_BACKOFF_MAX) > 0 ? RESTART_BACKOFF_MAX
-                : restartBackoff.multipliedBy(2);
+                wait.toMillis());
     }
 
     /** Whether captured pages wait for a checkpoint longer than the checkpoint interval allows. */
@@ -760,15 +758,13 @@ final class Capturer {
             return;
         }
         log.warn("{}: WAL grew past {}; TRUNCATE checkpoint done", dbPath, settings.emergencyWalSize());
-        emergencyBackoff = EMERGENCY_BACKOFF_MIN;
+        emergencyBackoff.reset();
         nextEmergencyAttempt = Instant.EPOCH;
     }
 
     private void emergencyBusy(String why) {
-        Duration wait = emergencyBackoff.plusMillis(ThreadLocalRandom.current().nextLong(emergencyBackoff.toMillis() / 2 + 1));
+        Duration wait = emergencyBackoff.next();
         nextEmergencyAttempt = clock.instant().plus(wait);
-        emergencyBackoff = emergencyBackoff.multipliedBy(2).compareTo(EMERGENCY_BACKOFF_MAX) > 0 ? EMERGENCY_BACKOFF_MAX
-                : emergencyBackoff.multipliedBy(2);
         events.emergencyCheckpointBlocked(dbPath);
         log.warn("{}: the WAL is past {} but the TRUNCATE checkpoint cannot finish: {}; trying again in {} ms", dbPath,
                 settings.emergencyWalSize(), why, wait.toMillis());
