@@ -60,7 +60,13 @@ final class LiveComparison {
         this.clock = clock;
     }
 
-    Outcome compare(Optional<String> addr, Path database, Optional<Lineage> lineage) throws InterruptedException {
+    /**
+     * Compares the live database with the replica at the txid walship captured last. {@code earlier} is a drill this
+     * verification already ran (of the latest txid): when it restored that same txid, its checksum serves, so an idle
+     * database costs one restore, not two.
+     */
+    Outcome compare(Optional<String> addr, Path database, Optional<Lineage> lineage, Optional<DrillResult> earlier)
+            throws InterruptedException {
         if (addr.isEmpty()) {
             return new Outcome.NotCompared("the configuration sets no addr, where walship serves the live database's"
                     + " checksum; add e.g. 'addr: 127.0.0.1:9090' and restart walship", false);
@@ -98,8 +104,10 @@ final class LiveComparison {
         }
         // The daemon may not have shipped that txid yet: the drill waits for it, as long as it is on its way.
         long deadline = System.nanoTime() + SHIP_WAIT.toNanos();
+        Optional<DrillResult> reusable = earlier.filter(d -> d instanceof DrillResult.Passed p && p.restore().txid() == txid);
         while (true) {
-            DrillResult drill = new RestoreDrill(storage, scratch, clock).run(RestoreTarget.txid(txid), lineage);
+            DrillResult drill = reusable.isPresent() ? reusable.get()
+                    : new RestoreDrill(storage, scratch, clock).run(RestoreTarget.txid(txid), lineage);
             if (drill instanceof DrillResult.Passed p) {
                 return p.checksum().difference(live)
                         .<Outcome>map(d -> new Outcome.Differs(txid, live, p.checksum(), d))

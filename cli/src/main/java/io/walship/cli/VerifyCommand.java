@@ -139,7 +139,7 @@ public final class VerifyCommand implements Callable<Integer> {
                 if (target == null && selected.database().isPresent()) {
                     // The live database is known: compare it with the replica at the txid walship captured last.
                     live = Optional.of(new LiveComparison(storage, scratch, clock).compare(selected.daemonAddress(),
-                            selected.database().get().path(), Optional.ofNullable(lineage)));
+                            selected.database().get().path(), Optional.ofNullable(lineage), drill));
                 }
             }
         }

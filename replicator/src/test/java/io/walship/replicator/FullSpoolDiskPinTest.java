@@ -1,8 +1,8 @@
 package io.walship.replicator;
 
+import static io.walship.replicator.ReplicatorAwait.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.walship.config.ReplicationSettings;
 import io.walship.replica.FileReplicaStorage;
@@ -98,21 +98,5 @@ class FullSpoolDiskPinTest {
             rs.next();
             return rs.getInt(1);
         }
-    }
-
-    private interface Condition {
-        boolean test() throws Exception;
-    }
-
-    private static void await(Condition c, String what, DatabaseReplicator r) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (c.test()) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        fail("timed out waiting for " + what + " (captured " + r.capturedTxid() + ", shipped " + r.shippedTxid()
-                + ", capture error " + r.lastCaptureError() + ")");
     }
 }

@@ -1,5 +1,6 @@
 package io.walship.replicator;
 
+import static io.walship.replicator.ReplicatorAwait.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -87,7 +88,7 @@ class RestartCycleTest {
         List<Thread> threads = new ArrayList<>();
         long base;
         try {
-            await(() -> r.capturedTxid() > 0 && r.shippedTxid() == r.capturedTxid(), r);
+            await(() -> r.capturedTxid() > 0 && r.shippedTxid() == r.capturedTxid(), "the first snapshot shipped", r);
             base = r.capturedTxid();
             // The other threads stop when the writer does, however it ends.
             AutoCloseable writingEnds = () -> writing.set(false);
@@ -136,7 +137,7 @@ class RestartCycleTest {
             }
             assertEquals(null, failure.get(), "the app's threads failed");
             long last = base + rows.get();
-            await(() -> r.shippedTxid() == last, r);
+            await(() -> r.shippedTxid() == last, "every commit shipped", r);
         } finally {
             writing.set(false);
             r.stop(Duration.ofSeconds(10));
@@ -197,18 +198,5 @@ class RestartCycleTest {
         }, name);
         t.start();
         return t;
-    }
-
-    private interface Condition {
-        boolean test() throws Exception;
-    }
-
-    private static void await(Condition c, DatabaseReplicator r) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (!c.test()) {
-            assertTrue(System.nanoTime() < deadline, "timed out: captured " + r.capturedTxid() + ", shipped "
-                    + r.shippedTxid() + ", capture error " + r.lastCaptureError());
-            Thread.sleep(20);
-        }
     }
 }

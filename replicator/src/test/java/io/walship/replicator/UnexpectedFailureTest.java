@@ -1,11 +1,11 @@
 package io.walship.replicator;
 
+import static io.walship.replicator.ReplicatorAwait.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -14,10 +14,9 @@ import ch.qos.logback.core.read.ListAppender;
 import io.walship.config.ReplicationSettings;
 import io.walship.replica.FileIo;
 import io.walship.replica.FileReplicaStorage;
-import io.walship.replica.ObjectInfo;
 import io.walship.replica.ReplicaStorage;
+import io.walship.restore.ForwardingStorage;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -25,7 +24,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -163,18 +161,12 @@ class UnexpectedFailureTest {
      * A folder replica whose uploads throw the AWS SDK's unchecked client exception (as an unreachable endpoint does)
      * while {@code failingPuts} is above zero, counting it down with each one.
      */
-    private static final class SdkFailingStorage implements ReplicaStorage {
-        private final ReplicaStorage inner;
+    private static final class SdkFailingStorage extends ForwardingStorage {
         private final AtomicInteger failingPuts;
 
         SdkFailingStorage(ReplicaStorage inner, AtomicInteger failingPuts) {
-            this.inner = inner;
+            super(inner);
             this.failingPuts = failingPuts;
-        }
-
-        @Override
-        public String describe() {
-            return inner.describe();
         }
 
         @Override
@@ -182,33 +174,7 @@ class UnexpectedFailureTest {
             if (failingPuts.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw SdkClientException.create("Unable to execute HTTP request: injected for " + key);
             }
-            inner.put(key, source);
-        }
-
-        @Override
-        public InputStream get(String key, long offset) throws IOException {
-            return inner.get(key, offset);
-        }
-
-        @Override
-        public byte[] getRange(String key, long offset, int length) throws IOException {
-            return inner.getRange(key, offset, length);
-        }
-
-        @Override
-        public List<ObjectInfo> list(String prefix) throws IOException {
-            return inner.list(prefix);
-        }
-
-        @Override
-        public void delete(Collection<String> keys) throws IOException {
-            inner.delete(keys);
-        }
-    }
-
-    private List<ILoggingEvent> errors() {
-        synchronized (logged) {
-            return logged.list.stream().filter(e -> e.getLevel() == Level.ERROR).toList();
+            delegate.put(key, source);
         }
     }
 
@@ -216,21 +182,5 @@ class UnexpectedFailureTest {
         for (int i = 0; i < n; i++) {
             s.execute("INSERT INTO t(v) VALUES (hex(randomblob(200)))");
         }
-    }
-
-    private interface Condition {
-        boolean test() throws Exception;
-    }
-
-    private static void await(Condition c, String what, DatabaseReplicator r) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (c.test()) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        fail("timed out waiting for " + what + " (captured " + r.capturedTxid() + ", shipped " + r.shippedTxid()
-                + ", capture error " + r.lastCaptureError() + ", failure " + r.failure() + ")");
     }
 }

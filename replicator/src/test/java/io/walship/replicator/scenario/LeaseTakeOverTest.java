@@ -1,10 +1,10 @@
 package io.walship.replicator.scenario;
 
+import static io.walship.replicator.ReplicatorAwait.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.walship.config.ReplicationSettings;
 import io.walship.replica.FileReplicaStorage;
@@ -266,22 +266,6 @@ class LeaseTakeOverTest {
 
     private long restoredSeq(FileReplicaStorage storage) throws Exception {
         return restore(storage, new RestoreTarget.Latest(), dir.resolve("probe.db")).seq;
-    }
-
-    private static void await(ThrowingCondition condition, String what, DatabaseReplicator r) throws Exception {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (System.currentTimeMillis() < deadline) {
-            if (condition.test()) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        fail("timed out waiting: " + what + " (captured " + r.capturedTxid() + ", replicas " + r.replicas() + ")");
-    }
-
-    @FunctionalInterface
-    private interface ThrowingCondition {
-        boolean test() throws Exception;
     }
 
     private record State(long seq, String digest) {
