@@ -11,8 +11,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * End to end with the real jar, whatever the replica: a Python app writes its database in another process while
@@ -22,8 +20,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class EndToEndTest extends ReplicaScenario {
 
     /** Credentials (for a bucket) from the environment, the replica under a path inside the bucket. */
-    @ParameterizedTest
-    @EnumSource(ReplicaUnderTest.class)
+    @OnEachReplica
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void theJarReplicatesAWritingAppAndEveryRestoreIsExact(ReplicaUnderTest under) throws Exception {
         use(under);

@@ -19,14 +19,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /** The daemon starts before the database exists (the replica named by its URL); the app creates it later. */
 class QuickStartTest extends ReplicaScenario {
 
-    @ParameterizedTest
-    @EnumSource(ReplicaUnderTest.class)
+    @OnEachReplica
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void daemonWaitsForTheDatabase(ReplicaUnderTest under) throws Exception {
         use(under);
