@@ -27,11 +27,7 @@ class ReplicaVerifierTest extends StandardReplicaTest {
     /** Snapshots 1 and 7, segments 2-4, 5-8 and 9-12 of the standard history. */
     @BeforeEach
     void setUp() throws Exception {
-        history.writeSnapshot(storage, 1);
-        history.writeSnapshot(storage, 7);
-        history.writeSegment(storage, 2, 4);
-        history.writeSegment(storage, 5, 8);
-        history.writeSegment(storage, 9, 12);
+        history.writeStandardReplica(storage);
     }
 
     private VerifyReport verify() throws Exception {
