@@ -1,25 +1,21 @@
 package io.walship.bench;
 
+import io.walship.it.TcpRelay;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A pass-through TCP proxy in front of an S3 server that reads the HTTP/1.1 requests going through it (request line,
@@ -66,26 +62,13 @@ final class CountingProxy implements AutoCloseable {
         }
     }
 
-    private static final AtomicInteger THREADS = new AtomicInteger();
-
-    private final InetSocketAddress target;
-    private final ServerSocket server;
-    private final ExecutorService pool;
+    private final TcpRelay relay;
     private final List<Exchange> exchanges = new ArrayList<>();
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
-    private volatile boolean closed;
 
     private CountingProxy(int targetPort) throws IOException {
-        this.target = new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort);
-        this.server = new ServerSocket();
-        server.setReuseAddress(true);
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
-        this.pool = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "counting-proxy-" + THREADS.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        pool.submit(this::acceptLoop);
+        this.relay = TcpRelay.listen("counting-proxy", targetPort);
+        relay.accept(client -> relay.submit(() -> open(client)));
     }
 
     /** A counting proxy on a random loopback port in front of 127.0.0.1:{@code targetPort}. */
@@ -94,7 +77,7 @@ final class CountingProxy implements AutoCloseable {
     }
 
     URI endpoint() {
-        return URI.create("http://127.0.0.1:" + server.getLocalPort());
+        return relay.endpoint();
     }
 
     /** Every exchange so far, in the order their headers arrived. */
@@ -150,37 +133,17 @@ final class CountingProxy implements AutoCloseable {
         return first.toLowerCase(Locale.ROOT);
     }
 
-    private void acceptLoop() {
-        while (!closed) {
-            Socket client;
-            try {
-                client = server.accept();
-            } catch (IOException e) {
-                if (!closed) {
-                    System.err.println("counting proxy: accept failed: " + e);
-                }
-                return;
-            }
-            pool.submit(() -> open(client));
-        }
-    }
-
     private void open(Socket client) {
-        Socket upstream = new Socket();
-        try {
-            client.setTcpNoDelay(true);
-            upstream.setTcpNoDelay(true);
-            upstream.connect(target, 5000);
-        } catch (IOException e) {
-            closeQuietly(client);
-            closeQuietly(upstream);
+        Optional<Socket> connected = relay.connect(client);
+        if (connected.isEmpty()) {
             return;
         }
+        Socket upstream = connected.get();
         open.add(client);
         open.add(upstream);
         Queue<Exchange> awaitingResponse = new ConcurrentLinkedQueue<>();
-        pool.submit(() -> pumpRequests(client, upstream, awaitingResponse));
-        pool.submit(() -> pumpResponses(upstream, client, awaitingResponse));
+        relay.submit(() -> pumpRequests(client, upstream, awaitingResponse));
+        relay.submit(() -> pumpResponses(upstream, client, awaitingResponse));
     }
 
     /** Client to server: forwards every byte and parses the request framing as it goes. */
@@ -377,15 +340,9 @@ final class CountingProxy implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        try {
-            server.close();
-        } catch (IOException ignored) {
-            // closed
-        }
+        relay.close();
         for (Socket s : open) {
             closeQuietly(s);
         }
-        pool.shutdownNow();
     }
 }

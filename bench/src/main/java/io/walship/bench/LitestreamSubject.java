@@ -1,5 +1,6 @@
 package io.walship.bench;
 
+import io.walship.it.WalshipProcess;
 import io.walship.it.s3.S3ProxyServer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -126,14 +127,7 @@ final class LitestreamSubject implements Subject {
 
             @Override
             public void close() {
-                if (p.isAlive()) {
-                    p.destroyForcibly();
-                    try {
-                        p.waitFor(10, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
+                WalshipProcess.kill(p);
             }
         };
     }

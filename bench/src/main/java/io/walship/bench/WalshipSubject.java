@@ -1,5 +1,6 @@
 package io.walship.bench;
 
+import io.walship.it.WalshipProcess;
 import io.walship.it.s3.S3ProxyServer;
 import io.walship.replicator.metrics.Json;
 import java.io.IOException;
@@ -244,14 +245,7 @@ final class WalshipSubject implements Subject {
 
         @Override
         public void close() {
-            if (process.isAlive()) {
-                process.destroyForcibly();
-                try {
-                    process.waitFor(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+            WalshipProcess.kill(process);
         }
     }
 

@@ -419,6 +419,17 @@ public final class RestoreCheck {
         }
     }
 
+    /** The first column of {@code sql}'s rows in the database {@code db}, as longs. */
+    public static List<Long> column(Path db, String sql) throws SQLException {
+        List<Long> out = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getLong(1));
+            }
+        }
+        return out;
+    }
+
     static void deleteDb(Path db) {
         Walship.deleteQuietly(db);
         Walship.deleteQuietly(db.resolveSibling(db.getFileName() + "-wal"));

@@ -114,6 +114,12 @@ public abstract class Scenario {
         return b.append(replicaDiagnostics()).toString();
     }
 
+    /** Summary of the WARN snapshot lines in the daemon log, for the report. */
+    protected void reportWarnings() {
+        List<String> warns = Logs.warnSnapshotLines(daemonLog);
+        step(warns.size() + " WARN snapshot line(s) in the daemon log" + (warns.isEmpty() ? "" : "; first: " + Logs.clip(warns.get(0), 300)));
+    }
+
     protected static void sleep(long ms) {
         try {
             Thread.sleep(ms);

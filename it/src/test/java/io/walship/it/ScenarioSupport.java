@@ -28,11 +28,6 @@ abstract class ScenarioSupport extends Scenario {
         return reap(WalshipProcess.start(db, replica, daemonLog, extra));
     }
 
-    /** Starts the daemon with the replica given as a file:// URL. */
-    WalshipProcess startDaemonWithUrl(String... extra) {
-        return reap(WalshipProcess.start(db, "file://" + replica.toAbsolutePath(), daemonLog, extra));
-    }
-
     SqliteCliWriter cliWriter(int txs) {
         SqliteCliWriter w = new SqliteCliWriter(db, work, txs);
         showLog(w.log());
@@ -112,11 +107,5 @@ abstract class ScenarioSupport extends Scenario {
             }
             WalshipProcess.sleep(200);
         }
-    }
-
-    /** Summary of the WARN snapshot lines in the daemon log, for the report. */
-    void reportWarnings() {
-        List<String> warns = Logs.warnSnapshotLines(daemonLog);
-        step(warns.size() + " WARN snapshot line(s) in the daemon log" + (warns.isEmpty() ? "" : "; first: " + Logs.clip(warns.get(0), 300)));
     }
 }

@@ -262,6 +262,11 @@ public final class WalshipProcess implements AutoCloseable {
 
     @Override
     public void close() {
+        kill(process);
+    }
+
+    /** SIGKILL for a process still alive, and up to 10 s for it to go: what every harness does with its leftovers. */
+    public static void kill(Process process) {
         if (process.isAlive()) {
             process.destroyForcibly();
             try {

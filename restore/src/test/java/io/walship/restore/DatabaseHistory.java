@@ -184,6 +184,15 @@ public final class DatabaseHistory implements AutoCloseable {
         return ObjectKeys.segment(0, first, last, timeOf(first), timeOf(last), LINEAGE);
     }
 
+    /** Writes snapshots 1 and 7 and segments 2-4, 5-8 and 9-12: every txid restorable, past a snapshot or two. */
+    public void writeStandardReplica(ReplicaStorage storage) throws IOException {
+        writeSnapshot(storage, 1);
+        writeSnapshot(storage, 7);
+        writeSegment(storage, 2, 4);
+        writeSegment(storage, 5, 8);
+        writeSegment(storage, 9, 12);
+    }
+
     /** Writes a snapshot of the state at {@code txid} to the replica. */
     public String writeSnapshot(ReplicaStorage storage, long txid) throws IOException {
         return writeSnapshot(storage, file.getParent(), txid, timeOf(txid), stateAt(txid), pageSize, lineage, mode);

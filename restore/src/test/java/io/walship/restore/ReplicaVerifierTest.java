@@ -16,37 +16,18 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code walship verify}'s engine: every object read to its end, damage the headers cannot show found and named, and
  * the restorable windows and gaps of what is left.
  */
-class ReplicaVerifierTest {
-    @TempDir
-    Path dir;
-
-    private DatabaseHistory history;
-    private FileReplicaStorage storage;
-
+class ReplicaVerifierTest extends StandardReplicaTest {
     /** Snapshots 1 and 7, segments 2-4, 5-8 and 9-12 of the standard history. */
     @BeforeEach
     void setUp() throws Exception {
-        history = DatabaseHistory.standard(dir.resolve("source.db"), 4096, true);
-        storage = new FileReplicaStorage(dir.resolve("replica"));
-        history.writeSnapshot(storage, 1);
-        history.writeSnapshot(storage, 7);
-        history.writeSegment(storage, 2, 4);
-        history.writeSegment(storage, 5, 8);
-        history.writeSegment(storage, 9, 12);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        history.close();
+        history.writeStandardReplica(storage);
     }
 
     private VerifyReport verify() throws Exception {
@@ -55,10 +36,6 @@ class ReplicaVerifierTest {
 
     private static VerifyReport verify(ReplicaStorage storage) throws Exception {
         return new ReplicaVerifier(ReplicaCatalog.load(storage), Clock.systemUTC()).verify();
-    }
-
-    private Path object(String key) {
-        return storage.root().resolve(key);
     }
 
     /** Flips a byte in the middle of the object's compressed payload, past the header. */

@@ -21,46 +21,28 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Restores that must fail, and how: the reason, the object or path named, the output left untouched and no temporary
  * file left behind. Also the requests that deliberately do nothing.
  */
-class RestoreFailureTest {
+class RestoreFailureTest extends StandardReplicaTest {
     private static final byte[] OLD_CONTENT = "the database the operator already has".getBytes(StandardCharsets.UTF_8);
 
-    @TempDir
-    Path dir;
-
-    private DatabaseHistory history;
-    private FileReplicaStorage storage;
     private Restorer restorer;
     private Path out;
 
     /** Snapshot 1, segments 2-4, 5-8, 9-12 of the standard history. */
     @BeforeEach
     void setUp() throws Exception {
-        history = DatabaseHistory.standard(dir.resolve("source.db"), 4096, true);
-        storage = new FileReplicaStorage(dir.resolve("replica"));
         history.writeSnapshot(storage, 1);
         history.writeSegment(storage, 2, 4);
         history.writeSegment(storage, 5, 8);
         history.writeSegment(storage, 9, 12);
         restorer = new Restorer(storage, Clock.systemUTC());
         out = Files.createDirectory(dir.resolve("out")).resolve("app.db");
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        history.close();
-    }
-
-    private Path object(String key) {
-        return storage.root().resolve(key);
     }
 
     /** Restores with replacing allowed over an existing output, expects the failure, and checks nothing changed. */

@@ -19,27 +19,17 @@ import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The restore pipeline: plans from one LIST without reading headers (version-2 keys), downloads and decodes a bounded
  * window of objects at once, applies them in txid order, and still names a corrupt object.
  */
-class RestorePipelineTest {
-    @TempDir
-    Path dir;
-
-    private DatabaseHistory history;
-    private FileReplicaStorage storage;
-
+class RestorePipelineTest extends StandardReplicaTest {
     /** The standard history: snapshots 1 and 7, one segment per transaction, so a restore reads many objects. */
     @BeforeEach
     void setUp() throws Exception {
-        history = DatabaseHistory.standard(dir.resolve("source.db"), 4096, true);
-        storage = new FileReplicaStorage(dir.resolve("replica"));
         history.writeSnapshot(storage, 1);
         history.writeSnapshot(storage, 7);
         for (long t = 2; t <= 12; t++) {
@@ -50,11 +40,6 @@ class RestorePipelineTest {
     /** Restored databases go into a folder of their own, apart from the source databases' WAL files. */
     private Path out(String name) throws java.io.IOException {
         return Files.createDirectories(dir.resolve("out")).resolve(name);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        history.close();
     }
 
     /** Latest, a txid and a timestamp are planned from one LIST; only the objects applied are read, each once. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walship.replica.FileReplicaStorage;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -28,6 +29,13 @@ class RestoreRoundTripTest {
         return Stream.of(Arguments.of(4096, true), Arguments.of(512, false), Arguments.of(512, true));
     }
 
+    /** A restorer on a replica folder holding {@link DatabaseHistory#writeStandardReplica} of {@code history}. */
+    private Restorer restorerOnStandardReplica(DatabaseHistory history) throws IOException {
+        FileReplicaStorage storage = new FileReplicaStorage(dir.resolve("replica"));
+        history.writeStandardReplica(storage);
+        return new Restorer(storage, Clock.systemUTC());
+    }
+
     /**
      * Snapshots at 1 and 7, segments 2-4, 5-8 (straddling snapshot 7) and 9-12. Every txid, and latest, must come
      * back exactly; the history includes two VACUUMs, so restores must shrink the file.
@@ -39,13 +47,7 @@ class RestoreRoundTripTest {
             assertEquals("ok", history.integrity());
             assertTrue(history.stateAt(6).length < history.stateAt(5).length, "VACUUM at txid 6 shrinks the file");
             assertTrue(history.stateAt(10).length < history.stateAt(9).length, "VACUUM at txid 10 shrinks the file");
-            FileReplicaStorage storage = new FileReplicaStorage(dir.resolve("replica"));
-            history.writeSnapshot(storage, 1);
-            history.writeSnapshot(storage, 7);
-            history.writeSegment(storage, 2, 4);
-            history.writeSegment(storage, 5, 8);
-            history.writeSegment(storage, 9, 12);
-            Restorer restorer = new Restorer(storage, Clock.systemUTC());
+            Restorer restorer = restorerOnStandardReplica(history);
             Path outDir = Files.createDirectory(dir.resolve("out"));
 
             for (long txid = 1; txid <= 12; txid++) {
@@ -72,13 +74,7 @@ class RestoreRoundTripTest {
     @MethodSource("databases")
     void restoresByTimestamp(int pageSize, boolean wal) throws Exception {
         try (DatabaseHistory history = DatabaseHistory.standard(dir.resolve("source.db"), pageSize, wal)) {
-            FileReplicaStorage storage = new FileReplicaStorage(dir.resolve("replica"));
-            history.writeSnapshot(storage, 1);
-            history.writeSnapshot(storage, 7);
-            history.writeSegment(storage, 2, 4);
-            history.writeSegment(storage, 5, 8);
-            history.writeSegment(storage, 9, 12);
-            Restorer restorer = new Restorer(storage, Clock.systemUTC());
+            Restorer restorer = restorerOnStandardReplica(history);
             Path outDir = Files.createDirectory(dir.resolve("out"));
 
             for (long txid = 1; txid <= 12; txid++) {

@@ -11,7 +11,6 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.walship.replica.FileReplicaStorage;
 import io.walship.replica.ObjectHeader;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,19 +20,13 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
  * A corrupt or missing snapshot on the way to the target: the restore starts from the next older snapshot and its
  * segments, says so in one WARN line, and fails (naming the snapshot) only when no older snapshot reaches the target.
  */
-class SnapshotFallbackTest {
-    @TempDir
-    Path dir;
-
-    private DatabaseHistory history;
-    private FileReplicaStorage storage;
+class SnapshotFallbackTest extends StandardReplicaTest {
     private Restorer restorer;
     private Path out;
     private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
@@ -42,8 +35,6 @@ class SnapshotFallbackTest {
     /** Snapshots 1, 5 and 9; segments 2-4, 5-8 and 9-12: every snapshot reaches txid 12. */
     @BeforeEach
     void setUp() throws Exception {
-        history = DatabaseHistory.standard(dir.resolve("source.db"), 4096, true);
-        storage = new FileReplicaStorage(dir.resolve("replica"));
         history.writeSnapshot(storage, 1);
         history.writeSnapshot(storage, 5);
         history.writeSnapshot(storage, 9);
@@ -59,11 +50,6 @@ class SnapshotFallbackTest {
     @AfterEach
     void tearDown() throws Exception {
         restorerLog.detachAppender(logs);
-        history.close();
-    }
-
-    private Path object(String key) {
-        return storage.root().resolve(key);
     }
 
     private void damagePayload(String key) throws IOException {

@@ -101,16 +101,6 @@ final class DaemonRun {
         throw new AssertionError("log never said '" + text + "'\n" + log());
     }
 
-    static List<Long> column(Path db, String sql) throws Exception {
-        List<Long> out = new ArrayList<>();
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); ResultSet rs = c.createStatement().executeQuery(sql)) {
-            while (rs.next()) {
-                out.add(rs.getLong(1));
-            }
-        }
-        return out;
-    }
-
     static String integrity(Path db) throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
              ResultSet rs = c.createStatement().executeQuery("PRAGMA integrity_check")) {

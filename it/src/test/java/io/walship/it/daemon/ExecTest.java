@@ -3,6 +3,7 @@ package io.walship.it.daemon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.walship.it.RestoreCheck;
 import io.walship.it.Walship;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +53,7 @@ class ExecTest {
         var r = Walship.restore(replica, out, null, null, false);
         assertEquals(0, r.exitCode(), r.toString());
         assertEquals("ok", DaemonRun.integrity(out));
-        assertEquals(LongStream.range(0, 300).boxed().toList(), DaemonRun.column(out, "SELECT n FROM counter ORDER BY rowid"),
+        assertEquals(LongStream.range(0, 300).boxed().toList(), RestoreCheck.column(out, "SELECT n FROM counter ORDER BY rowid"),
                 "every row the app committed before exiting was shipped by the final sync");
     }
 
@@ -115,10 +116,10 @@ class ExecTest {
         Path out = dir.resolve("restored.db");
         var r = Walship.restore(replica, out, null, null, false);
         assertEquals(0, r.exitCode(), r.toString());
-        List<Long> rows = DaemonRun.column(out, "SELECT n FROM counter ORDER BY rowid");
+        List<Long> rows = RestoreCheck.column(out, "SELECT n FROM counter ORDER BY rowid");
         assertTrue(rows.size() > 10, "the app wrote for a while: " + rows.size());
         assertEquals(marker, rows.get(rows.size() - 1), "the app's last transaction, committed after the signal, was shipped");
         assertEquals(LongStream.range(0, rows.size() - 1).boxed().toList(), rows.subList(0, rows.size() - 1));
-        assertEquals(DaemonRun.column(db, "SELECT n FROM counter ORDER BY rowid"), rows, "restored equals the app's database");
+        assertEquals(RestoreCheck.column(db, "SELECT n FROM counter ORDER BY rowid"), rows, "restored equals the app's database");
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.walship.it.RestoreCheck;
 import io.walship.it.Walship;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,7 +80,7 @@ class LitestreamConfigTest {
         var r = Walship.restore(replica, out, null, null, false);
         assertEquals(0, r.exitCode(), r.toString());
         assertEquals("ok", DaemonRun.integrity(out));
-        assertEquals(LongStream.range(0, 80).boxed().toList(), DaemonRun.column(out, "SELECT n FROM counter ORDER BY rowid"));
+        assertEquals(LongStream.range(0, 80).boxed().toList(), RestoreCheck.column(out, "SELECT n FROM counter ORDER BY rowid"));
     }
 
     private static void deleteRecursively(Path p) throws Exception {

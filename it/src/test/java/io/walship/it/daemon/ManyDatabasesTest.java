@@ -3,6 +3,7 @@ package io.walship.it.daemon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.walship.it.RestoreCheck;
 import io.walship.it.Walship;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,8 +86,8 @@ class ManyDatabasesTest {
             var r = Walship.restore(pair[0], out, null, null, false);
             assertEquals(0, r.exitCode(), r.toString());
             assertEquals("ok", DaemonRun.integrity(out));
-            assertEquals(DaemonRun.column(pair[1], "SELECT n FROM counter ORDER BY rowid"),
-                    DaemonRun.column(out, "SELECT n FROM counter ORDER BY rowid"));
+            assertEquals(RestoreCheck.column(pair[1], "SELECT n FROM counter ORDER BY rowid"),
+                    RestoreCheck.column(out, "SELECT n FROM counter ORDER BY rowid"));
         }
     }
 
@@ -95,8 +96,8 @@ class ManyDatabasesTest {
         long deadline = System.currentTimeMillis() + 30_000;
         while (System.currentTimeMillis() < deadline) {
             var r = Walship.restore(replica, out, null, null, true, true);
-            if (r.exitCode() == 0 && DaemonRun.column(out, "SELECT count(*) FROM counter").get(0) == rows) {
-                assertEquals(LongStream.range(0, rows).boxed().toList(), DaemonRun.column(out, "SELECT n FROM counter ORDER BY rowid"));
+            if (r.exitCode() == 0 && RestoreCheck.column(out, "SELECT count(*) FROM counter").get(0) == rows) {
+                assertEquals(LongStream.range(0, rows).boxed().toList(), RestoreCheck.column(out, "SELECT n FROM counter ORDER BY rowid"));
                 return;
             }
             Thread.sleep(300);

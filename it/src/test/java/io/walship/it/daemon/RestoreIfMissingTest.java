@@ -3,6 +3,7 @@ package io.walship.it.daemon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.walship.it.RestoreCheck;
 import io.walship.it.Walship;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +68,7 @@ class RestoreIfMissingTest {
         assertEquals(0, r.exitCode(), r.toString());
         var expected = new java.util.ArrayList<>(LongStream.range(0, 120).boxed().toList());
         expected.add(1000L);
-        assertEquals(expected, DaemonRun.column(out, "SELECT n FROM counter ORDER BY rowid"));
+        assertEquals(expected, RestoreCheck.column(out, "SELECT n FROM counter ORDER BY rowid"));
         // Replicating the restored database continues the replica's history: what was just downloaded is not
         // uploaded again as a new snapshot.
         assertEquals(snapshotsBefore, snapshotKeys(replica), "no new snapshot after the restore\n" + second.log());

@@ -3,6 +3,7 @@ package io.walship.it.daemon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.walship.it.RestoreCheck;
 import io.walship.it.Walship;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,7 +63,7 @@ class SecondSignalTest {
         boolean done = false;
         while (!done && System.currentTimeMillis() < deadline) {
             var r = Walship.restore(replica, out, null, null, true, true);
-            done = r.exitCode() == 0 && DaemonRun.column(out, "SELECT count(*) FROM counter").get(0) == 80;
+            done = r.exitCode() == 0 && RestoreCheck.column(out, "SELECT count(*) FROM counter").get(0) == 80;
             if (!done) {
                 Thread.sleep(300);
             }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.walship.it.RestoreCheck;
 import io.walship.it.Walship;
 import io.walship.replicator.metrics.Json;
 import java.math.BigDecimal;
@@ -211,7 +212,7 @@ class VerifyTest {
         assertTrue(restored.stderr().lines().anyMatch(l -> l.contains("WARN") && l.contains(key(newest))
                 && l.contains("older snapshot")), restored.describe());
         assertTrue(restored.stdout().contains("because " + key(newest) + " cannot be used"), restored.describe());
-        assertEquals(LongStream.range(0, ROWS).boxed().toList(), DaemonRun.column(out, "SELECT n FROM counter ORDER BY rowid"));
+        assertEquals(LongStream.range(0, ROWS).boxed().toList(), RestoreCheck.column(out, "SELECT n FROM counter ORDER BY rowid"));
         assertEquals("ok", DaemonRun.integrity(out));
         Walship.Result snapshotCorrupt = run("verify", "--json", replica.toString());
         assertEquals(4, snapshotCorrupt.exitCode(), snapshotCorrupt.describe());

@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
@@ -32,7 +33,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.sqlite.SQLiteConfig;
 
@@ -63,7 +63,7 @@ import org.sqlite.SQLiteConfig;
  * -Dsurefire.failIfNoSpecifiedTests=false}; {@code -Dwalship.it.seed=N} repeats a run's random choices. The result
  * line starts with {@code CHAOS RESULT} in {@code it/target/surefire-reports/io.walship.it.s3.ChaosTest-output.txt}.
  */
-class ChaosTest extends S3ScenarioSupport {
+class ChaosTest extends SpoolDiskScenario {
     static final double MINUTES = Double.parseDouble(System.getProperty("walship.chaos.minutes", "2"));
     /** The spool's file system; walship's spool size limit is half of it (free space at start), out of this run's reach. */
     static final long SPOOL_TMPFS = 1L << 30;
@@ -75,17 +75,6 @@ class ChaosTest extends S3ScenarioSupport {
      * lock refusal are logged by the second processes, into their own logs.
      */
     static final List<Pattern> EXPECTED_ERRORS = List.of();
-
-    private TmpfsMount mount;
-    private final List<WalshipProcess> daemons = new ArrayList<>();
-
-    @AfterEach
-    void unmount() {
-        daemons.forEach(WalshipProcess::close);
-        if (mount != null) {
-            mount.close();
-        }
-    }
 
     @Test
     void chaos() {
@@ -120,12 +109,9 @@ class ChaosTest extends S3ScenarioSupport {
         // goes: the spool's size limit counts what is in its folder.
         Path disk = tmp.resolve("spool-disk");
         Path spoolDir = disk.resolve("spool");
-        TmpfsMount.Attempt attempt = TmpfsMount.tryMount(disk, SPOOL_TMPFS);
-        if (attempt.mount().isPresent()) {
-            mount = attempt.mount().get();
-            step("spool on " + mount);
-        } else {
-            n.diskNote = "disk-full ingredient skipped: " + attempt.refusal();
+        Optional<String> refused = mountSpool(disk, SPOOL_TMPFS);
+        if (refused.isPresent()) {
+            n.diskNote = "disk-full ingredient skipped: " + refused.get();
             step("NOTE: " + n.diskNote);
         }
         FaultProxy proxy = reap(FaultProxy.start(S3.port(), seed));
@@ -337,9 +323,7 @@ class ChaosTest extends S3ScenarioSupport {
     }
 
     private WalshipProcess daemon(Path config) {
-        WalshipProcess d = reap(WalshipProcess.startWithConfig(config, S3ProxyServer.env(), List.of("-Xmx256m"), daemonLog));
-        daemons.add(d);
-        return d;
+        return onSpoolDisk(reap(WalshipProcess.startWithConfig(config, S3ProxyServer.env(), List.of("-Xmx256m"), daemonLog)));
     }
 
     /** A configuration file for the app's database with its spool in {@code spoolDir}, replicating to {@code url}. */

@@ -1,24 +1,22 @@
 package io.walship.it.s3;
 
+import static io.walship.it.TcpRelay.rst;
+
+import io.walship.it.TcpRelay;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -43,15 +41,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@link #loseNextResponseTo} lets one chosen request reach the server and loses its response (once).
  */
 public final class FaultProxy implements AutoCloseable {
-    private static final AtomicInteger THREADS = new AtomicInteger();
     private static final int RANGE_TAIL = 64;
 
-    private final InetSocketAddress target;
-    private final ServerSocket server;
-    private final ExecutorService pool;
+    private final TcpRelay relay;
     private final Set<Conn> live = ConcurrentHashMap.newKeySet();
     private final Random random;
-    private volatile boolean closed;
 
     private volatile double errorRate;
     private volatile double resetRate;
@@ -75,17 +69,9 @@ public final class FaultProxy implements AutoCloseable {
     public final List<String> ranges = new CopyOnWriteArrayList<>();
 
     private FaultProxy(int targetPort, long seed) throws IOException {
-        this.target = new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort);
         this.random = new Random(seed);
-        this.server = new ServerSocket();
-        server.setReuseAddress(true);
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
-        this.pool = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "fault-proxy-" + THREADS.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        pool.submit(this::acceptLoop);
+        this.relay = TcpRelay.listen("fault-proxy", targetPort);
+        relay.accept(this::accepted);
     }
 
     /** A pass-through proxy on a random loopback port in front of 127.0.0.1:{@code targetPort}. */
@@ -94,11 +80,11 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     public int port() {
-        return server.getLocalPort();
+        return relay.port();
     }
 
     public URI endpoint() {
-        return URI.create("http://127.0.0.1:" + port());
+        return relay.endpoint();
     }
 
     /** No faults, no latency, no outage, no armed cut. */
@@ -182,59 +168,30 @@ public final class FaultProxy implements AutoCloseable {
         return random.nextInt(bound);
     }
 
-    private void acceptLoop() {
-        while (!closed) {
-            Socket client;
-            try {
-                client = server.accept();
-            } catch (IOException e) {
-                if (!closed) {
-                    System.err.println("fault proxy accept failed: " + e);
-                }
-                return;
-            }
-            connections.incrementAndGet();
-            if (outage) {
-                outageResets.incrementAndGet();
-                rst(client);
-                continue;
-            }
-            pool.submit(() -> open(client));
+    /** On the accept thread: counts the connection, and resets it at once during an outage. */
+    private void accepted(Socket client) {
+        connections.incrementAndGet();
+        if (outage) {
+            outageResets.incrementAndGet();
+            rst(client);
+            return;
         }
+        relay.submit(() -> open(client));
     }
 
     private void open(Socket client) {
-        Socket upstream = new Socket();
-        try {
-            client.setTcpNoDelay(true);
-            upstream.setTcpNoDelay(true);
-            upstream.connect(target, 5000);
-        } catch (IOException e) {
-            rst(client);
-            rst(upstream);
+        Optional<Socket> connected = relay.connect(client);
+        if (connected.isEmpty()) {
             return;
         }
-        Conn c = new Conn(client, upstream);
+        Conn c = new Conn(client, connected.get());
         live.add(c);
         if (outage) {
             c.reset();
             return;
         }
-        pool.submit(c::pumpUp);
-        pool.submit(c::pumpDown);
-    }
-
-    static void rst(Socket s) {
-        try {
-            s.setSoLinger(true, 0);
-        } catch (IOException ignored) {
-            // closed already
-        }
-        try {
-            s.close();
-        } catch (IOException ignored) {
-            // closed already
-        }
+        relay.submit(c::pumpUp);
+        relay.submit(c::pumpDown);
     }
 
     /** One proxied connection: two pumps and the state of the current request/response turn. */
@@ -442,15 +399,9 @@ public final class FaultProxy implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        try {
-            server.close();
-        } catch (IOException ignored) {
-            // closed
-        }
+        relay.close();
         for (Conn c : live) {
             c.reset();
         }
-        pool.shutdownNow();
     }
 }

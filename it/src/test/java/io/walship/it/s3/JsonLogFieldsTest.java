@@ -84,31 +84,11 @@ class JsonLogFieldsTest {
     /** Replicates {@code db} while an app writes 30 rows, with JSON logs on stderr; returns every log line, parsed. */
     private List<Map<?, ?>> run(Path db, String prefix, Map<String, String> extraEnv) throws Exception {
         Path config = dir.resolve(prefix + ".yml");
-        Files.writeString(config, """
-                logging:
-                  type: json
-                  level: debug
-                  stderr: true
-                final-sync-timeout: 10s
-                dbs:
-                  - path: %s
-                    # Checkpoints after a few pages, so that walship logs its DEBUG lines about them.
-                    min-checkpoint-page-count: 4
-                    replicas:
-                      - name: s3
-                        url: %s
-                        sync-interval: 100ms
-                """.formatted(db, S3.url(S3.bucket(), prefix)));
+        // Checkpoints after a few pages, so that walship logs its DEBUG lines about them.
+        Files.writeString(config, Sidecar.config(db, S3.url(S3.bucket(), prefix), "  type: json\n  level: debug\n",
+                "    min-checkpoint-page-count: 4\n"));
         Path app = dir.resolve("app.py");
-        Files.writeString(app, """
-                import sqlite3, sys, time
-                c = sqlite3.connect(sys.argv[1], isolation_level=None)
-                c.execute("PRAGMA journal_mode=WAL")
-                c.execute("CREATE TABLE IF NOT EXISTS t(n INTEGER)")
-                for i in range(30):
-                    c.execute("INSERT INTO t(n) VALUES (?)", (i,))
-                    time.sleep(0.02)
-                """);
+        Files.writeString(app, Sidecar.app(30, 0.02));
         Map<String, String> env = new java.util.HashMap<>(S3ProxyServer.env());
         env.putAll(extraEnv);
         Walship.Result r = Walship.run(env, List.of("-Xmx256m"), Duration.ofSeconds(90),

@@ -15,8 +15,11 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 @Testcontainers(disabledWithoutDocker = true)
 class MinioReplicaStorageContractTest extends S3ReplicaStorageContract {
+    /** The MinIO release the contract and the parameterised scenarios run against. */
+    static final String IMAGE = "minio/minio:RELEASE.2025-04-22T22-12-26Z";
+
     @Container
-    static final MinIOContainer MINIO = new MinIOContainer("minio/minio:RELEASE.2025-04-22T22-12-26Z");
+    static final MinIOContainer MINIO = new MinIOContainer(IMAGE);
 
     private static final AtomicInteger BUCKETS = new AtomicInteger();
     private static S3Client client;

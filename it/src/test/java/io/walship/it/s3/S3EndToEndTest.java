@@ -1,53 +1,24 @@
 package io.walship.it.s3;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walship.config.ReplicationSettings;
-import io.walship.it.Logs;
-import io.walship.it.WalshipProcess;
 import io.walship.it.Writer;
 import io.walship.replica.ReplicaStorage;
 import io.walship.replicator.DatabaseReplicator;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * End to end against S3Proxy over HTTP: a Python app writes its database in another process while walship
- * replicates it to a bucket, then the replica is restored at the latest txid and at least 20 random txids and each
- * result is compared with the app's own digest for that transaction.
+ * End to end against S3Proxy over HTTP, for what only S3 has: multipart uploads. The jar's end-to-end scenario runs
+ * against every replica in {@link EndToEndTest}.
  */
 class S3EndToEndTest extends S3ScenarioSupport {
-
-    /** The real jar, credentials from the environment, the replica under a path inside the bucket. */
-    @Test
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void theJarReplicatesAWritingAppToS3AndEveryRestoreIsExact() throws Exception {
-        Writer w = writer("writer").seed(31).txs(400).sleep(0.004).maxOps(8).checkpointBusyTimeoutMs(300)
-                .every(90, "checkpoint:TRUNCATE").at(200, "close-reopen").start();
-        // The daemon meets a live database with a WAL in use.
-        while (Logs.lines(digestFile()).size() < 30 && w.isAlive()) {
-            sleep(20);
-        }
-        WalshipProcess d = startJarDaemon(url(), List.of("-Xmx256m"));
-        step("daemon started at writer i=" + (Logs.lines(digestFile()).size() - 1));
-        waitForTxid(1, Duration.ofSeconds(30), d::assertAlive);
-        step("writer done: " + w.awaitSuccess(Duration.ofSeconds(60)));
-        awaitSynced(Duration.ofSeconds(30), d::assertAlive);
-        assertEquals(0, d.stop(), "SIGTERM exits 0\n" + Logs.tail(daemonLog, 40));
-        String log = String.join("\n", d.ownLogLines());
-        assertFalse(log.contains(S3ProxyServer.SECRET_KEY), "the secret key must never be logged");
-        assertTrue(log.contains("create-only"), "the daemon says it writes create-only\n" + Logs.tail(daemonLog, 40));
-        step("replica: " + view().summary());
-        S3RestoreCheck.Report r = restoreCheck().viaJar(1).run();
-        step("restored " + r.byTxid().size() + " txids exactly");
-    }
 
     /**
      * DatabaseReplicator in this JVM, with a 5 MiB part size so that a 6 MiB transaction's segment goes up in parts

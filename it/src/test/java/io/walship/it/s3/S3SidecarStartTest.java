@@ -4,13 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.walship.it.RestoreCheck;
 import io.walship.it.Walship;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -41,18 +39,7 @@ class S3SidecarStartTest {
         sqlite(db, "CREATE TABLE counter(n INTEGER); WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < 49) "
                 + "INSERT INTO counter SELECT i FROM c;");
         Path config = dir.resolve("walship.yml");
-        Files.writeString(config, """
-                logging:
-                  type: json
-                  stderr: true
-                final-sync-timeout: 10s
-                dbs:
-                  - path: %s
-                    replicas:
-                      - name: s3
-                        url: %s
-                        sync-interval: 100ms
-                """.formatted(db, S3.url(S3.bucket(), "sidecar/app")));
+        Files.writeString(config, Sidecar.config(db, S3.url(S3.bucket(), "sidecar/app"), "  type: json\n", ""));
         Path app = dir.resolve("app.py");
         Files.writeString(app, """
                 import sqlite3, sys
@@ -96,7 +83,7 @@ class S3SidecarStartTest {
         for (long i = 0; i < 125; i++) {
             expected.add(i);
         }
-        assertEquals(expected, column(out, "SELECT n FROM counter ORDER BY rowid"));
+        assertEquals(expected, RestoreCheck.column(out, "SELECT n FROM counter ORDER BY rowid"));
     }
 
     private Process walship(Path log, String... args) throws Exception {
@@ -133,16 +120,6 @@ class S3SidecarStartTest {
         p.getOutputStream().close();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-    }
-
-    private static List<Long> column(Path db, String sql) throws Exception {
-        List<Long> out = new ArrayList<>();
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); ResultSet rs = c.createStatement().executeQuery(sql)) {
-            while (rs.next()) {
-                out.add(rs.getLong(1));
-            }
-        }
-        return out;
     }
 
     private static void deleteRecursively(Path p) throws Exception {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walship.it.Ports;
+import io.walship.it.RestoreCheck;
 import io.walship.it.Walship;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,14 +45,7 @@ class SlowRestoreProbesTest {
         Path first = dir.resolve("first.yml");
         Files.writeString(first, config(db, S3.url(bucket, "slow/app"), null));
         Path app = dir.resolve("app.py");
-        Files.writeString(app, """
-                import sqlite3, sys
-                c = sqlite3.connect(sys.argv[1], isolation_level=None)
-                c.execute("PRAGMA journal_mode=WAL")
-                c.execute("CREATE TABLE IF NOT EXISTS t(n INTEGER)")
-                for i in range(200):
-                    c.execute("INSERT INTO t(n) VALUES (?)", (i,))
-                """);
+        Files.writeString(app, Sidecar.app(200, 0));
         Walship.Result seeded = Walship.run(S3ProxyServer.env(), List.of("-Xmx256m"), Duration.ofSeconds(90),
                 List.of("replicate", "-config", first.toString(), "-exec", "python3 " + app + " " + db));
         assertEquals(0, seeded.exitCode(), seeded.describe());
@@ -103,7 +96,7 @@ class SlowRestoreProbesTest {
                 for (long i = 0; i < 200; i++) {
                     expected.add(i);
                 }
-                assertEquals(expected, column(db, "SELECT n FROM t ORDER BY rowid"));
+                assertEquals(expected, RestoreCheck.column(db, "SELECT n FROM t ORDER BY rowid"));
 
                 // The file's lag-budget (2s) is what /readyz holds the replica to: cut S3 off, write, and it says so.
                 proxy.latency(Duration.ZERO);
@@ -140,17 +133,7 @@ class SlowRestoreProbesTest {
     }
 
     private static String config(Path db, String url, String addr) {
-        return (addr == null ? "" : "addr: \"" + addr + "\"\nlag-budget: 2s\n") + """
-                logging:
-                  stderr: true
-                final-sync-timeout: 10s
-                dbs:
-                  - path: %s
-                    replicas:
-                      - name: s3
-                        url: %s
-                        sync-interval: 100ms
-                """.formatted(db, url);
+        return (addr == null ? "" : "addr: \"" + addr + "\"\nlag-budget: 2s\n") + Sidecar.config(db, url, "", "");
     }
 
     private static HttpResponse<String> get(String url) throws InterruptedException {
@@ -170,16 +153,5 @@ class SlowRestoreProbesTest {
                 }
             }
         }
-    }
-
-
-    private static List<Long> column(Path db, String sql) throws Exception {
-        List<Long> out = new ArrayList<>();
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); ResultSet rs = c.createStatement().executeQuery(sql)) {
-            while (rs.next()) {
-                out.add(rs.getLong(1));
-            }
-        }
-        return out;
     }
 }

@@ -11,18 +11,17 @@ import io.walship.it.RestoreCheck;
 import io.walship.it.WalshipProcess;
 import io.walship.it.Writer;
 import io.walship.replica.ReplicaStorage;
-import io.walship.replicator.TmpfsMount;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -37,22 +36,10 @@ import org.junit.jupiter.api.Timeout;
  * <p>Skipped (JUnit assumption) where {@code mount -t tmpfs} is refused. Before the spool truncated failed writes
  * (commit a308e6b), the first ENOSPC left a torn record and walship exited 8 on that run and every later start.
  */
-class SpoolDiskFullTest extends S3ScenarioSupport {
+class SpoolDiskFullTest extends SpoolDiskScenario {
     static final long SMALL = 2L << 20;
     static final long LARGE = 64L << 20;
     static final String ENOSPC = "No space left on device";
-
-    private TmpfsMount mount;
-    private final List<WalshipProcess> daemons = new ArrayList<>();
-
-    @AfterEach
-    void unmount() {
-        // The daemons go first, so that the tmpfs is not busy.
-        daemons.forEach(WalshipProcess::close);
-        if (mount != null) {
-            mount.close();
-        }
-    }
 
     /** What the scenario left for the assertions. */
     private record Outcome(TreeMap<Long, Restored> byTxid, List<Long> snapshots, long finalI, long full1, long full2) {
@@ -89,10 +76,8 @@ class SpoolDiskFullTest extends S3ScenarioSupport {
 
     private Outcome diskFullScenario() throws Exception {
         Path spoolDir = db.resolveSibling("." + db.getFileName() + "-walship");
-        TmpfsMount.Attempt attempt = TmpfsMount.tryMount(spoolDir, SMALL);
-        assumeTrue(attempt.mount().isPresent(), "no tmpfs for the spool: " + attempt.refusal());
-        mount = attempt.mount().get();
-        step("spool on " + mount);
+        Optional<String> refused = mountSpool(spoolDir, SMALL);
+        assumeTrue(refused.isEmpty(), () -> "no tmpfs for the spool: " + refused.orElseThrow());
 
         writer("setup").seed(1).txs(20).sleep(0).maxOps(4).start().awaitSuccess(Duration.ofSeconds(60));
         WalshipProcess d = daemon();
@@ -137,9 +122,7 @@ class SpoolDiskFullTest extends S3ScenarioSupport {
     }
 
     private WalshipProcess daemon() {
-        WalshipProcess d = startJarDaemon(url(), List.of("-Xmx256m"));
-        daemons.add(d);
-        return d;
+        return onSpoolDisk(startJarDaemon(url(), List.of("-Xmx256m")));
     }
 
     /** Waits until the daemon log holds more lines naming ENOSPC than {@code before}; returns how many more. */

@@ -1,5 +1,8 @@
 package io.walship.replicator.spool;
 
+import static io.walship.replicator.spool.SpoolFixtures.GEN;
+import static io.walship.replicator.spool.SpoolFixtures.PAGE;
+import static io.walship.replicator.spool.SpoolFixtures.point;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.walship.replicator.FaultyFileIo;
-import io.walship.replicator.wal.WalGeneration;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.channels.FileChannel;
@@ -30,15 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * never skip a record while files roll under them; one process per spool; what every replica holds goes away.
  */
 class SpoolDurabilityTest {
-    private static final int PAGE = SpoolFixtures.PAGE;
-    private static final WalGeneration GEN = new WalGeneration(5, 6);
-
     @TempDir
     Path dir;
-
-    private static CapturePoint point(long txid) {
-        return SpoolFixtures.point(txid, GEN);
-    }
 
     private static void transaction(Spool spool, long t) throws IOException {
         SpoolFixtures.transaction(spool, t, GEN);

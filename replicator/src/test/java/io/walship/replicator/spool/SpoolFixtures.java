@@ -11,6 +11,8 @@ import java.util.Arrays;
 public final class SpoolFixtures {
     /** The page size of the fixtures' pages. */
     public static final int PAGE = 512;
+    /** The WAL generation of the capture points of {@link #point(long)}. */
+    public static final WalGeneration GEN = new WalGeneration(5, 6);
 
     private SpoolFixtures() {
     }
@@ -26,6 +28,11 @@ public final class SpoolFixtures {
     public static CapturePoint point(long txid, WalGeneration gen) {
         return new CapturePoint(txid, Instant.ofEpochMilli(1_000 * txid), 10 + txid, PAGE, gen,
                 new WalCursor(txid * 2, new WalChecksum((int) txid, (int) -txid)));
+    }
+
+    /** The capture point after {@code txid} in {@link #GEN}. */
+    public static CapturePoint point(long txid) {
+        return point(txid, GEN);
     }
 
     /** Appends transaction {@code t}: page 1, page {@code 2 + t % 5}, and its commit (not synced). */

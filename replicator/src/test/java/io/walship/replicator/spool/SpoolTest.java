@@ -1,5 +1,7 @@
 package io.walship.replicator.spool;
 
+import static io.walship.replicator.spool.SpoolFixtures.PAGE;
+import static io.walship.replicator.spool.SpoolFixtures.point;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.walship.replicator.wal.WalGeneration;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -20,15 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SpoolTest {
-    private static final int PAGE = SpoolFixtures.PAGE;
-    private static final WalGeneration GEN = new WalGeneration(77, 99);
-
     @TempDir
     Path dir;
-
-    private static CapturePoint point(long txid) {
-        return SpoolFixtures.point(txid, GEN);
-    }
 
     /** Writes transactions from..to, each with two pages, and syncs. */
     private static void writeTransactions(Spool spool, long from, long to) throws IOException {
