@@ -178,6 +178,12 @@ class UnexpectedFailureTest {
         }
     }
 
+    private List<ILoggingEvent> errors() {
+        synchronized (logged) {
+            return logged.list.stream().filter(e -> e.getLevel() == Level.ERROR).toList();
+        }
+    }
+
     private static void insert(Statement s, int n) throws SQLException {
         for (int i = 0; i < n; i++) {
             s.execute("INSERT INTO t(v) VALUES (hex(randomblob(200)))");

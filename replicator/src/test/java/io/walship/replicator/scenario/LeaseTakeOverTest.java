@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.walship.config.CompactionSettings;
 import io.walship.config.ReplicationSettings;
 import io.walship.replica.FileReplicaStorage;
 import io.walship.replica.ObjectKeys;
@@ -253,8 +254,11 @@ class LeaseTakeOverTest {
     }
 
     private static DatabaseReplicator replicator(Path db, FileReplicaStorage storage, Clock clock) {
-        DatabaseReplicator r = new DatabaseReplicator(db, List.of(ReplicaTarget.of("shared", storage, Duration.ZERO)),
-                settings(), clock);
+        // Without compaction: the clock jumps past the first compaction level (30 s), and copy 1's compactor would then
+        // upload a merged segment and renew the lease, which is not the idle writer these scenarios need (copy 2 then
+        // refuses, rightly, with "written by another walship" instead of the reason under test).
+        DatabaseReplicator r = new DatabaseReplicator(db, List.of(ReplicaTarget.of("shared", storage, Duration.ZERO)
+                .withCompaction(CompactionSettings.off())), settings(), clock);
         r.lineagePolicy(LineagePolicy.ADOPT);
         return r;
     }
