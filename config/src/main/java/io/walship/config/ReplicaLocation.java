@@ -104,8 +104,8 @@ public sealed interface ReplicaLocation permits FolderLocation, S3Location {
 
     /**
      * The text with credentials masked: the values of {@code access-key-id} and {@code secret-access-key} (in any
-     * case) and the user part of any URL in it ({@code sftp://user:password@host} becomes {@code sftp://****@host}, and
-     * so does one in an {@code endpoint=} option, even when a password holds a {@code /}). This is
+     * case) and the user part of the URL ({@code sftp://user:password@host} becomes {@code sftp://****@host}, and
+     * so does one in an {@code endpoint=} option, even when a password holds a {@code /}, {@code &} or {@code @}). This is
      * the only way text a user wrote as a location is shown; a parsed location needs none ({@link Secret}).
      */
     static String redact(String text) {
@@ -113,6 +113,9 @@ public sealed interface ReplicaLocation permits FolderLocation, S3Location {
             return null;
         }
         return LocationGrammar.CREDENTIAL_OPTION.matcher(text).replaceAll("$1" + Secret.MASK)
-                .replaceAll("([A-Za-z][A-Za-z0-9+.\\-]*://)[^?#&@]*@", "$1" + Secret.MASK + "@");
+                // A URL's user part, up to its last '@' before the query: a password may hold '&', '@' or '/'.
+                .replaceAll("^([A-Za-z][A-Za-z0-9+.\\-]*://)[^?#]*@", "$1" + Secret.MASK + "@")
+                // An endpoint's user part, up to the last '@' of the text: the query's '&' may cut a password too.
+                .replaceAll("(?i)(endpoint=[a-z][a-z0-9+.\\-]*://)[^#]*@", "$1" + Secret.MASK + "@");
     }
 }

@@ -442,7 +442,10 @@ public record S3Location(String bucket, String path, URI endpoint, String region
             throw new IllegalArgumentException("'" + v + "' is not an http or https endpoint");
         }
         if (uri.getHost() == null) {
-            throw new IllegalArgumentException("'" + v + "' has no host; write e.g. http://127.0.0.1:9000");
+            // Not repeated: a user part cut short by the query's '&' (http://user:pa&ss@host) reads as one without a
+            // host, and would show the start of a password.
+            throw new IllegalArgumentException("the endpoint has no host; write it as http(s)://HOST[:PORT], e.g."
+                    + " http://127.0.0.1:9000");
         }
         return uri;
     }

@@ -140,6 +140,12 @@ class ReplicaLocationTest {
         assertEquals("s3://b/p?endpoint=http://****@h:9000&region=x",
                 ReplicaLocation.redact("s3://b/p?endpoint=http://AKIA:s3cr3t@h:9000&region=x"));
         assertEquals("s3://b/p?endpoint=http://****@h", ReplicaLocation.redact("s3://b/p?endpoint=http://A:s3/cr3t@h"));
+        // Passwords holding '&', '@' or '/' are masked whole.
+        assertEquals("sftp://****@host/x", ReplicaLocation.redact("sftp://user:pa&ss@host/x"));
+        assertEquals("sftp://****@host/x", ReplicaLocation.redact("sftp://user:p@ss@host/x"));
+        assertEquals("sftp://****@host/x", ReplicaLocation.redact("sftp://user:p/ss@host/x"));
+        assertEquals("s3://bkt/p?endpoint=http://****@h:9000", ReplicaLocation.redact("s3://bkt/p?endpoint=http://u:pa&ss@h:9000"));
+        assertEquals("s3://bkt/p?ENDPOINT=http://****@h", ReplicaLocation.redact("s3://bkt/p?ENDPOINT=http://u:p@ss@h"));
     }
 
     @Test
@@ -147,7 +153,8 @@ class ReplicaLocationTest {
         for (String text : new String[] {"bkt/app?access-key-id=AKIA1&secret-access-key=s3cr3t",
             "s3:/bkt/app?secret-access-key=s3cr3t", "gs://b/p?access-key-id=AKIA1",
             "s3://bkt/p?access-key-id=AKIA1&secret-access-key=s3cr3t&colour=blue",
-            "s3://bkt/p?endpoint=http://AKIA1:s3cr3t@127.0.0.1:9000", "file://./x?secret-access-key=s3cr3t"}) {
+            "s3://bkt/p?endpoint=http://AKIA1:s3cr3t@127.0.0.1:9000", "file://./x?secret-access-key=s3cr3t",
+            "sftp://AKIA1:s3cr3t&x@host/x", "sftp://AKIA1:s3@cr3t@host/x", "s3://bkt/p?endpoint=http://AKIA1:s3cr3t&x@h:9000"}) {
             String m = assertThrows(InvalidReplicaLocationException.class, () -> parse(text)).getMessage();
             assertFalse(m.contains("AKIA1") || m.contains("s3cr3t"), m);
         }

@@ -584,7 +584,9 @@ final class Capturer {
                 && !clock.instant().isBefore(nextRestartAttempt)) {
             restartCycle();
         } else if (framesSinceCheckpoint >= settings.checkpointPages() || checkpointIntervalPassed()) {
-            SqliteSession.CheckpointResult r = checkpoint(SqliteSession.CheckpointMode.PASSIVE, CHECKPOINTER_WAIT);
+            // No wait here: a busy steady-state checkpoint is simply run again next round, and waiting for the
+            // checkpoint lock would delay capture's next pin, which an app's own TRUNCATE may be waiting for.
+            SqliteSession.CheckpointResult r = checkpoint(SqliteSession.CheckpointMode.PASSIVE, Duration.ZERO);
             log.debug("{}: PASSIVE checkpoint: {} of {} frames", dbPath, r.checkpointedFrames(), r.logFrames());
             framesSinceCheckpoint = 0;
             lastCheckpoint = clock.instant();

@@ -236,6 +236,10 @@ final class Compactor {
                 Duration wait = backoff.next();
                 log.warn("{}: compaction failed: {}; retrying in {} ms", name, e.toString(), wait.toMillis());
                 schedule(clock.instant().plus(wait));
+            } catch (Error e) {
+                // Without this the thread would die with compaction still reporting itself healthy.
+                fail("unexpected error", e);
+                throw e;
             }
         }
     }

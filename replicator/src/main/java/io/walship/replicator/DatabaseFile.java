@@ -2,6 +2,7 @@ package io.walship.replicator;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -23,19 +24,21 @@ final class DatabaseFile implements Closeable {
     static final byte[] MAGIC = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
 
     private final Path path;
+    private final RandomAccessFile file;
     private final FileChannel channel;
     private final Object identity;
 
-    private DatabaseFile(Path path, FileChannel channel, Object identity) {
+    private DatabaseFile(Path path, RandomAccessFile file, Object identity) {
         this.path = path;
-        this.channel = channel;
+        this.file = file;
+        this.channel = file.getChannel();
         this.identity = identity;
     }
 
     static DatabaseFile open(Path path) throws IOException {
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
+        RandomAccessFile file = new RandomAccessFile(path.toFile(), "r");
         Object id = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
-        return new DatabaseFile(path, ch, id);
+        return new DatabaseFile(path, file, id);
     }
 
     /** Whether a usable SQLite database is at {@code path}: a file with at least a complete valid header. */
@@ -68,13 +71,15 @@ final class DatabaseFile implements Closeable {
     }
 
     /**
-     * Writes the file's dirty pages to disk through the one descriptor walship holds (fdatasync needs no write access).
+     * Writes the file's dirty pages to disk through the one descriptor walship holds (fsync needs no write access).
      * SQLite's checkpoints copy pages into the file without syncing it until a checkpoint copies the whole WAL; that
      * one then syncs everything copied since. Under walship's write barrier this made the app wait 224 ms after a
      * 400 MB catch-up; flushing first, outside any lock, leaves that sync only the last few pages.
      */
     void flush() throws IOException {
-        channel.force(false);
+        // Through the descriptor, not the channel: a channel closes itself when its thread is interrupted during an
+        // operation, and closing this descriptor would drop every SQLite lock walship holds on the file.
+        file.getFD().sync();
     }
 
     /** The page size from the database header; 0 if the header is not there yet. */
@@ -156,6 +161,6 @@ final class DatabaseFile implements Closeable {
 
     @Override
     public void close() throws IOException {
-        channel.close();
+        file.close();
     }
 }

@@ -609,15 +609,16 @@ public final class DatabaseReplicator {
                 fail(e.getMessage());
                 return;
             } catch (IOException | SQLException | RuntimeException e) {
+                if (stopping()) {
+                    // A stop closes what capture uses: what that throws is not a finding.
+                    return;
+                }
                 if (!Failures.isTransient(e)) {
                     // Not transient: a bug. Retrying it forever would hide it; this database stops with the stack trace.
                     fail("internal error: " + e, e);
                     return;
                 }
                 // Transient: the app holding a lock, a full disk, a vanished file. Capture starts over from the spool.
-                if (stopping()) {
-                    return;
-                }
                 spoolWasFailing = e instanceof SpoolWriteException;
                 lastCaptureError = e.toString();
                 events.error(dbPath, "capture");
@@ -625,6 +626,11 @@ public final class DatabaseReplicator {
                 log.warn("{}: capture failed: {}; retrying in {} ms", dbPath, e.toString(), wait.toMillis());
                 log.debug("capture failure", e);
                 sleep(wait);
+            } catch (Error e) {
+                // A StackOverflowError, an OutOfMemoryError, a native library that failed to link: without this the
+                // thread would die with the database still reporting itself ready.
+                fail("internal error: " + e, e);
+                throw e;
             }
         }
     }

@@ -18,9 +18,18 @@ final class Failures {
     private Failures() {
     }
 
-    /** Whether {@code e} is worth retrying (see the class comment). */
+    /**
+     * Whether {@code e} is worth retrying (see the class comment). A wrapper whose cause is transient is too (a
+     * {@code DirectoryIteratorException}, a {@code CompletionException} or an {@code IOError} around an I/O error).
+     * An {@link Error} never is.
+     */
     static boolean isTransient(Throwable e) {
-        return e instanceof IOException || e instanceof UncheckedIOException || e instanceof SQLException
-                || e instanceof SdkException;
+        for (Throwable t = e; t != null && !(t instanceof Error); t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof IOException || t instanceof UncheckedIOException || t instanceof SQLException
+                    || t instanceof SdkException) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -279,12 +279,13 @@ final class Shipper {
                 spoolFailure.accept(e.getMessage());
                 return;
             } catch (IOException | RuntimeException e) {
+                if (stopping) {
+                    // A stop closes the storage client (its HTTP pool throws IllegalStateException then): no finding.
+                    return;
+                }
                 if (!Failures.isTransient(e)) {
                     // Not transient: a bug. Retrying would repeat it forever.
                     failUnexpectedly(e);
-                    return;
-                }
-                if (stopping) {
                     return;
                 }
                 lastError = e.getMessage();
@@ -307,12 +308,17 @@ final class Shipper {
                 } catch (InterruptedException ie) {
                     return;
                 }
+            } catch (Error e) {
+                // Without this the thread would die with the replica still reporting itself healthy.
+                failUnexpectedly(e);
+                throw e;
             }
         }
     }
 
     /** Stops this replica for good after a bug, with one ERROR and the stack trace; the others go on. */
-    private void failUnexpectedly(Exception e) {
+    private void failUnexpectedly(Throwable e) {
+        stopCompaction();
         log.error("{}: shipping failed unexpectedly; this replica stops, the others go on", name, e);
         failureKind = FailureKind.INTERNAL;
         failure = "internal error: " + e;

@@ -50,20 +50,25 @@ public final class FaultyFileIo implements FileIo {
     private final boolean tearWrites;
     private final AtomicLong failed = new AtomicLong();
     private final Predicate<Path> scope;
-    /** Whether a failing operation throws an {@link IllegalStateException} (a bug) instead of an I/O error. */
-    private final boolean bug;
+    /** What a failing operation throws: an I/O error, or what a bug would throw. */
+    private final Injected injected;
+
+    /** What a failing operation throws. */
+    private enum Injected {
+        IO_ERROR, RUNTIME_EXCEPTION, ERROR
+    }
 
     /** Fails the operations whose 1-based number {@code fails} accepts. */
     public FaultyFileIo(LongPredicate fails, Kind kind, boolean tearWrites) {
-        this((n, op) -> fails.test(n), kind, tearWrites, p -> true, false);
+        this((n, op) -> fails.test(n), kind, tearWrites, p -> true, Injected.IO_ERROR);
     }
 
-    private FaultyFileIo(Picker fails, Kind kind, boolean tearWrites, Predicate<Path> scope, boolean bug) {
+    private FaultyFileIo(Picker fails, Kind kind, boolean tearWrites, Predicate<Path> scope, Injected injected) {
         this.fails = fails;
         this.kind = kind;
         this.tearWrites = tearWrites;
         this.scope = scope;
-        this.bug = bug;
+        this.injected = injected;
     }
 
     /**
@@ -71,7 +76,15 @@ public final class FaultyFileIo implements FileIo {
      * operations whose 1-based number {@code fails} accepts. The failed operation does nothing.
      */
     public static FaultyFileIo withBug(LongPredicate fails) {
-        return new FaultyFileIo((n, op) -> fails.test(n), Kind.EIO, false, p -> true, true);
+        return new FaultyFileIo((n, op) -> fails.test(n), Kind.EIO, false, p -> true, Injected.RUNTIME_EXCEPTION);
+    }
+
+    /**
+     * Throws an {@link AssertionError}, an {@link Error} as a failed native library or a stack overflow would be, for
+     * the operations whose 1-based number {@code fails} accepts. The failed operation does nothing.
+     */
+    public static FaultyFileIo withError(LongPredicate fails) {
+        return new FaultyFileIo((n, op) -> fails.test(n), Kind.EIO, false, p -> true, Injected.ERROR);
     }
 
     /**
@@ -80,7 +93,7 @@ public final class FaultyFileIo implements FileIo {
      */
     public static FaultyFileIo within(Path folder, Picker fails, Kind kind) {
         Path root = folder.toAbsolutePath().normalize();
-        return new FaultyFileIo(fails, kind, true, p -> p.toAbsolutePath().normalize().startsWith(root), false);
+        return new FaultyFileIo(fails, kind, true, p -> p.toAbsolutePath().normalize().startsWith(root), Injected.IO_ERROR);
     }
 
     /** Fails exactly operation {@code n}. */
@@ -105,8 +118,12 @@ public final class FaultyFileIo implements FileIo {
         long n = operations.incrementAndGet();
         if (fails.fails(n, op)) {
             failed.incrementAndGet();
-            if (bug) {
-                throw new IllegalStateException("injected bug (in " + what + ", operation " + n + ")");
+            switch (injected) {
+                case RUNTIME_EXCEPTION -> throw new IllegalStateException("injected bug (in " + what + ", operation " + n + ")");
+                case ERROR -> throw new AssertionError("injected error (in " + what + ", operation " + n + ")");
+                case IO_ERROR -> {
+                    // Thrown below.
+                }
             }
             throw new IOException(kind.message + " (injected into " + what + ", operation " + n + ")");
         }

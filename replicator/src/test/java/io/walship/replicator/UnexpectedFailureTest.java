@@ -89,6 +89,28 @@ class UnexpectedFailureTest {
     }
 
     @Test
+    void anErrorStopsTheDatabaseTooInsteadOfKillingItsThreadSilently() throws Exception {
+        Path db = dir.resolve("app.db");
+        AtomicBoolean error = new AtomicBoolean();
+        try (Connection app = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = app.createStatement()) {
+            DatabaseReplicator r = startReplicating(db, s, FaultyFileIo.withError(i -> error.get()));
+            try {
+                error.set(true);
+                insert(s, 3);
+                await(() -> r.failure() != null, "the database failing", r);
+                assertTrue(r.failure().startsWith("internal error: java.lang.AssertionError: injected error"), r.failure());
+                assertEquals(DatabaseReplicator.Mode.FAILED, r.mode());
+                assertFalse(r.capturing(), "a failed database does not capture");
+                List<ILoggingEvent> errors = errors();
+                assertEquals(1, errors.size(), "one ERROR for the failure: " + errors);
+                assertEquals(AssertionError.class.getName(), errors.get(0).getThrowableProxy().getClassName());
+            } finally {
+                r.stop(Duration.ofSeconds(5));
+            }
+        }
+    }
+
+    @Test
     void anIoErrorIsRetriedAndCaptureGoesOnOnceItHeals() throws Exception {
         Path db = dir.resolve("app.db");
         AtomicBoolean failing = new AtomicBoolean();

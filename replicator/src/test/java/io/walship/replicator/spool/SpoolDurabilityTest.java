@@ -2,6 +2,7 @@ package io.walship.replicator.spool;
 
 import static io.walship.replicator.spool.SpoolFixtures.GEN;
 import static io.walship.replicator.spool.SpoolFixtures.PAGE;
+import static io.walship.replicator.spool.SpoolFixtures.flipByte;
 import static io.walship.replicator.spool.SpoolFixtures.point;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,7 +13,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.walship.replicator.FaultyFileIo;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -373,15 +373,6 @@ class SpoolDurabilityTest {
                 assertEquals(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
                         Files.getPosixFilePermissions(p), p.toString());
             }
-        }
-    }
-
-    private static void flipByte(Path file, long offset) throws IOException {
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-            f.seek(offset);
-            int b = f.read();
-            f.seek(offset);
-            f.write(b ^ 0x40);
         }
     }
 }

@@ -4,6 +4,8 @@ import io.walship.replicator.wal.WalChecksum;
 import io.walship.replicator.wal.WalCursor;
 import io.walship.replicator.wal.WalGeneration;
 import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
 
@@ -40,5 +42,15 @@ public final class SpoolFixtures {
         spool.appendPage(t, 1, page(t, 1), PAGE);
         spool.appendPage(t, 2 + t % 5, page(t, 2 + t % 5), PAGE);
         spool.appendCommit(point(t, gen));
+    }
+
+    /** Flips one bit of the byte at {@code offset}, as a torn or rotten write would. */
+    public static void flipByte(Path file, long offset) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.seek(offset);
+            int b = f.read();
+            f.seek(offset);
+            f.write(b ^ 0x40);
+        }
     }
 }

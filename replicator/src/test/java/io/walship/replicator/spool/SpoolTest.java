@@ -1,6 +1,7 @@
 package io.walship.replicator.spool;
 
 import static io.walship.replicator.spool.SpoolFixtures.PAGE;
+import static io.walship.replicator.spool.SpoolFixtures.flipByte;
 import static io.walship.replicator.spool.SpoolFixtures.point;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -249,15 +250,6 @@ class SpoolTest {
             writeTransactions(spool, 1, 2);
             assertThrows(IllegalStateException.class, () -> spool.appendCommit(point(5)));
             assertThrows(IllegalStateException.class, () -> spool.appendPage(7, 1, SpoolFixtures.page(7, 1), PAGE));
-        }
-    }
-
-    private static void flipByte(Path file, long offset) throws IOException {
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-            f.seek(offset);
-            int b = f.read();
-            f.seek(offset);
-            f.write(b ^ 0x40);
         }
     }
 }
