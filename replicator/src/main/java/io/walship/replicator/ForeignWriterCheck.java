@@ -21,8 +21,9 @@ import java.util.function.Function;
 /**
  * Whether one replica's path belongs to this spool's history, or another walship (or another history) writes there:
  * checked when the shipper learns the replica's position and again before it takes over another writer's lease. Each
- * check throws an {@link OwnerConflictException} that stops the replica for good; nothing is uploaded after one. Used
- * by one shipping thread.
+ * check throws an {@link OwnerConflictException} that stops the replica for good; nothing is uploaded after one.
+ * Shared by the replica's shipping thread and its compactor's (the lease runs the take-over check before either
+ * uploads); it keeps no state of its own, so each call stands alone.
  */
 final class ForeignWriterCheck {
     private final ReplicaStorage storage;
