@@ -615,7 +615,7 @@ final class Capturer {
      * milliseconds: with no commit arriving, it captures the last commits, pins there, copies the few frames that came
      * since the first checkpoint, and pins again, now on the file alone; then it lets the app's writers go. The first of
      * them restarts the WAL, and the pin proves that restart (see the class comment). The barrier waits at most
-     * {@link #BARRIER_BUSY} for the app's write lock; an app reader that still uses old frames keeps the checkpoint
+     * {@link #BARRIER_WAIT} for the app's write lock; an app reader that still uses old frames keeps the checkpoint
      * from finishing, and then walship tries again later, backing off.
      */
     // "try": the barrier is held for the length of its try block, whose body never needs the handle itself.

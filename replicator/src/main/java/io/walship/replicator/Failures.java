@@ -19,9 +19,9 @@ final class Failures {
     }
 
     /**
-     * Whether {@code e} is worth retrying (see the class comment). A wrapper whose cause is transient is too (a
-     * {@code DirectoryIteratorException}, a {@code CompletionException} or an {@code IOError} around an I/O error).
-     * An {@link Error} never is.
+     * Whether {@code e} is worth retrying (see the class comment). An exception whose cause is transient is too (a
+     * {@code DirectoryIteratorException} or a {@code CompletionException} around an I/O error). An {@link Error}
+     * never is, nor is anything it wraps: the loops stop their part on one.
      */
     static boolean isTransient(Throwable e) {
         for (Throwable t = e; t != null && !(t instanceof Error); t = t.getCause() == t ? null : t.getCause()) {
