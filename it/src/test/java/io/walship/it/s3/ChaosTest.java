@@ -46,8 +46,9 @@ import org.sqlite.SQLiteConfig;
  *   <li>the S3 replica (S3Proxy behind a {@link FaultProxy}) has outages (every connection reset) and bursts of
  *       500/503/429 answers, connection resets (also after the server did the work) and latency;</li>
  *   <li>walship's spool is on a tmpfs that runs full: a filler file takes every free byte (healed by deleting it), or
- *       the tmpfs is remounted just above what it holds (healed by remounting it larger). Where {@code mount} is
- *       refused this ingredient is skipped with a note;</li>
+ *       the tmpfs is remounted just above what it holds (healed by remounting it larger). Space the spool frees by
+ *       shipping is taken up again until walship meets ENOSPC. Where {@code mount} is refused this ingredient is
+ *       skipped with a note;</li>
  *   <li>a second walship is started on the same database: it must exit 14 at once and touch nothing;</li>
  *   <li>a second daemon replicates a copy of the database (changed, so its content is on no record of the app) to the
  *       same replica path with {@code --adopt-lineage} (two hosts restored from one backup): the writer's lease must
@@ -203,15 +204,18 @@ class ChaosTest extends SpoolDiskScenario {
                     n.fillerSpells++;
                 }
                 step("spool disk full " + n.diskFulls + ": " + full.how);
-            } else if (full != null && now > full.until
-                    && (Logs.count(daemonLog, ENOSPC) > full.enospcBefore || now > full.until + ms(10_000))) {
+            } else if (full != null && Logs.count(daemonLog, ENOSPC) <= full.enospcBefore && now <= full.until + ms(20_000)) {
+                full.keepFull(mount);
+            }
+            if (full != null && now > full.until
+                    && (Logs.count(daemonLog, ENOSPC) > full.enospcBefore || now > full.until + ms(20_000))) {
                 boolean hit = Logs.count(daemonLog, ENOSPC) > full.enospcBefore;
                 full.heal(mount);
                 if (hit) {
                     n.diskFullsWithEnospc++;
                 }
-                step("spool disk healed (" + (full.shrunk ? "remounted larger" : "filler deleted") + ")"
-                        + (hit ? "; walship met ENOSPC" : "; walship wrote nothing meanwhile"));
+                step("spool disk healed (" + (full.shrunk ? "remounted larger" : "filler deleted") + ", taken up again "
+                        + full.retaken + " times as the spool freed space)" + (hit ? "; walship met ENOSPC" : "; walship wrote nothing meanwhile"));
                 full = null;
                 lastHealed = now;
                 nextDiskFull = now + ms(40_000 + rnd.nextInt(80_000));
@@ -338,10 +342,13 @@ class ChaosTest extends SpoolDiskScenario {
 
     /** One spell of a full spool disk: a filler file, or the tmpfs remounted just above what it holds. */
     private static final class DiskFull {
+        /** The room a shrunk tmpfs keeps above what it holds, and the free space that counts as full. */
+        static final long SLACK = 64 << 10;
         final boolean shrunk;
         final long enospcBefore;
         final long until;
         final String how;
+        int retaken;
 
         private DiskFull(boolean shrunk, long enospcBefore, long until, String how) {
             this.shrunk = shrunk;
@@ -353,7 +360,7 @@ class ChaosTest extends SpoolDiskScenario {
         static DiskFull begin(TmpfsMount mount, boolean shrink, long enospcBefore, long until) throws IOException {
             if (shrink) {
                 long used = mount.used();
-                long small = (used + (64 << 10) + 4095) / 4096 * 4096;
+                long small = roundUp(used + SLACK);
                 if (mount.resize(small)) {
                     return new DiskFull(true, enospcBefore, until, "tmpfs remounted at " + small + " bytes (" + used + " used)");
                 }
@@ -361,6 +368,26 @@ class ChaosTest extends SpoolDiskScenario {
             }
             long filled = mount.fill();
             return new DiskFull(false, enospcBefore, until, "a filler took " + filled + " bytes, " + mount.free() + " left");
+        }
+
+        /**
+         * Takes up again whatever space the spool freed since: shipping deletes uploaded segments, and a disk that
+         * regains room as fast as capture fills it never answers ENOSPC (a CI run's only spell met none that way).
+         */
+        void keepFull(TmpfsMount mount) throws IOException {
+            if (mount.free() <= SLACK) {
+                return;
+            }
+            if (shrunk) {
+                mount.resize(roundUp(mount.used() + SLACK));
+            } else {
+                mount.fill();
+            }
+            retaken++;
+        }
+
+        private static long roundUp(long bytes) {
+            return (bytes + 4095) / 4096 * 4096;
         }
 
         void heal(TmpfsMount mount) throws IOException {
