@@ -53,7 +53,7 @@ public final class Bench {
                 options.litestream() == null ? "absent (its columns stay empty)" : options.litestream(), options.scale(),
                 String.join(",", options.only()), work);
         try (BuildLock buildLock = new BuildLock(BuildLock.DEFAULT, options.waitForBuildsMinutes()); Lab lab = new Lab(options, work, buildLock)) {
-            WalshipSubject walship = new WalshipSubject(lab, options.jar());
+            WalshipSubject walship = new WalshipSubject(lab, options.jar(), options.root().resolve("dist/src/bin/walship"));
             List<Subject> subjects = new ArrayList<>(List.of(walship));
             if (options.litestream() != null) {
                 subjects.add(new LitestreamSubject(lab, options.litestream()));
@@ -102,6 +102,8 @@ public final class Bench {
         opts.put("walshipJar", options.jar().toString());
         opts.put("checkout", gitDescribe(options.root()));
         opts.put("litestream", options.litestream() == null ? null : options.litestream().toString());
+        opts.put("heldBuildLock", BuildLock.HELD_BY_BENCH);
+        opts.put("walshipJavaOpts", WalshipSubject.JAVA_OPTS);
         doc.put("options", opts);
         doc.put("table", report.rows().stream().map(Report.Row::asMap).toList());
         doc.put("results", results.asMap());

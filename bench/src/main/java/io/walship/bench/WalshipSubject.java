@@ -19,20 +19,36 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * walship through its real fat jar, launched the way {@code ./walship} launches it: {@code java -jar walship.jar}
- * with no JVM options (the JVM's defaults), here with {@code replicate -config FILE} so that the daemon serves
- * {@code /status} and {@code /metrics} on a loopback port.
+ * walship through its real fat jar, launched the way users launch it: the release archive's launcher
+ * ({@code dist/src/bin/walship}) in a copy of the archive's layout ({@code bin/walship}, {@code lib/walship.jar} linked
+ * to the jar under test, and {@code lib/walship.jsa} when a class-data sharing archive lies beside that jar), so the
+ * JVM gets exactly the options the launcher chooses by default. Here with {@code replicate -config FILE} so that the
+ * daemon serves {@code /status} and {@code /metrics} on a loopback port.
+ *
+ * <p>{@code WALSHIP_BENCH_JAVA_OPTS}, for experiments only, reaches walship as its {@code WALSHIP_JAVA_OPTS}; a run
+ * whose numbers are reported sets none (the JSON records it under {@code options.walshipJavaOpts}).
  */
 final class WalshipSubject implements Subject {
     static final String PREFIX = "walship";
+    static final String JAVA_OPTS = System.getenv().getOrDefault("WALSHIP_BENCH_JAVA_OPTS", "");
 
     private final Lab lab;
-    private final Path jar;
+    private final Path launcher;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    WalshipSubject(Lab lab, Path jar) {
+    WalshipSubject(Lab lab, Path jar, Path launcherScript) throws IOException {
         this.lab = lab;
-        this.jar = jar;
+        Path home = lab.work.resolve("walship-home");
+        Files.createDirectories(home.resolve("bin"));
+        Files.createDirectories(home.resolve("lib"));
+        this.launcher = home.resolve("bin/walship");
+        Files.copy(launcherScript, launcher, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        launcher.toFile().setExecutable(true);
+        Files.createSymbolicLink(home.resolve("lib/walship.jar"), jar.toAbsolutePath());
+        Path jsa = jar.toAbsolutePath().resolveSibling("walship.jsa");
+        if (Files.isRegularFile(jsa)) {
+            Files.createSymbolicLink(home.resolve("lib/walship.jsa"), jsa);
+        }
     }
 
     @Override
@@ -50,16 +66,24 @@ final class WalshipSubject implements Subject {
         return S3ProxyServer.url(lab.proxy.endpoint(), bucket, PREFIX);
     }
 
-    /** {@code java -jar walship.jar ARGS...}: the JVM's default settings, as {@code ./walship} without WALSHIP_JAVA_OPTS. */
+    /** {@code bin/walship ARGS...}: the launcher's default JVM settings, as users run walship. */
     List<String> command(String... args) {
-        List<String> cmd = new ArrayList<>(List.of("java", "-jar", jar.toString()));
+        List<String> cmd = new ArrayList<>(List.of(launcher.toString()));
         cmd.addAll(List.of(args));
         return cmd;
     }
 
-    /** The environment of every walship process: the S3 credentials, no inherited WALSHIP_ or AWS_ variables. */
+    /**
+     * The environment of every walship process: the S3 credentials, no inherited WALSHIP_, AWS_ or JAVA_ variables (the
+     * launcher's {@code java} is the bench's own), and {@code WALSHIP_BENCH_JAVA_OPTS} as {@code WALSHIP_JAVA_OPTS}.
+     */
     static void environment(Map<String, String> env) {
-        env.keySet().removeIf(k -> k.startsWith("WALSHIP_") || k.startsWith("AWS_"));
+        env.keySet().removeIf(k -> k.startsWith("WALSHIP_") || k.startsWith("AWS_") || k.equals("JAVA_TOOL_OPTIONS")
+                || k.equals("JDK_JAVA_OPTIONS"));
+        env.put("JAVA_HOME", System.getProperty("java.home"));
+        if (!JAVA_OPTS.isBlank()) {
+            env.put("WALSHIP_JAVA_OPTS", JAVA_OPTS);
+        }
         env.putAll(S3ProxyServer.env());
         env.put("AWS_EC2_METADATA_DISABLED", "true");
     }
