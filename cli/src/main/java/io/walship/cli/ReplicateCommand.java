@@ -126,6 +126,10 @@ public final class ReplicateCommand implements Callable<Integer> {
             description = "How long shutdown may spend shipping what is left (default: 30s, or the config file's).")
     String finalSyncTimeout;
 
+    @Option(names = "--print-heap", hidden = true,
+            description = "Print the maximum heap the launcher gives this daemon (-Xmx...m, see SidecarHeap) and exit.")
+    boolean printHeap;
+
     @Spec
     CommandSpec spec;
 
@@ -139,6 +143,11 @@ public final class ReplicateCommand implements Callable<Integer> {
             config = loadConfig();
         } catch (ConfigException | IllegalArgumentException e) {
             return usage(e.getMessage());
+        }
+        if (printHeap) {
+            spec.commandLine().getOut().println("-Xmx" + SidecarHeap.mebibytes(config) + "m");
+            spec.commandLine().getOut().flush();
+            return ExitCodes.OK;
         }
         if (config.source() != null) {
             LogSetup.apply(config.logging());
@@ -350,8 +359,11 @@ public final class ReplicateCommand implements Callable<Integer> {
             }
         }
         int exitCode = ExitCodes.OK;
+        // Signals arrive in the queue at once; the app's exit and every database failing are looked for between them,
+        // often with an app (its exit code is walship's), rarely without, so that an idle daemon seldom wakes.
+        long lookEvery = app != null ? 200 : 2_000;
         while (true) {
-            String sig = signals.poll(200, TimeUnit.MILLISECONDS);
+            String sig = signals.poll(lookEvery, TimeUnit.MILLISECONDS);
             if (sig != null) {
                 if (app == null) {
                     log.info("received SIG{}; stopping capture and syncing the replicas", sig);

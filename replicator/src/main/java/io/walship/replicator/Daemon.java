@@ -122,6 +122,11 @@ public final class Daemon {
 
     /** Whether every database has failed for good, so the process has nothing left to do. */
     public boolean allFailed() {
-        return databases.stream().allMatch(d -> d.failure() != null);
+        for (DatabaseReplicator d : databases) {
+            if (d.failure() == null) {
+                return false;
+            }
+        }
+        return true;
     }
 }

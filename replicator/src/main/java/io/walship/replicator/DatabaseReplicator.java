@@ -49,6 +49,13 @@ public final class DatabaseReplicator {
     private static final long INIT_WAIT_MILLIS = 10_000;
     private static final int QUICK_POLLS = 60;
     private static final Duration QUICK_POLL_INTERVAL = Duration.ofMillis(5);
+    /**
+     * With file-system events, the fallback poll of an idle database backs off from the monitor interval to this (or
+     * the monitor interval, if longer): events wake capture at once, so an idle database costs a poll every few
+     * seconds instead of four a second. Time-driven work (the checkpoint interval, a retried emergency checkpoint)
+     * waits at most this much longer.
+     */
+    private static final Duration IDLE_POLL_MAX = Duration.ofSeconds(5);
 
     private final Path dbPath;
     private final List<ReplicaTarget> targets;
@@ -75,6 +82,8 @@ public final class DatabaseReplicator {
     private volatile Instant lastSnapshotTaken = Instant.EPOCH;
     private volatile String lastCaptureError;
     private Thread captureThread;
+    /** The capture loop's watcher while it runs, so that a snapshot request or a stop wakes it. */
+    private volatile WalWatcher watcher;
     private Spool spool;
     private final List<Shipper> shippers = new ArrayList<>();
     private final CaptureTimeline captureTimes = new CaptureTimeline();
@@ -492,6 +501,7 @@ public final class DatabaseReplicator {
                 startShipping();
                 Capturer capturer = new Capturer(dbPath, db, session, spool, settings, clock, events);
                 capturer.checkpointInterval(checkpointInterval);
+                this.watcher = watcher;
                 if (spoolWasFailing) {
                     capturer.catchUpInBatches();
                 }
@@ -514,6 +524,9 @@ public final class DatabaseReplicator {
                 lastCaptureError = null;
                 published(capturer);
                 boolean spoolFailed = false;
+                Duration idle = settings.monitorInterval();
+                Duration idleMax = settings.monitorInterval().compareTo(IDLE_POLL_MAX) > 0 ? settings.monitorInterval()
+                        : IDLE_POLL_MAX;
                 while (!stopping()) {
                     try {
                         if (spoolFailed) {
@@ -544,7 +557,11 @@ public final class DatabaseReplicator {
                         if (capturer.lastTxid() != before) {
                             enforceSpoolLimit();
                         }
-                        if (watcher.await(settings.monitorInterval())) {
+                        // Quiet polls back off while file-system events stand in for polling; any capture starts over.
+                        idle = capturer.lastTxid() == before && watcher.hasEvents()
+                                ? (idle.multipliedBy(2).compareTo(idleMax) > 0 ? idleMax : idle.multipliedBy(2))
+                                : settings.monitorInterval();
+                        if (watcher.await(idle)) {
                             // A checkpoint writes the database file. When it has copied every frame, a new pin that reads
                             // the file alone frees the app's RESTART or TRUNCATE waiting on walship's read transaction,
                             // so look again soon instead of after a whole monitor interval.
@@ -808,7 +825,7 @@ public final class DatabaseReplicator {
             }
             for (ReplicaTarget t : targets) {
                 Shipper s = new Shipper(dbPath, spool, t, spoolDir.resolve("outbox").resolve(t.name()), settings,
-                        clock, () -> snapshotRequested.set(true), this::releaseSpool, events, () -> freshBase, fileIo);
+                        clock, this::requestSnapshot, this::releaseSpool, events, () -> freshBase, fileIo);
                 s.lineagePolicy(lineagePolicy);
                 shippers.add(s);
             }
@@ -891,9 +908,22 @@ public final class DatabaseReplicator {
 
     private final Object pauses = new Object();
 
+    /** A replica needs a snapshot to start from: capture takes one at its next turn, woken now. */
+    private void requestSnapshot() {
+        snapshotRequested.set(true);
+        WalWatcher w = watcher;
+        if (w != null) {
+            w.wake();
+        }
+    }
+
     private void wake() {
         synchronized (pauses) {
             pauses.notifyAll();
+        }
+        WalWatcher w = watcher;
+        if (w != null) {
+            w.wake();
         }
     }
 
