@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The launcher ({@code dist/src/bin/walship}, in the release archive's layout) starts {@code replicate} with sidecar
  * settings: the serial collector, a small initial heap, a maximum heap sized for the configuration's S3 part size and
- * concurrency, the client compiler only, and an exit on OutOfMemoryError; each one only where
+ * concurrency, the client compiler only, an exit on OutOfMemoryError, and no timers that wake an idle JVM; each one only where
  * {@code WALSHIP_JAVA_OPTS} does not choose its own. Read from the running daemon's own command line.
  */
 @Timeout(120)
@@ -30,7 +30,7 @@ class LauncherDefaultsTest {
         List<String> args = jvmArgumentsOfReplicate("");
         // 64 MiB for walship, and 8 MiB parts times (2 + 1) for the one S3 replica; the file replica adds nothing.
         for (String expected : List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx88m", "-XX:TieredStopAtLevel=1",
-                "-XX:+ExitOnOutOfMemoryError")) {
+                "-XX:+ExitOnOutOfMemoryError", "-XX:-UsePerfData", "-Dsun.net.httpserver.timerMillis=10000")) {
             assertTrue(args.contains(expected), expected + " in " + args);
         }
     }
