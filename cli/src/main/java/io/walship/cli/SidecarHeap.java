@@ -8,9 +8,8 @@ import io.walship.config.WalshipConfig;
 /**
  * The heap a {@code replicate} daemon is given by default ({@code bin/walship} asks with the hidden option
  * {@code replicate --print-heap}, unless {@code WALSHIP_JAVA_OPTS} sets one): {@link #BASE_MIB} for walship itself, plus
- * for every S3 replica the part buffers of its streamed uploads, part size times (concurrency + 1): the parts in flight
- * and the one being filled. A file replica streams into a file and needs none. With a smaller heap walship still runs:
- * it sends fewer parts at once (and logs it).
+ * for every S3 replica room for part size times (concurrency + 1) bytes of parts in memory. Today parts are read from
+ * the outbox file as they are sent, so this is a cap rather than a need; a file replica adds nothing.
  */
 final class SidecarHeap {
     /** Walship's own needs: capture, the spool, the HTTP client, metrics; measured at about 25 MiB live after a bulk. */
