@@ -599,6 +599,32 @@ final class Capturer {
         }
     }
 
+    /**
+     * How long until time-driven checkpoint work is due: a retried emergency TRUNCATE or restart cycle, or the
+     * checkpoint interval; zero when it is due now, empty when none waits. The capture loop's idle back-off never
+     * waits longer than this, so a retry that backed off 200 ms is not held up by an idle poll of seconds.
+     */
+    Optional<Duration> timedWorkDue() {
+        Instant now = clock.instant();
+        Instant due = null;
+        if (!nextEmergencyAttempt.equals(Instant.EPOCH)) {
+            due = nextEmergencyAttempt;
+        }
+        if (!nextRestartAttempt.equals(Instant.EPOCH) && (due == null || nextRestartAttempt.isBefore(due))) {
+            due = nextRestartAttempt;
+        }
+        if (!checkpointInterval.isZero() && framesSinceCheckpoint > 0 && lastCheckpoint != null) {
+            Instant interval = lastCheckpoint.plus(checkpointInterval);
+            if (due == null || interval.isBefore(due)) {
+                due = interval;
+            }
+        }
+        if (due == null) {
+            return Optional.empty();
+        }
+        return Optional.of(due.isAfter(now) ? Duration.between(now, due) : Duration.ZERO);
+    }
+
     /** The WAL size that starts a restart cycle: {@link #RESTART_WAL_BYTES}, or less under a small emergency size. */
     private long restartWalBytes() {
         return Math.min(RESTART_WAL_BYTES, settings.emergencyWalSize().bytes() / 2);

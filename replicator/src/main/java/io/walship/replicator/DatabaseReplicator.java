@@ -561,6 +561,11 @@ public final class DatabaseReplicator {
                         idle = capturer.lastTxid() == before && watcher.hasEvents()
                                 ? (idle.multipliedBy(2).compareTo(idleMax) > 0 ? idleMax : idle.multipliedBy(2))
                                 : settings.monitorInterval();
+                        // A retry or interval that falls due sooner ends the wait then (not sooner than a poll would).
+                        Optional<Duration> due = capturer.timedWorkDue();
+                        if (due.isPresent() && due.get().compareTo(idle) < 0) {
+                            idle = due.get().compareTo(settings.monitorInterval()) > 0 ? due.get() : settings.monitorInterval();
+                        }
                         if (watcher.await(idle)) {
                             // A checkpoint writes the database file. When it has copied every frame, a new pin that reads
                             // the file alone frees the app's RESTART or TRUNCATE waiting on walship's read transaction,

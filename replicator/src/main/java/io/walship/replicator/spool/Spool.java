@@ -13,6 +13,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,8 @@ public final class Spool implements Closeable {
     static final String SNAPSHOTS = "snapshots";
     /** A file whose every record every replica holds is rolled early once it is this big, so it can be deleted. */
     static final long EARLY_ROLL_BYTES = 1 << 20;
+    /** The most appended bytes the spool holds in memory before it writes them to the active file. */
+    static final int WRITE_BUFFER_BYTES = 1 << 20;
 
     private final Path dir;
     private final Path snapshotsDir;
@@ -59,6 +62,14 @@ public final class Spool implements Closeable {
     private final List<SpoolFile> files = new ArrayList<>();
     private long lineage;
     private FileChannel active;
+    /**
+     * Records appended to the active file and not yet written to it: they go in one write at the next fsync, seal or
+     * roll, or when the buffer is full. Without it capture made one system call per WAL frame. Bytes here lie after
+     * {@code active}'s position, which is after the durable end, so a failure that goes back to the durable end simply
+     * forgets them.
+     */
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(WRITE_BUFFER_BYTES);
+    private final CRC32C recordCrc = new CRC32C();
     private long committedEnd;
     private long pendingTxid;
     private CapturePoint last;
@@ -230,7 +241,13 @@ public final class Spool implements Closeable {
         } else if (txid != pendingTxid) {
             throw new IllegalStateException("page of txid " + txid + " while " + pendingTxid + " is open");
         }
-        write(SpoolFormat.page(txid, pgno, image, 0, pageSize));
+        int length = SpoolFormat.pageRecordLength(pageSize);
+        if (length > buffer.capacity()) {
+            write(SpoolFormat.page(txid, pgno, image, 0, pageSize));
+            return;
+        }
+        makeRoom(length);
+        SpoolFormat.putPage(buffer, recordCrc, txid, pgno, image, 0, pageSize);
     }
 
     /** Ends the open transaction (or an empty one) with its commit record. Not durable until {@link #sync()}. */
@@ -284,9 +301,19 @@ public final class Spool implements Closeable {
     /** Drops page records written after the last commit: that transaction was not complete in the WAL yet. */
     public synchronized void discardUncommitted() throws IOException {
         healIfDirty();
-        if (active != null && (pendingTxid != 0 || active.size() != committedEnd)) {
-            active.truncate(committedEnd);
-            active.position(committedEnd);
+        if (active != null && (pendingTxid != 0 || end() != committedEnd || active.size() > active.position())) {
+            long written = active.position();
+            if (committedEnd >= written) {
+                // What follows the last commit is in the buffer (and perhaps stale bytes past the file's position).
+                buffer.position((int) (committedEnd - written));
+                if (active.size() > written) {
+                    active.truncate(written);
+                }
+            } else {
+                buffer.clear();
+                active.truncate(committedEnd);
+                active.position(committedEnd);
+            }
         }
         pendingTxid = 0;
         captureLost = false;
@@ -363,6 +390,7 @@ public final class Spool implements Closeable {
             return;
         }
         try {
+            flushBuffer();
             active.write(ByteBuffer.wrap(SpoolFormat.durableEnd(durableEnd)), SpoolFormat.DURABLE_END_AT);
             active.force(false);
         } catch (IOException e) {
@@ -474,7 +502,7 @@ public final class Spool implements Closeable {
             for (long t : releasable) {
                 write(SpoolFormat.released(t));
             }
-            committedEnd = active.position();
+            committedEnd = end();
             syncActive();
             for (SpoolFile f : files) {
                 f.snapshots.removeAll(releasable);
@@ -545,6 +573,16 @@ public final class Spool implements Closeable {
         }
     }
 
+    /**
+     * Writes the buffered records to the file without an fsync, as the kernel may have written them before a crash.
+     * For tests that damage bytes after the durable end.
+     */
+    synchronized void writeOutUnsynced() throws IOException {
+        if (active != null) {
+            flushBuffer();
+        }
+    }
+
     /** Closes without the clean close's last durable-end write, as a crash leaves the files. For tests. */
     synchronized void abandon() throws IOException {
         try {
@@ -577,7 +615,7 @@ public final class Spool implements Closeable {
     }
 
     private void committed(CapturePoint point) throws IOException {
-        committedEnd = active.position();
+        committedEnd = end();
         pendingTxid = 0;
         last = point;
         lastRest = null;
@@ -586,8 +624,14 @@ public final class Spool implements Closeable {
     }
 
     private void write(byte[] bytes) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(bytes);
+        if (bytes.length <= buffer.capacity()) {
+            makeRoom(bytes.length);
+            buffer.put(bytes);
+            return;
+        }
         try {
+            flushBuffer();
+            ByteBuffer b = ByteBuffer.wrap(bytes);
             while (b.hasRemaining()) {
                 active.write(b);
             }
@@ -595,6 +639,36 @@ public final class Spool implements Closeable {
             rollBack(e);
             throw new SpoolWriteException(e);
         }
+    }
+
+    /** Writes the buffer out when {@code length} more bytes would not fit in it. */
+    private void makeRoom(int length) throws IOException {
+        if (buffer.remaining() >= length) {
+            return;
+        }
+        try {
+            flushBuffer();
+        } catch (IOException e) {
+            rollBack(e);
+            throw new SpoolWriteException(e);
+        }
+    }
+
+    /** Writes the buffered records to the active file at its position; the buffer is empty afterwards, even on failure. */
+    private void flushBuffer() throws IOException {
+        buffer.flip();
+        try {
+            while (buffer.hasRemaining()) {
+                active.write(buffer);
+            }
+        } finally {
+            buffer.clear();
+        }
+    }
+
+    /** The active file's end as appends see it: what was written to it, then what waits in the buffer. */
+    private long end() throws IOException {
+        return active.position() + buffer.position();
     }
 
     /**
@@ -640,6 +714,7 @@ public final class Spool implements Closeable {
             dirty = false;
             return;
         }
+        buffer.clear();
         active.truncate(durableEnd);
         active.position(durableEnd);
         dirty = false;
@@ -669,6 +744,7 @@ public final class Spool implements Closeable {
     /** Seals the active file: its durable-end slot gets its full length, forced, then readers see it sealed. */
     private void seal() throws IOException {
         try {
+            flushBuffer();
             active.write(ByteBuffer.wrap(SpoolFormat.durableEnd(committedEnd)), SpoolFormat.DURABLE_END_AT);
             active.force(false);
         } catch (IOException e) {

@@ -7,6 +7,7 @@ import io.walship.replicator.wal.WalGeneration;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.OptionalInt;
+import java.util.zip.CRC32C;
 
 /**
  * The bytes of a spool file, encoded and decoded in this one place. All integers are big-endian.
@@ -152,6 +153,25 @@ final class SpoolFormat {
         ByteBuffer b = frame(TYPE_PAGE, PAGE_IDS + pageSize);
         b.putLong(txid).putInt((int) pgno).put(image, offset, pageSize);
         return seal(b);
+    }
+
+    /** The length of a page record of {@code pageSize} bytes, as {@link #putPage} writes it. */
+    static int pageRecordLength(int pageSize) {
+        return FRAME_OVERHEAD + PAGE_IDS + pageSize;
+    }
+
+    /**
+     * Writes the same bytes as {@link #page} at {@code dst}'s position, without a copy of its own: capture appends one
+     * record per WAL frame, tens of thousands a second under a busy app. {@code crc} is scratch state.
+     */
+    static void putPage(ByteBuffer dst, CRC32C crc, long txid, long pgno, byte[] image, int offset, int pageSize) {
+        int start = dst.position();
+        dst.putInt(PAGE_IDS + pageSize).put(TYPE_PAGE).putLong(txid).putInt((int) pgno).put(image, offset, pageSize);
+        ByteBuffer record = dst.duplicate();
+        record.position(start).limit(dst.position());
+        crc.reset();
+        crc.update(record);
+        dst.putInt((int) crc.getValue());
     }
 
     static byte[] point(byte type, CapturePoint p) {

@@ -130,6 +130,53 @@ class SpoolTest {
     }
 
     @Test
+    void discardUncommittedAfterPartOfTheOpenTransactionWasWrittenOut() throws IOException {
+        // The write buffer holds 1 MiB: a transaction of more pages than that is partly in the file when it is dropped,
+        // and the committed transaction before it was written out with it, unsynced.
+        int pages = Spool.WRITE_BUFFER_BYTES / PAGE + 10;
+        try (Spool spool = Spool.open(dir, 64 << 20)) {
+            writeTransactions(spool, 1, 1);
+            spool.appendPage(2, 1, SpoolFixtures.page(2, 1), PAGE);
+            spool.appendCommit(point(2));
+            for (int p = 1; p <= pages; p++) {
+                spool.appendPage(3, p, SpoolFixtures.page(3, p), PAGE);
+            }
+            spool.discardUncommitted();
+            writeTransactions(spool, 3, 3);
+        }
+        try (Spool spool = Spool.open(dir, 64 << 20)) {
+            assertEquals(3, spool.last().orElseThrow().txid());
+            List<SpoolRecord> recs = readAll(spool);
+            assertEquals(3 + 2 + 3, recs.size());
+            byte[] img = new byte[PAGE];
+            SpoolReader.readPage((SpoolRecord.Page) recs.get(5), img);
+            assertArrayEquals(SpoolFixtures.page(3, 1), img);
+            assertEquals(3, recs.get(7).txid());
+        }
+    }
+
+    @Test
+    void aTransactionLargerThanTheWriteBufferIsKeptWhole() throws IOException {
+        int pages = Spool.WRITE_BUFFER_BYTES / PAGE * 3 + 7;
+        try (Spool spool = Spool.open(dir, 64 << 20)) {
+            for (int p = 1; p <= pages; p++) {
+                spool.appendPage(1, p, SpoolFixtures.page(1, p), PAGE);
+            }
+            spool.appendCommit(point(1));
+            spool.sync();
+        }
+        try (Spool spool = Spool.open(dir, 64 << 20)) {
+            List<SpoolRecord> recs = readAll(spool);
+            assertEquals(pages + 1, recs.size());
+            byte[] img = new byte[PAGE];
+            for (int p = 1; p <= pages; p++) {
+                SpoolReader.readPage((SpoolRecord.Page) recs.get(p - 1), img);
+                assertArrayEquals(SpoolFixtures.page(1, p), img, "page " + p);
+            }
+        }
+    }
+
+    @Test
     void aTornTailIsTruncatedAndEarlierTransactionsKept() throws IOException {
         Spool crashed = Spool.open(dir, 1 << 20);
         writeTransactions(crashed, 1, 3);

@@ -253,6 +253,43 @@ class WalScannerSqliteTest {
     }
 
     @Test
+    void scansAcrossManyReadWindowsMatchTheFramesByteForByteAndStopAtATornFrame() throws Exception {
+        // 1,200 one-row transactions at 4 KiB pages: about five of the scanner's 1 MiB read windows.
+        Path db = dir.resolve("windows.db");
+        byte[] base;
+        try (Connection c = createWalDb(db, 4096)) {
+            exec(c, "CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB)");
+            checkpointTruncate(c);
+            base = Files.readAllBytes(db);
+            // No checkpoint may restart the WAL half-way.
+            exec(c, "PRAGMA wal_autocheckpoint=0");
+            for (int i = 1; i <= 1_200; i++) {
+                insert(c, "t", i, blob(200, i));
+            }
+            byte[] wal = Files.readAllBytes(walOf(db));
+            Path file = writeWal("windows.wal", wal);
+            Scan full = scanAll(file);
+            int frames = full.frames().size();
+            assertTrue(frames * (4096 + WalFrame.HEADER_SIZE) > 4 * WalScanner.SCAN_WINDOW_BYTES, frames + " frames");
+            assertEquals(frames, full.result().committed().frames(), "every frame is committed");
+            for (Captured f : full.frames()) {
+                long at = WalCursor.frameOffset(f.index(), 4096);
+                assertArrayEquals(Arrays.copyOfRange(wal, Math.toIntExact(at + WalFrame.HEADER_SIZE),
+                        Math.toIntExact(at + WalFrame.HEADER_SIZE + 4096)), f.page(), "frame " + f.index());
+            }
+            assertArrayEquals(sqliteView(dir, base, wal), applyCommitted(base, full));
+
+            // The WAL cut in the middle of a frame inside the third window: the scan ends at the frame before it.
+            long cutFrame = 2L * WalScanner.SCAN_WINDOW_BYTES / (4096 + WalFrame.HEADER_SIZE) + 37;
+            byte[] torn = prefix(wal, WalCursor.frameOffset(cutFrame, 4096) + 1000);
+            Scan cut = scanAll(writeWal("torn.wal", torn));
+            assertEquals(cutFrame - 1, cut.frames().size());
+            assertEquals(cutFrame - 1, cut.result().committed().frames());
+            assertEquals(full.frames().get((int) cutFrame - 2).checksum(), cut.result().committed().checksum());
+        }
+    }
+
+    @Test
     void flippedBitInACommitFrameDropsThatTransaction() throws Exception {
         Workload w = standardWorkload(4096);
         byte[] corrupt = w.wal().clone();
