@@ -576,12 +576,24 @@ final class Capturer {
      * TRUNCATE past the emergency WAL size.
      */
     void maybeCheckpoint() throws IOException, SQLException {
-        if (scanner.size() > settings.emergencyWalSize().bytes()) {
+        boolean pastEmergency = scanner.size() > settings.emergencyWalSize().bytes();
+        boolean restartWanted = !pinReadsFileOnly && lastSeen != null && pageSize > 0
+                && lastSeen.frames() * (long) (pageSize + 24) >= restartWalBytes();
+        // A retry whose reason went away another way (the app's own TRUNCATE shrank the WAL, a complete checkpoint let
+        // the pin read the file alone) waits no more: the next episode starts its back-off afresh, and the idle capture
+        // loop, which never waits past a pending retry (see timedWorkDue), can back off again.
+        if (!pastEmergency && !nextEmergencyAttempt.equals(Instant.EPOCH)) {
+            emergencyBackoff.reset();
+            nextEmergencyAttempt = Instant.EPOCH;
+        }
+        if (!restartWanted && !nextRestartAttempt.equals(Instant.EPOCH)) {
+            restartDone();
+        }
+        if (pastEmergency) {
             if (!clock.instant().isBefore(nextEmergencyAttempt)) {
                 emergencyTruncate();
             }
-        } else if (!pinReadsFileOnly && lastSeen != null && pageSize > 0 && lastSeen.frames() * (long) (pageSize + 24) >= restartWalBytes()
-                && !clock.instant().isBefore(nextRestartAttempt)) {
+        } else if (restartWanted && !clock.instant().isBefore(nextRestartAttempt)) {
             restartCycle();
         } else if (framesSinceCheckpoint >= settings.checkpointPages() || checkpointIntervalPassed()) {
             // No wait here: a busy steady-state checkpoint is simply run again next round, and waiting for the

@@ -80,6 +80,8 @@ public final class Spool implements Closeable {
     private RestPoint durableRest;
     private final List<Long> snapshotsSinceSync = new ArrayList<>();
     private long durableTxid;
+    /** A write failed in a way no I/O error explains: a clean close then claims nothing (see {@link #close()}). */
+    private boolean broken;
     /** A failure left bytes after the durable end that could not be truncated yet. */
     private boolean dirty;
     private long shippedTxid;
@@ -246,6 +248,7 @@ public final class Spool implements Closeable {
             write(SpoolFormat.page(txid, pgno, image, 0, pageSize));
             return;
         }
+        requireFile();
         makeRoom(length);
         SpoolFormat.putPage(buffer, recordCrc, txid, pgno, image, 0, pageSize);
     }
@@ -396,6 +399,8 @@ public final class Spool implements Closeable {
         } catch (IOException e) {
             rollBack(e);
             throw new SpoolWriteException(e);
+        } catch (RuntimeException e) {
+            throw rolledBack(e);
         }
         durableEnd = committedEnd;
         durableLast = last;
@@ -561,7 +566,7 @@ public final class Spool implements Closeable {
     public synchronized void close() throws IOException {
         try {
             if (active != null) {
-                if (!dirty && pendingTxid == 0 && committedEnd == durableEnd) {
+                if (!broken && !dirty && pendingTxid == 0 && committedEnd == durableEnd) {
                     active.write(ByteBuffer.wrap(SpoolFormat.durableEnd(durableEnd)), SpoolFormat.DURABLE_END_AT);
                     active.force(false);
                 }
@@ -624,6 +629,7 @@ public final class Spool implements Closeable {
     }
 
     private void write(byte[] bytes) throws IOException {
+        requireFile();
         if (bytes.length <= buffer.capacity()) {
             makeRoom(bytes.length);
             buffer.put(bytes);
@@ -638,6 +644,15 @@ public final class Spool implements Closeable {
         } catch (IOException e) {
             rollBack(e);
             throw new SpoolWriteException(e);
+        } catch (RuntimeException e) {
+            throw rolledBack(e);
+        }
+    }
+
+    private void requireFile() {
+        if (active == null) {
+            // Nothing may wait in the buffer for a file that does not exist yet: the next file would get it at its start.
+            throw new IllegalStateException("the spool has no file to append to (creating the next one failed)");
         }
     }
 
@@ -651,7 +666,19 @@ public final class Spool implements Closeable {
         } catch (IOException e) {
             rollBack(e);
             throw new SpoolWriteException(e);
+        } catch (RuntimeException e) {
+            throw rolledBack(e);
         }
+    }
+
+    /**
+     * A write failed in a way no I/O error explains (a bug): the buffer is gone and the file may hold part of it, so
+     * the spool goes back to its last durable record as after an I/O error, and the exception goes on unchanged.
+     */
+    private RuntimeException rolledBack(RuntimeException e) {
+        broken = true;
+        rollBack(new IOException("unexpected failure while writing the spool: " + e, e));
+        return e;
     }
 
     /** Writes the buffered records to the active file at its position; the buffer is empty afterwards, even on failure. */
@@ -750,6 +777,8 @@ public final class Spool implements Closeable {
         } catch (IOException e) {
             rollBack(e);
             throw new SpoolWriteException(e);
+        } catch (RuntimeException e) {
+            throw rolledBack(e);
         }
         current().publish(new SpoolFile.State(committedEnd, true));
         active.close();
