@@ -53,7 +53,7 @@ public final class DatabaseReplicator {
      * With file-system events, the fallback poll of an idle database backs off from the monitor interval to this (or
      * the monitor interval, if longer): events wake capture at once, so an idle database costs a poll every few
      * seconds instead of four a second. Time-driven work (the checkpoint interval, a retried emergency checkpoint)
-     * waits at most this much longer.
+     * ends the wait when it falls due (see {@link #nextWait}).
      */
     private static final Duration IDLE_POLL_MAX = Duration.ofSeconds(5);
 
@@ -525,8 +525,7 @@ public final class DatabaseReplicator {
                 published(capturer);
                 boolean spoolFailed = false;
                 Duration idle = settings.monitorInterval();
-                Duration idleMax = settings.monitorInterval().compareTo(IDLE_POLL_MAX) > 0 ? settings.monitorInterval()
-                        : IDLE_POLL_MAX;
+                Duration idleMax = max(settings.monitorInterval(), IDLE_POLL_MAX);
                 while (!stopping()) {
                     try {
                         if (spoolFailed) {
@@ -557,15 +556,8 @@ public final class DatabaseReplicator {
                         if (capturer.lastTxid() != before) {
                             enforceSpoolLimit();
                         }
-                        // Quiet polls back off while file-system events stand in for polling; any capture starts over.
-                        idle = capturer.lastTxid() == before && watcher.hasEvents()
-                                ? (idle.multipliedBy(2).compareTo(idleMax) > 0 ? idleMax : idle.multipliedBy(2))
-                                : settings.monitorInterval();
-                        // A retry or interval that falls due sooner ends the wait then (not sooner than a poll would).
-                        Optional<Duration> due = capturer.timedWorkDue();
-                        if (due.isPresent() && due.get().compareTo(idle) < 0) {
-                            idle = due.get().compareTo(settings.monitorInterval()) > 0 ? due.get() : settings.monitorInterval();
-                        }
+                        idle = nextWait(idle, capturer.lastTxid() == before && watcher.hasEvents(), capturer.timedWorkDue(),
+                                settings.monitorInterval(), idleMax);
                         if (watcher.await(idle)) {
                             // A checkpoint writes the database file. When it has copied every frame, a new pin that reads
                             // the file alone frees the app's RESTART or TRUNCATE waiting on walship's read transaction,
@@ -911,21 +903,40 @@ public final class DatabaseReplicator {
         return life.get().stopRequested();
     }
 
+    /**
+     * The capture loop's next wait: quiet polls back off from {@code monitor} to {@code max} while file-system events
+     * stand in for polling, and any capture starts over; time-driven work that falls due sooner ends the wait then, but
+     * not sooner than a poll would.
+     */
+    private static Duration nextWait(Duration previous, boolean quiet, Optional<Duration> due, Duration monitor, Duration max) {
+        Duration wait = quiet ? min(previous.multipliedBy(2), max) : monitor;
+        return due.isPresent() && due.get().compareTo(wait) < 0 ? max(due.get(), monitor) : wait;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
     private final Object pauses = new Object();
 
     /** A replica needs a snapshot to start from: capture takes one at its next turn, woken now. */
     private void requestSnapshot() {
         snapshotRequested.set(true);
-        WalWatcher w = watcher;
-        if (w != null) {
-            w.wake();
-        }
+        wakeWatcher();
     }
 
     private void wake() {
         synchronized (pauses) {
             pauses.notifyAll();
         }
+        wakeWatcher();
+    }
+
+    private void wakeWatcher() {
         WalWatcher w = watcher;
         if (w != null) {
             w.wake();

@@ -243,13 +243,7 @@ public final class Spool implements Closeable {
         } else if (txid != pendingTxid) {
             throw new IllegalStateException("page of txid " + txid + " while " + pendingTxid + " is open");
         }
-        int length = SpoolFormat.pageRecordLength(pageSize);
-        if (length > buffer.capacity()) {
-            write(SpoolFormat.page(txid, pgno, image, 0, pageSize));
-            return;
-        }
-        requireFile();
-        makeRoom(length);
+        reserve(SpoolFormat.pageRecordLength(pageSize));
         SpoolFormat.putPage(buffer, recordCrc, txid, pgno, image, 0, pageSize);
     }
 
@@ -392,16 +386,11 @@ public final class Spool implements Closeable {
         if (active == null) {
             return;
         }
-        try {
+        guarded(() -> {
             flushBuffer();
             active.write(ByteBuffer.wrap(SpoolFormat.durableEnd(durableEnd)), SpoolFormat.DURABLE_END_AT);
             active.force(false);
-        } catch (IOException e) {
-            rollBack(e);
-            throw new SpoolWriteException(e);
-        } catch (RuntimeException e) {
-            throw rolledBack(e);
-        }
+        });
         durableEnd = committedEnd;
         durableLast = last;
         durableRest = lastRest;
@@ -629,56 +618,46 @@ public final class Spool implements Closeable {
     }
 
     private void write(byte[] bytes) throws IOException {
-        requireFile();
-        if (bytes.length <= buffer.capacity()) {
-            makeRoom(bytes.length);
-            buffer.put(bytes);
-            return;
-        }
-        try {
-            flushBuffer();
-            ByteBuffer b = ByteBuffer.wrap(bytes);
-            while (b.hasRemaining()) {
-                active.write(b);
-            }
-        } catch (IOException e) {
-            rollBack(e);
-            throw new SpoolWriteException(e);
-        } catch (RuntimeException e) {
-            throw rolledBack(e);
-        }
+        reserve(bytes.length);
+        buffer.put(bytes);
     }
 
-    private void requireFile() {
+    /**
+     * Makes room in the buffer for a record of {@code length} bytes, writing out what it holds when it is too full. A
+     * record is at most a page of 64 KiB (SQLite's largest) and its framing, far less than the buffer holds.
+     */
+    private void reserve(int length) throws IOException {
         if (active == null) {
             // Nothing may wait in the buffer for a file that does not exist yet: the next file would get it at its start.
             throw new IllegalStateException("the spool has no file to append to (creating the next one failed)");
         }
+        if (buffer.remaining() < length) {
+            guarded(this::flushBuffer);
+        }
     }
 
-    /** Writes the buffer out when {@code length} more bytes would not fit in it. */
-    private void makeRoom(int length) throws IOException {
-        if (buffer.remaining() >= length) {
-            return;
-        }
+    /** Writes to the active file; see {@link #guarded}. */
+    @FunctionalInterface
+    private interface FileWrite {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs writes of the active file. After a failure of any kind the spool goes back to its last durable record
+     * ({@link #rollBack}): an I/O error becomes a {@link SpoolWriteException}; anything else (a bug) goes on unchanged,
+     * and since the buffer it emptied held records whose fate is unknown, the clean close then claims nothing.
+     */
+    private void guarded(FileWrite write) throws IOException {
         try {
-            flushBuffer();
+            write.run();
         } catch (IOException e) {
             rollBack(e);
             throw new SpoolWriteException(e);
         } catch (RuntimeException e) {
-            throw rolledBack(e);
+            broken = true;
+            rollBack(new IOException("unexpected failure while writing the spool: " + e, e));
+            throw e;
         }
-    }
-
-    /**
-     * A write failed in a way no I/O error explains (a bug): the buffer is gone and the file may hold part of it, so
-     * the spool goes back to its last durable record as after an I/O error, and the exception goes on unchanged.
-     */
-    private RuntimeException rolledBack(RuntimeException e) {
-        broken = true;
-        rollBack(new IOException("unexpected failure while writing the spool: " + e, e));
-        return e;
     }
 
     /** Writes the buffered records to the active file at its position; the buffer is empty afterwards, even on failure. */
@@ -770,16 +749,11 @@ public final class Spool implements Closeable {
 
     /** Seals the active file: its durable-end slot gets its full length, forced, then readers see it sealed. */
     private void seal() throws IOException {
-        try {
+        guarded(() -> {
             flushBuffer();
             active.write(ByteBuffer.wrap(SpoolFormat.durableEnd(committedEnd)), SpoolFormat.DURABLE_END_AT);
             active.force(false);
-        } catch (IOException e) {
-            rollBack(e);
-            throw new SpoolWriteException(e);
-        } catch (RuntimeException e) {
-            throw rolledBack(e);
-        }
+        });
         current().publish(new SpoolFile.State(committedEnd, true));
         active.close();
         active = null;

@@ -149,20 +149,14 @@ final class SpoolFormat {
         return Integer.toUnsignedLong(pagePayload.getInt(8));
     }
 
-    static byte[] page(long txid, long pgno, byte[] image, int offset, int pageSize) {
-        ByteBuffer b = frame(TYPE_PAGE, PAGE_IDS + pageSize);
-        b.putLong(txid).putInt((int) pgno).put(image, offset, pageSize);
-        return seal(b);
-    }
-
     /** The length of a page record of {@code pageSize} bytes, as {@link #putPage} writes it. */
     static int pageRecordLength(int pageSize) {
         return FRAME_OVERHEAD + PAGE_IDS + pageSize;
     }
 
     /**
-     * Writes the same bytes as {@link #page} at {@code dst}'s position, without a copy of its own: capture appends one
-     * record per WAL frame, tens of thousands a second under a busy app. {@code crc} is scratch state.
+     * Writes a page record at {@code dst}'s position, without a copy of its own: capture appends one per WAL frame, tens
+     * of thousands a second under a busy app. {@code crc} is scratch state.
      */
     static void putPage(ByteBuffer dst, CRC32C crc, long txid, long pgno, byte[] image, int offset, int pageSize) {
         int start = dst.position();
