@@ -198,7 +198,16 @@ class PackagingTest {
                 assertTrue(Files.exists(ROOT.resolve(source)), "COPY source " + source + " exists");
             }
         }
-        // What the release archive's assembly reads from outside dist/ is in the build context too.
+        // What the build reads from outside the modules is in the build context too: the parent pom's Checkstyle
+        // configuration, and what the release archive's assembly takes.
+        Matcher buildConfig = Pattern.compile("<walship.buildConfig>\\$\\{maven.multiModuleProjectDirectory}/([^<]+)</")
+                .matcher(Files.readString(ROOT.resolve("pom.xml")));
+        assertTrue(buildConfig.find(), "the parent pom names its build configuration folder");
+        assertTrue(dockerfile.contains("COPY " + buildConfig.group(1) + "/ " + buildConfig.group(1) + "/"),
+                "the Dockerfile copies " + buildConfig.group(1) + "/");
+        // Test-jars are dependencies of other modules' tests: skipping their compilation (maven.test.skip) breaks the
+        // reactor, so the image's build only skips running them.
+        assertFalse(dockerfile.contains("maven.test.skip"), "the image's build compiles the tests (test-jars)");
         for (String outside : List.of("README.md", "docs/", "packaging/systemd/")) {
             assertTrue(dockerfile.contains("COPY " + outside) || dockerfile.contains(" " + outside + " "), outside);
         }
