@@ -245,7 +245,7 @@ final class Compactor {
     }
 
     private void fail(String why, Throwable e) {
-        failure = why;
+        // The ERROR comes first: whoever sees the failure (a test, the status) finds it in the log already.
         if (e == null) {
             log.error("{}: compaction stops: {}; shipping goes on, and the replica keeps its segments as they are",
                     name, why);
@@ -253,6 +253,7 @@ final class Compactor {
             log.error("{}: compaction stops: {}; shipping goes on, and the replica keeps its segments as they are",
                     name, why, e);
         }
+        failure = why;
     }
 
     /**

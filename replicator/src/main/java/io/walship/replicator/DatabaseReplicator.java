@@ -887,14 +887,17 @@ public final class DatabaseReplicator {
         fail(message, null);
     }
 
-    /** Stops this database for good with one ERROR, which carries {@code cause}'s stack trace when there is one. */
+    /**
+     * Stops this database for good with one ERROR, which carries {@code cause}'s stack trace when there is one. The
+     * ERROR comes first: whoever sees the database failed (a test, {@code /status}) finds it in the log already.
+     */
     private void fail(String message, Throwable cause) {
-        life.updateAndGet(l -> l.failed(message));
         if (cause == null) {
             log.error("{}: {}", dbPath, message);
         } else {
             log.error("{}: {}; this database stops replicating", dbPath, message, cause);
         }
+        life.updateAndGet(l -> l.failed(message));
         wake();
     }
 
