@@ -105,6 +105,7 @@ final class Capturer {
     private final ReplicationSettings settings;
     private final Clock clock;
     private final ReplicationEvents events;
+    private final ReplicationLoad load;
     private final PageOverlay overlay = new PageOverlay();
 
     /** The generation and position of the last captured frame; frames 0 means none of this generation yet. */
@@ -143,7 +144,7 @@ final class Capturer {
     private long lastSpoolSyncNanos;
 
     Capturer(Path dbPath, DatabaseFile db, SqliteSession session, Spool spool, ReplicationSettings settings, Clock clock,
-             ReplicationEvents events) {
+             ReplicationEvents events, ReplicationLoad load) {
         this.dbPath = dbPath;
         this.db = db;
         this.session = session;
@@ -152,6 +153,7 @@ final class Capturer {
         this.settings = settings;
         this.clock = clock;
         this.events = events;
+        this.load = load;
     }
 
     void checkpointInterval(Duration interval) {
@@ -390,6 +392,7 @@ final class Capturer {
         long before = lastTxid;
         capturedPages = 0;
         scanner.scan(header, from, target.frames(), frame -> onFrame(header, frame));
+        load.captured((target.frames() - from.frames()) * (long) (header.pageSize() + WalFrame.HEADER_SIZE));
         if (committed.frames() != target.frames()) {
             // Frames up to the committed count cannot be overwritten while the pin holds; if they do not verify, the
             // WAL is not what SQLite's wal-index says it is. Pages of the incomplete transaction are dropped.

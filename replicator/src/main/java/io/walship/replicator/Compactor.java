@@ -61,6 +61,8 @@ final class Compactor {
     private static final String TEMP_SUFFIX = ".tmp";
     /** How long after an input vanished the replica is listed again (a listing may lag a delete briefly). */
     private static final Duration RELIST_AFTER = Duration.ofSeconds(5);
+    /** How often a pass deferred by the load looks again whether the load ended. */
+    private static final Duration DEFER_STEP = Duration.ofSeconds(1);
 
     /** Takes or renews the writer's lease before an upload; see {@link ReplicaLease#beforeUpload()}. */
     @FunctionalInterface
@@ -81,24 +83,31 @@ final class Compactor {
     private final LongSupplier lineage;
     private final Lease lease;
     private final long maxMergeBytes;
+    private final ReplicationLoad load;
     private final Object signal = new Object();
     /** Since when this compactor knows each covering segment to be in the replica; pruned to what is listed. */
     private final Map<String, Instant> seen = new HashMap<>();
     /** Segments found corrupt: never read again by this compactor. */
     private final Set<String> corrupt = new HashSet<>();
     private Instant dueAt;
+    /**
+     * Since when (the load's ticker) a due pass waits for the load to end; meaningful while {@link #deferring}. Only the
+     * compactor's thread uses them.
+     */
+    private long deferredSince;
+    private boolean deferring;
     private volatile boolean stopping;
     private volatile String failure;
     private boolean conflictReported;
     private Thread thread;
 
     Compactor(ReplicaStorage storage, String name, Clock clock, CompactionSettings settings, Path scratch,
-              LongSupplier lineage, Lease lease) {
-        this(storage, name, clock, settings, scratch, lineage, lease, CompactionPlan.MAX_MERGE_BYTES);
+              LongSupplier lineage, Lease lease, ReplicationLoad load) {
+        this(storage, name, clock, settings, scratch, lineage, lease, load, CompactionPlan.MAX_MERGE_BYTES);
     }
 
     Compactor(ReplicaStorage storage, String name, Clock clock, CompactionSettings settings, Path scratch,
-              LongSupplier lineage, Lease lease, long maxMergeBytes) {
+              LongSupplier lineage, Lease lease, ReplicationLoad load, long maxMergeBytes) {
         this.storage = storage;
         this.name = name;
         this.clock = clock;
@@ -107,6 +116,7 @@ final class Compactor {
         this.lineage = lineage;
         this.lease = lease;
         this.maxMergeBytes = maxMergeBytes;
+        this.load = load;
     }
 
     /**
@@ -211,6 +221,21 @@ final class Compactor {
             } catch (InterruptedException e) {
                 return;
             }
+            if (deferred()) {
+                // Still due; looked at again after a step of real time (the load is measured in it, not in the clock's),
+                // or sooner when a shipped segment or a stop wakes the thread.
+                schedule(clock.instant());
+                try {
+                    synchronized (signal) {
+                        if (!stopping) {
+                            signal.wait(DEFER_STEP.toMillis());
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                }
+                continue;
+            }
             try {
                 runPass();
                 backoff.reset();
@@ -242,6 +267,35 @@ final class Compactor {
                 throw e;
             }
         }
+    }
+
+    /**
+     * Whether the pass that is due waits for the load to end (see {@link ReplicationLoad}): while replication is behind
+     * a busy writer, for at most {@link ReplicationLoad#MAX_DEFERRAL}.
+     */
+    private boolean deferred() {
+        if (!load.busy()) {
+            if (deferring) {
+                log.debug("{}: the load ended; compacting", name);
+            }
+            deferring = false;
+            return false;
+        }
+        long now = load.now();
+        if (!deferring) {
+            log.debug("{}: replication is behind a busy writer; compaction waits up to {} s", name,
+                    ReplicationLoad.MAX_DEFERRAL.toSeconds());
+            deferring = true;
+            deferredSince = now;
+            return true;
+        }
+        if (now - deferredSince < ReplicationLoad.MAX_DEFERRAL.toNanos()) {
+            return true;
+        }
+        log.debug("{}: compacting although replication is still behind: the pass waited {} s", name,
+                Duration.ofNanos(now - deferredSince).toSeconds());
+        deferring = false;
+        return false;
     }
 
     private void fail(String why, Throwable e) {

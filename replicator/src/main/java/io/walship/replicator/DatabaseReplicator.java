@@ -61,6 +61,7 @@ public final class DatabaseReplicator {
     private final List<ReplicaTarget> targets;
     private final ReplicationSettings settings;
     private final Clock clock;
+    private final ReplicationLoad load = new ReplicationLoad();
     private final Path spoolDir;
     private final ReplicationEvents events;
     private volatile Duration checkpointInterval = Duration.ofMinutes(1);
@@ -499,7 +500,7 @@ public final class DatabaseReplicator {
                 // one that started before the seed took the replica's txids for another walship's (LeaseTakeOverTest).
                 seedFromRestore();
                 startShipping();
-                Capturer capturer = new Capturer(dbPath, db, session, spool, settings, clock, events);
+                Capturer capturer = new Capturer(dbPath, db, session, spool, settings, clock, events, load);
                 capturer.checkpointInterval(checkpointInterval);
                 this.watcher = watcher;
                 if (spoolWasFailing) {
@@ -822,7 +823,7 @@ public final class DatabaseReplicator {
             }
             for (ReplicaTarget t : targets) {
                 Shipper s = new Shipper(dbPath, spool, t, spoolDir.resolve("outbox").resolve(t.name()), settings,
-                        clock, this::requestSnapshot, this::releaseSpool, events, () -> freshBase, fileIo);
+                        clock, this::requestSnapshot, this::releaseSpool, events, () -> freshBase, fileIo, load);
                 s.lineagePolicy(lineagePolicy);
                 shippers.add(s);
             }

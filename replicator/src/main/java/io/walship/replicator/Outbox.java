@@ -14,14 +14,10 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
@@ -68,8 +64,11 @@ final class Outbox {
         return out;
     }
 
-    /** Builds the level-0 segment of {@code batch} in {@code lineage} into the outbox, durably, and returns it. */
-    Entry write(List<Tx> batch, Lineage lineage) throws IOException {
+    /**
+     * Builds the level-0 segment of {@code batch} in {@code lineage} into the outbox, durably, and returns it; the page
+     * images come through {@code pages}.
+     */
+    Entry write(List<Tx> batch, Lineage lineage, SpoolReader.PageLoader pages) throws IOException {
         CapturePoint first = batch.get(0).point();
         CapturePoint last = batch.get(batch.size() - 1).point();
         int pageSize = first.pageSize();
@@ -83,29 +82,17 @@ final class Outbox {
         DurableFiles.write(file, ch -> {
             OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
             SegmentWriter w = new SegmentWriter(out, header);
-            Map<Path, FileChannel> open = new HashMap<>();
-            try {
-                for (Tx tx : batch) {
-                    if (tx.point().pageSize() != pageSize) {
-                        throw new IllegalStateException("page size changed inside a batch without a snapshot");
-                    }
-                    long size = tx.point().databasePages();
-                    List<SpoolRecord.Page> kept = tx.pages().values().stream()
-                            .filter(p -> p.pgno() <= size && p.pgno() != lockPage).toList();
-                    w.beginTransaction(tx.point().txid(), tx.point().time().toEpochMilli(), size, kept.size());
-                    for (SpoolRecord.Page p : kept) {
-                        FileChannel src = open.get(p.file());
-                        if (src == null) {
-                            src = FileChannel.open(p.file(), StandardOpenOption.READ);
-                            open.put(p.file(), src);
-                        }
-                        SpoolReader.readPage(src, p, page);
-                        w.page(p.pgno(), page, 0);
-                    }
+            for (Tx tx : batch) {
+                if (tx.point().pageSize() != pageSize) {
+                    throw new IllegalStateException("page size changed inside a batch without a snapshot");
                 }
-            } finally {
-                for (FileChannel c : open.values()) {
-                    c.close();
+                long size = tx.point().databasePages();
+                List<SpoolRecord.Page> kept = tx.pages().values().stream()
+                        .filter(p -> p.pgno() <= size && p.pgno() != lockPage).toList();
+                w.beginTransaction(tx.point().txid(), tx.point().time().toEpochMilli(), size, kept.size());
+                for (SpoolRecord.Page p : kept) {
+                    pages.load(p, page);
+                    w.page(p.pgno(), page, 0);
                 }
             }
             w.finish();

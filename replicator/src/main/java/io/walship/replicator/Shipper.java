@@ -78,6 +78,7 @@ final class Shipper {
     private final Path dbPath;
     private final ReplicationEvents events;
     private final LongSupplier freshBase;
+    private final ReplicationLoad load;
     private final CountDownLatch initialized = new CountDownLatch(1);
     private final Object pauses = new Object();
 
@@ -131,8 +132,10 @@ final class Shipper {
      *     that answers late holding that txid or more has a history this spool never wrote
      */
     Shipper(Path dbPath, Spool spool, ReplicaTarget target, Path outboxDir, ReplicationSettings settings, Clock clock,
-            Runnable snapshotRequest, Runnable shippedListener, ReplicationEvents events, LongSupplier freshBase, FileIo io) {
+            Runnable snapshotRequest, Runnable shippedListener, ReplicationEvents events, LongSupplier freshBase, FileIo io,
+            ReplicationLoad load) {
         this.freshBase = freshBase;
+        this.load = load;
         this.dbPath = dbPath;
         this.events = events;
         this.name = dbPath.getFileName() + " -> " + target.name();
@@ -150,7 +153,7 @@ final class Shipper {
                 target.retention(), target.retentionCheckInterval());
         this.foreignWriters = new ForeignWriterCheck(storage, spool);
         this.compactor = new Compactor(storage, name, clock, target.compaction(), outboxDir, spool::lineage,
-                () -> lease.beforeUpload());
+                () -> lease.beforeUpload(), load);
     }
 
     ReplicaTarget target() {
@@ -550,6 +553,8 @@ final class Shipper {
                 batch.commit(c.point());
                 expected++;
                 if (batch.bytes() >= settings.maxSegmentSize().bytes()) {
+                    // More is waiting than one segment holds: shipping is behind the writer.
+                    load.behind();
                     shipSegment(batch.transactions(), reader.position());
                     batch.shipped();
                 }
@@ -608,7 +613,10 @@ final class Shipper {
         CapturePoint first = batch.get(0).point();
         CapturePoint last = batch.get(batch.size() - 1).point();
         UploadContinuity.checkSegment(shippedTxid, first.txid(), last.txid(), storage.describe());
-        Outbox.Entry entry = outbox.write(batch, new Lineage(spool.lineage()));
+        Outbox.Entry entry;
+        try (SpoolReader.PageLoader pages = reader.pages()) {
+            entry = outbox.write(batch, new Lineage(spool.lineage()), pages);
+        }
         long bytes = Files.size(entry.file());
         upload(entry.name().key(), entry.file());
         outbox.remove(entry);

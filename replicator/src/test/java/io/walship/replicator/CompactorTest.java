@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,6 +50,9 @@ class CompactorTest {
     private FaultyStorage storage;
     private SyntheticHistory history;
     private TestClock clock;
+    /** The load's ticker, in nanoseconds: moved by the tests, never by time passing. */
+    private final AtomicLong ticker = new AtomicLong();
+    private final ReplicationLoad load = new ReplicationLoad(ticker::get);
 
     @BeforeEach
     void setUp() throws IOException {
@@ -63,7 +67,7 @@ class CompactorTest {
 
     private Compactor compactor(CompactionSettings settings, long maxMergeBytes) {
         return new Compactor(storage, "app.db -> test", clock, settings, dir.resolve("outbox"), LINEAGE::id, () -> {
-        }, maxMergeBytes);
+        }, load, maxMergeBytes);
     }
 
     private static Instant at(double seconds) {
@@ -366,5 +370,72 @@ class CompactorTest {
             c.stop(Duration.ofSeconds(5));
         }
         history.assertRestoresEveryTxid(storage);
+    }
+
+    /**
+     * While capture or shipping is behind a busy writer, a due pass waits (the merge would take the CPU they need), but
+     * not longer than {@link ReplicationLoad#MAX_DEFERRAL}: a writer that never pauses still gets its segments merged.
+     */
+    @Test
+    void aPassWaitsWhileReplicationIsBehindButNotLongerThanTheMaximum() throws Exception {
+        ship(30);
+        clock.set(at(67));
+        Compactor c = compactor(new CompactionSettings(SETTINGS.levels(), Duration.ZERO), CompactionPlan.MAX_MERGE_BYTES);
+        load.captured(ReplicationLoad.BEHIND_BYTES + 1);
+        c.start(storage.list(""), dir.resolve("app.db"), "test");
+        int before = storage.requests().size();
+        try {
+            // The thread looks again every second; over two of its looks and a bit more time on the ticker than the
+            // load's settle time, the load stays, so the pass keeps waiting.
+            for (int i = 0; i < 3; i++) {
+                Thread.sleep(1_100);
+                ticker.addAndGet(ReplicationLoad.SETTLE.toNanos() - 1);
+                load.behind();
+                assertEquals(before, storage.requests().size(), "not even a listing while replication is behind");
+                assertEquals(30, segmentKeys().size(), "nothing merged while replication is behind");
+                before = storage.requests().size();
+            }
+            ticker.addAndGet(ReplicationLoad.MAX_DEFERRAL.toNanos());
+            load.behind();
+            // The merge runs; the deletion of its inputs, the next pass, waits again for the load.
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (!segmentKeys().contains(segment(2, 2, 61)) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(31, segmentKeys().size(), "the merged segment beside its inputs: " + segmentKeys());
+            assertTrue(segmentKeys().contains(segment(2, 2, 61)));
+        } finally {
+            c.stop(Duration.ofSeconds(5));
+        }
+        history.assertRestoresEveryTxid(storage);
+    }
+
+    /** A pass deferred by the load runs once the load has settled, without waiting for the maximum. */
+    @Test
+    void aDeferredPassRunsWhenTheLoadEnds() throws Exception {
+        ship(30);
+        clock.set(at(67));
+        Compactor c = compactor(new CompactionSettings(SETTINGS.levels(), Duration.ZERO), CompactionPlan.MAX_MERGE_BYTES);
+        load.behind();
+        c.start(storage.list(""), dir.resolve("app.db"), "test");
+        try {
+            Thread.sleep(1_100);
+            assertEquals(30, segmentKeys().size(), "nothing merged while replication is behind");
+            // Capture passes that read no more than the threshold are no sign of load.
+            ticker.addAndGet(ReplicationLoad.SETTLE.toNanos());
+            load.captured(ReplicationLoad.BEHIND_BYTES);
+            awaitSegments(List.of(segment(2, 2, 61)));
+        } finally {
+            c.stop(Duration.ofSeconds(5));
+        }
+        history.assertRestoresEveryTxid(storage);
+    }
+
+    private void awaitSegments(List<String> expected) throws Exception {
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (!segmentKeys().equals(expected) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(expected, segmentKeys());
     }
 }

@@ -1,23 +1,28 @@
 package io.walship.replicator.spool;
 
+import io.walship.replica.Crc32c;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Reads durable spool records in order. {@link #next()} returns null when no more durable records exist yet; calling
  * it again later continues where it stopped. {@link #position()} and {@link #seek} let a shipper return to the first
- * record of a batch that did not reach its replica. Page records are returned as references; {@link #readPage} loads
- * one. Used by one shipping thread; the spool's files are shared, their state read as published values.
+ * record of a batch that did not reach its replica. Page records are returned as references; a {@link PageLoader}
+ * (or {@link #readPage}) loads their images. Records are read through a {@link SpoolWindow}. Used by one shipping
+ * thread; the spool's files are shared, their state read as published values.
  */
 public final class SpoolReader implements Closeable {
     private final Spool spool;
     private SpoolFile file;
     private FileChannel channel;
     private long position;
+    private final SpoolWindow window = new SpoolWindow();
 
     /** Where a reader stands: before the record at {@code offset} of {@code file}. */
     public record Position(Path file, long offset) {
@@ -36,7 +41,7 @@ public final class SpoolReader implements Closeable {
             // One read of the file's state: its end and whether it is sealed belong to the same moment.
             SpoolFile.State state = file.state();
             if (position < state.durableEnd()) {
-                SpoolRecord r = readRecord();
+                SpoolRecord r = readRecord(state.durableEnd());
                 if (r != null) {
                     return r;
                 }
@@ -78,32 +83,40 @@ public final class SpoolReader implements Closeable {
         }
         closeChannel();
         channel = FileChannel.open(f.path, StandardOpenOption.READ);
+        window.reset();
         file = f;
         position = at;
         return true;
     }
 
-    private SpoolRecord readRecord() throws IOException {
-        ByteBuffer head = ByteBuffer.allocate(SpoolFormat.FRAME_HEAD);
-        SpoolLoader.read(channel, head, position);
-        byte type = SpoolFormat.type(head);
+    /** Reads the record at {@link #position}, which starts before {@code durableEnd}; null for bookkeeping records. */
+    private SpoolRecord readRecord(long durableEnd) throws IOException {
         long start = position;
-        long end = position + SpoolFormat.recordLength(head);
+        int at = window.at(channel, start, SpoolFormat.FRAME_HEAD, durableEnd);
+        if (at < 0) {
+            throw corrupt(start, "a record head past the durable end " + durableEnd);
+        }
+        ByteBuffer w = window.buffer();
+        long length = SpoolFormat.FRAME_OVERHEAD + Integer.toUnsignedLong(w.getInt(at));
+        byte type = w.get(at + SpoolFormat.TYPE_AT);
+        at = window.at(channel, start, length, durableEnd);
+        if (at < 0) {
+            throw corrupt(start, "a record of " + length + " bytes that does not end before the durable end " + durableEnd);
+        }
+        long end = start + length;
         if (type == SpoolFormat.TYPE_PAGE) {
             // Page images are verified when loaded; here only the txid and page number are needed.
-            ByteBuffer ids = ByteBuffer.allocate(SpoolFormat.PAGE_IDS);
-            SpoolLoader.read(channel, ids, position + SpoolFormat.FRAME_HEAD);
+            ByteBuffer ids = w.duplicate().position(at + SpoolFormat.FRAME_HEAD).slice();
             position = end;
             return new SpoolRecord.Page(SpoolFormat.pageTxid(ids), SpoolFormat.pageNumber(ids), file.path, start,
-                    (int) (end - start) - SpoolFormat.FRAME_OVERHEAD - SpoolFormat.PAGE_IDS);
+                    (int) length - SpoolFormat.FRAME_OVERHEAD - SpoolFormat.PAGE_IDS);
         }
-        ByteBuffer rec = ByteBuffer.allocate((int) (end - start));
-        SpoolLoader.read(channel, rec, start);
-        if (rec.hasRemaining() || !SpoolFormat.intact(rec)) {
-            throw new SpoolCorruptException("spool file " + file.path + " is corrupt at offset " + start);
+        int crcAt = at + (int) length - SpoolFormat.CRC;
+        if (w.getInt(crcAt) != Crc32c.of(w.array(), at, crcAt - at)) {
+            throw corrupt(start, "checksum mismatch");
         }
         position = end;
-        ByteBuffer payload = SpoolFormat.payload(rec);
+        ByteBuffer payload = w.duplicate().position(at + SpoolFormat.FRAME_HEAD).limit(crcAt).slice();
         return switch (type) {
             case SpoolFormat.TYPE_COMMIT -> new SpoolRecord.Commit(SpoolFormat.parsePoint(payload));
             case SpoolFormat.TYPE_SNAPSHOT -> {
@@ -116,6 +129,78 @@ public final class SpoolReader implements Closeable {
             default -> throw new SpoolCorruptException("spool file " + file.path + " has an unknown record type " + type
                     + " at offset " + start);
         };
+    }
+
+    private SpoolCorruptException corrupt(long offset, String problem) {
+        return new SpoolCorruptException("spool file " + file.path + " is corrupt at offset " + offset + " (" + problem + ")");
+    }
+
+    /** A loader for the images of the page records this reader returns; see {@link PageLoader}. */
+    public PageLoader pages() {
+        return new PageLoader(spool);
+    }
+
+    /**
+     * Loads the images of page records through one read window per file, with each image's record CRC checked: a
+     * segment's pages come from a few neighbouring records, so one read serves many. Keeps the files it read open until
+     * closed. Used by one thread.
+     */
+    public static final class PageLoader implements Closeable {
+        private final Spool spool;
+        private final Map<Path, FileChannel> open = new HashMap<>();
+        private final SpoolWindow window = new SpoolWindow();
+        private Path windowFile;
+
+        private PageLoader(Spool spool) {
+            this.spool = spool;
+        }
+
+        /** Loads {@code page}'s image into {@code into}. */
+        public void load(SpoolRecord.Page page, byte[] into) throws IOException {
+            FileChannel ch = open.get(page.file());
+            if (ch == null) {
+                ch = FileChannel.open(page.file(), StandardOpenOption.READ);
+                open.put(page.file(), ch);
+            }
+            if (!page.file().equals(windowFile)) {
+                window.reset();
+                windowFile = page.file();
+            }
+            int total = SpoolFormat.FRAME_OVERHEAD + SpoolFormat.PAGE_IDS + page.pageSize();
+            long recordEnd = page.recordOffset() + total;
+            // The record itself is durable (the reader returned it); the window may hold more, up to the durable end.
+            SpoolFile f = spool.file(page.file());
+            long limit = f == null ? recordEnd : Math.max(recordEnd, f.state().durableEnd());
+            int at = window.at(ch, page.recordOffset(), total, limit);
+            ByteBuffer w = window.buffer();
+            int crcAt = at + total - SpoolFormat.CRC;
+            if (at < 0 || w.getInt(crcAt) != Crc32c.of(w.array(), at, crcAt - at)) {
+                throw damagedPage(page);
+            }
+            System.arraycopy(w.array(), at + SpoolFormat.PAGE_IMAGE_AT, into, 0, page.pageSize());
+        }
+
+        @Override
+        public void close() throws IOException {
+            IOException first = null;
+            for (FileChannel c : open.values()) {
+                try {
+                    c.close();
+                } catch (IOException e) {
+                    first = first == null ? e : first;
+                }
+            }
+            open.clear();
+            if (first != null) {
+                throw first;
+            }
+        }
+    }
+
+    private static SpoolCorruptException damagedPage(SpoolRecord.Page page) {
+        return new SpoolCorruptException("spool file " + page.file() + " has a damaged page record at offset "
+                + page.recordOffset() + "; move the spool folder aside and restart walship with -adopt-lineage to continue"
+                + " the replica's history with a new snapshot");
     }
 
     /** Loads a page image into {@code into}, checking the record's CRC; opens the page's file for the one read. */
@@ -134,9 +219,7 @@ public final class SpoolReader implements Closeable {
         ByteBuffer rec = ByteBuffer.allocate(total);
         SpoolLoader.read(ch, rec, page.recordOffset());
         if (rec.hasRemaining() || !SpoolFormat.intact(rec)) {
-            throw new SpoolCorruptException("spool file " + page.file() + " has a damaged page record at offset "
-                    + page.recordOffset() + "; move the spool folder aside and restart walship with -adopt-lineage to continue"
-                    + " the replica's history with a new snapshot");
+            throw damagedPage(page);
         }
         System.arraycopy(rec.array(), SpoolFormat.PAGE_IMAGE_AT, into, 0, page.pageSize());
     }
