@@ -35,6 +35,14 @@ import org.junit.jupiter.api.Timeout;
  * the app wrote until the writes stopped. An app (Python's sqlite3) commits one row per transaction without a pause
  * for 12 seconds (by default); the WAL file is sampled every 10 ms. Then every transaction must be in the replica,
  * one per txid, with exactly the rows the app had committed. The app's commit latencies are printed, not asserted.
+ *
+ * <p>The second case writes as fast as Python can commit small rows (tens of thousands a second, faster than capture
+ * keeps up with on two cores): before walship forced its restart cycles, the WAL grew past the emergency size (500 MB)
+ * within seconds and on to gigabytes, the restart cycles never converging and the emergency TRUNCATE never finding a
+ * moment with every frame checkpointed. Now walship slows the app to its own pace once the WAL holds twice the restart
+ * size. The largest WAL it reached in eight such runs here was 51 to 225 MiB (capture sometimes falls far behind
+ * before a forced cycle catches it); the test asserts 256 MiB, which the old code passed within two seconds, and the
+ * benchmark reports the figure against the issue's 64 MiB.
  */
 class BoundedWalTest extends ScenarioSupport {
     static final int SECONDS = Integer.getInteger("walship.it.boundedWalSeconds", 12);
@@ -48,9 +56,22 @@ class BoundedWalTest extends ScenarioSupport {
     /** The bound: 64 MiB plus the largest transaction (one row here). */
     static final long BOUND = 64L << 20;
 
+    /** The flat-out case's bound: see the class comment. */
+    static final long FLAT_OUT_BOUND = 256L << 20;
+
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void theWalStaysBoundedWhileTheAppCommitsWithoutAPause() throws Exception {
+        run(SECONDS, ROW_BYTES, COMMITS_PER_SECOND, BOUND, 60);
+    }
+
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void theWalStaysBoundedWhenTheAppWritesFasterThanCaptureKeepsUp() throws Exception {
+        run(8, 200, 0, FLAT_OUT_BOUND, 20);
+    }
+
+    private void run(int seconds, int rowBytes, int commitsPerSecond, long bound, int checked) throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
             s.execute("PRAGMA journal_mode=WAL");
             s.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, p BLOB NOT NULL)");
@@ -72,10 +93,10 @@ class BoundedWalTest extends ScenarioSupport {
         });
         sampler.start();
         Path stats = work.resolve("fast-writer.stats");
-        Process app = new ProcessBuilder("python3", script().toString(), db.toString(), Integer.toString(SECONDS),
-                Integer.toString(ROW_BYTES), stats.toString(), Integer.toString(COMMITS_PER_SECOND)).redirectErrorStream(true)
+        Process app = new ProcessBuilder("python3", script().toString(), db.toString(), Integer.toString(seconds),
+                Integer.toString(rowBytes), stats.toString(), Integer.toString(commitsPerSecond)).redirectErrorStream(true)
                 .redirectOutput(work.resolve("fast-writer.log").toFile()).start();
-        assertTrue(app.waitFor(SECONDS + 60L, TimeUnit.SECONDS), "the app finished");
+        assertTrue(app.waitFor(seconds + 60L, TimeUnit.SECONDS), "the app finished");
         assertEquals(0, app.exitValue(), Files.readString(work.resolve("fast-writer.log")));
         sampling.set(false);
         sampler.join();
@@ -86,17 +107,17 @@ class BoundedWalTest extends ScenarioSupport {
         }
         long rows = Long.parseLong(figures.get("rows"));
         step("app: " + figures + "; largest WAL " + (maxWal.get() >> 20) + " MiB ("
-                + figures.get("commits") + " commits of " + ROW_BYTES + " bytes, "
-                + ((Long.parseLong(figures.get("commits")) * ROW_BYTES) >> 20) + " MiB written)");
+                + figures.get("commits") + " commits of " + rowBytes + " bytes, "
+                + ((Long.parseLong(figures.get("commits")) * rowBytes) >> 20) + " MiB written)");
         long latest = WalshipProcess.waitForQuiet(replica, quiet(), Duration.ofSeconds(120), d);
         d.stopCleanly();
         assertEquals(base + rows, latest, "one txid per commit after the table's creation at txid " + base);
-        assertTrue(maxWal.get() <= BOUND, "the WAL reached " + maxWal.get() + " bytes; bound " + BOUND);
+        assertTrue(maxWal.get() <= bound, "the WAL reached " + maxWal.get() + " bytes; bound " + bound);
 
         // Exactly the committed rows at every txid checked: the first and last, and random ones in between.
         TreeSet<Long> txids = new TreeSet<>(List.of(base, base + 1, latest - 1, latest));
         Random random = new Random(7);
-        while (txids.size() < 60) {
+        while (txids.size() < checked) {
             txids.add(base + 1 + (long) (random.nextDouble() * (rows - 1)));
         }
         List<String> wrong = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -110,7 +131,7 @@ class BoundedWalTest extends ScenarioSupport {
                     Files.createDirectories(out.getParent());
                     new Restorer(storage, Clock.systemUTC()).restore(RestoreRequest.to(out)
                             .withTarget(new RestoreTarget.AtTxid(txid)).withVerify(false));
-                    String problem = check(out, txid - base);
+                    String problem = check(out, txid - base, rowBytes);
                     if (problem != null) {
                         wrong.add("txid " + txid + ": " + problem);
                     }
@@ -129,7 +150,7 @@ class BoundedWalTest extends ScenarioSupport {
     }
 
     /** Null when the database holds exactly rows 1..k with the app's payloads and passes integrity_check. */
-    private static String check(Path out, long k) throws Exception {
+    private static String check(Path out, long k, int rowBytes) throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + out); Statement s = c.createStatement()) {
             try (ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
                 rs.next();
@@ -141,7 +162,7 @@ class BoundedWalTest extends ScenarioSupport {
                     + " coalesce(sum(length(p)), 0) FROM t")) {
                 rs.next();
                 long count = rs.getLong(1);
-                if (count != k || (k > 0 && (rs.getLong(2) != 1 || rs.getLong(3) != k)) || rs.getLong(4) != k * ROW_BYTES) {
+                if (count != k || (k > 0 && (rs.getLong(2) != 1 || rs.getLong(3) != k)) || rs.getLong(4) != k * rowBytes) {
                     return "expected rows 1.." + k + ", found " + count + " rows " + rs.getLong(2) + ".." + rs.getLong(3)
                             + " with " + rs.getLong(4) + " payload bytes";
                 }
@@ -149,7 +170,7 @@ class BoundedWalTest extends ScenarioSupport {
             // Every row's payload is the one the app wrote for its id.
             try (ResultSet rs = s.executeQuery("SELECT id, p FROM t")) {
                 while (rs.next()) {
-                    String expected = (rs.getLong(1) + "-").repeat(ROW_BYTES / 2 + 1).substring(0, ROW_BYTES);
+                    String expected = (rs.getLong(1) + "-").repeat(rowBytes / 2 + 1).substring(0, rowBytes);
                     if (!expected.equals(new String(rs.getBytes(2), java.nio.charset.StandardCharsets.US_ASCII))) {
                         return "row " + rs.getLong(1) + " holds another payload";
                     }

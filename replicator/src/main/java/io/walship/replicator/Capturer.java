@@ -80,8 +80,23 @@ final class Capturer {
      * the app (SQLite's busy handler retries between the app's transactions); holding the lock does.
      */
     private static final Duration BARRIER_WAIT = Duration.ofMillis(100);
-    /** The most frames left to capture and checkpoint under the barrier; more would make the app wait too long. */
+    /** How close to the WAL's end capture and the checkpoint come without a lock before walship takes the barrier. */
     private static final long BARRIER_TAIL_FRAMES = 64;
+    /**
+     * The most frames walship captures and checkpoints under the barrier; more would make the app wait too long. Larger
+     * than {@link #BARRIER_TAIL_FRAMES}: an app that commits without a pause writes more while walship waits for its lock.
+     */
+    private static final long BARRIER_MAX_FRAMES = 1024;
+    /**
+     * How many times {@link #restartWalBytes()} the WAL may hold before a restart cycle captures under the barrier
+     * whatever is left, however long that holds the app's writers: an app that writes faster than walship captures is
+     * then slowed to walship's pace, and the WAL stays near 64 MiB instead of growing for as long as the writes last.
+     */
+    private static final int FORCED_RESTART_FACTOR = 2;
+    /** How long the checkpoint under a forced barrier waits for another connection's checkpoint to finish. */
+    private static final Duration CHECKPOINTER_WAIT_FORCED = Duration.ofMillis(100);
+    /** At most one INFO line about forced barriers this often; the others are counted into it. */
+    private static final Duration FORCED_REPORT_EVERY = Duration.ofMinutes(1);
     /** Rounds of capture and checkpoint without a lock before a restart cycle gives up for now. */
     private static final int CONVERGE_ROUNDS = 6;
     /**
@@ -142,6 +157,10 @@ final class Capturer {
     private long capturedPages;
     /** How long the spool's last fsync after a capture took (reported when a barrier was slow). */
     private long lastSpoolSyncNanos;
+    /** Forced barriers since the last INFO line about them, and when that line was written (null: never). */
+    private int forcedSinceReport;
+    private long forcedNanosSinceReport;
+    private Instant lastForcedReport;
 
     Capturer(Path dbPath, DatabaseFile db, SqliteSession session, Spool spool, ReplicationSettings settings, Clock clock,
              ReplicationEvents events, ReplicationLoad load) {
@@ -592,13 +611,13 @@ final class Capturer {
         if (!restartWanted && !nextRestartAttempt.equals(Instant.EPOCH)) {
             restartDone();
         }
-        if (pastEmergency) {
-            if (!clock.instant().isBefore(nextEmergencyAttempt)) {
-                emergencyTruncate();
-            }
+        if (pastEmergency && !clock.instant().isBefore(nextEmergencyAttempt)) {
+            emergencyTruncate();
         } else if (restartWanted && !clock.instant().isBefore(nextRestartAttempt)) {
+            // Past the emergency size too, while the TRUNCATE backs off: a TRUNCATE needs a moment with every frame
+            // checkpointed, which an app that never pauses does not give, and a restart cycle makes one.
             restartCycle();
-        } else if (framesSinceCheckpoint >= settings.checkpointPages() || checkpointIntervalPassed()) {
+        } else if (!pastEmergency && (framesSinceCheckpoint >= settings.checkpointPages() || checkpointIntervalPassed())) {
             // No wait here: a busy steady-state checkpoint is simply run again next round, and waiting for the
             // checkpoint lock would delay capture's next pin, which an app's own TRUNCATE may be waiting for.
             SqliteSession.CheckpointResult r = checkpoint(SqliteSession.CheckpointMode.PASSIVE, Duration.ZERO);
@@ -645,6 +664,11 @@ final class Capturer {
         return Math.min(RESTART_WAL_BYTES, settings.emergencyWalSize().bytes() / 2);
     }
 
+    /** The WAL size past which a restart cycle is forced: see {@link #FORCED_RESTART_FACTOR}. */
+    private long forcedRestartWalBytes() {
+        return FORCED_RESTART_FACTOR * restartWalBytes();
+    }
+
     /**
      * Makes room for a WAL restart while the app writes without a pause. SQLite restarts the WAL (writes the next
      * transaction from its start instead of appending) only when a write begins while every frame is in the database
@@ -658,14 +682,24 @@ final class Capturer {
      * them restarts the WAL, and the pin proves that restart (see the class comment). The barrier waits at most
      * {@link #BARRIER_WAIT} for the app's write lock; an app reader that still uses old frames keeps the checkpoint
      * from finishing, and then walship tries again later, backing off.
+     *
+     * <p>When the app writes faster than walship captures, capture never comes close enough to the WAL's end, and the
+     * WAL would grow for as long as the writes last (the benchmark's writer made it 4 GiB in 20 s). Once the WAL holds
+     * {@link #FORCED_RESTART_FACTOR} times the restart size, the cycle is forced: walship takes the barrier without
+     * converging first and captures and checkpoints whatever is left under it. The app's writers wait for that (tens of
+     * milliseconds at that size), which slows the app to walship's pace: the price of a bounded WAL and of every
+     * transaction in the replica.
      */
     // "try": the barrier is held for the length of its try block, whose body never needs the handle itself.
     @SuppressWarnings("try")
     private void restartCycle() throws IOException, SQLException {
+        // The WAL's size now, not at capture's last look: capture may be far behind an app that writes this fast.
+        boolean forced = session.walIndex().frames() * (long) (pageSize + WalFrame.HEADER_SIZE) >= forcedRestartWalBytes();
         // Without any lock, bring capture and the checkpoint close to the WAL's end, so that what is left for the
-        // barrier is small: a few rounds, each capturing up to the end, pinning there and copying up to the pin.
+        // barrier is small: a few rounds, each capturing up to the end, pinning there and copying up to the pin. A
+        // forced cycle copies once: its rounds would only let the WAL grow further while they run.
         SqliteSession.CheckpointResult r = checkpoint(SqliteSession.CheckpointMode.PASSIVE, CHECKPOINTER_WAIT);
-        for (int round = 0; round < CONVERGE_ROUNDS && !r.busy() && !r.complete()
+        for (int round = 0; !forced && round < CONVERGE_ROUNDS && !r.busy() && !r.complete()
                 && r.logFrames() - r.checkpointedFrames() > BARRIER_TAIL_FRAMES; round++) {
             poll();
             r = checkpoint(SqliteSession.CheckpointMode.PASSIVE, CHECKPOINTER_WAIT);
@@ -677,7 +711,7 @@ final class Capturer {
             restartDone();
             return;
         }
-        if (r.busy() || r.logFrames() - r.checkpointedFrames() > BARRIER_TAIL_FRAMES) {
+        if (!forced && (r.busy() || r.logFrames() - r.checkpointedFrames() > BARRIER_TAIL_FRAMES)) {
             restartBusy(r.busy() ? "another connection kept checkpointing for " + CHECKPOINTER_WAIT.toMillis() + " ms"
                     : "the app writes faster than walship captures and checkpoints");
             return;
@@ -702,10 +736,11 @@ final class Capturer {
             // No commit can arrive while the barrier is held. If the app committed much while walship waited for the
             // lock, let it go on instead of making it wait for a long capture.
             tail = session.walIndex().frames() - committed.frames();
-            if (tail <= 2 * BARRIER_TAIL_FRAMES) {
+            if (forced || tail <= BARRIER_MAX_FRAMES) {
                 poll();
                 captureNanos = System.nanoTime() - barrierStart;
-                SqliteSession.CheckpointResult last = session.checkpointBesideBarrier(CHECKPOINTER_WAIT_IN_BARRIER);
+                SqliteSession.CheckpointResult last = session.checkpointBesideBarrier(forced ? CHECKPOINTER_WAIT_FORCED
+                        : CHECKPOINTER_WAIT_IN_BARRIER);
                 checkpointNanos = System.nanoTime() - barrierStart - captureNanos;
                 events.checkpoint(dbPath, SqliteSession.CheckpointMode.PASSIVE.name(), last.busy() ? "busy" : "ok");
                 complete = last.complete();
@@ -716,7 +751,9 @@ final class Capturer {
         }
         long heldNanos = System.nanoTime() - barrierStart;
         events.barrierHeld(dbPath, "restart", Duration.ofNanos(heldNanos));
-        if (heldNanos > SLOW_BARRIER.toNanos()) {
+        if (forced) {
+            reportForced(heldNanos, tail);
+        } else if (heldNanos > SLOW_BARRIER.toNanos()) {
             // Where the time under the lock went, for the operator who sees the app's commits wait.
             log.info("{}: walship held the app's write lock {} ms to make the WAL restart: capturing the last {} frames"
                             + " {} ms (of which the spool's fsync {} ms), checkpointing them {} ms; the database file's"
@@ -728,9 +765,31 @@ final class Capturer {
                     heldNanos / 1000, tail);
             restartDone();
         } else {
-            restartBusy(tail > 2 * BARRIER_TAIL_FRAMES ? "the app committed " + tail + " frames while walship waited for its"
+            restartBusy(!forced && tail > BARRIER_MAX_FRAMES ? "the app committed " + tail + " frames while walship waited for its"
                     + " write lock" : "a reader still uses frames walship cannot checkpoint yet");
         }
+    }
+
+    /**
+     * Says at INFO, at most once per {@link #FORCED_REPORT_EVERY}, that walship slowed the app's writes: the operator
+     * who sees the app's commits wait learns why, without a line every few hundred milliseconds under a long load.
+     */
+    private void reportForced(long heldNanos, long tail) {
+        forcedSinceReport++;
+        forcedNanosSinceReport += heldNanos;
+        Instant now = clock.instant();
+        if (lastForcedReport != null && now.isBefore(lastForcedReport.plus(FORCED_REPORT_EVERY))) {
+            log.debug("{}: forced WAL restart: held the app's write lock {} ms for {} frames", dbPath,
+                    heldNanos / 1_000_000, tail);
+            return;
+        }
+        log.info("{}: the app writes faster than walship captures: to keep the WAL within about {} MiB, walship held"
+                        + " the app's write lock {} time(s) since the last such line, {} ms in all, the last {} ms for {}"
+                        + " frames", dbPath, forcedRestartWalBytes() >> 20, forcedSinceReport,
+                forcedNanosSinceReport / 1_000_000, heldNanos / 1_000_000, tail);
+        lastForcedReport = now;
+        forcedSinceReport = 0;
+        forcedNanosSinceReport = 0;
     }
 
     private void restartDone() {

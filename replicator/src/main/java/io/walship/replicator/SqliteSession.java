@@ -37,6 +37,8 @@ final class SqliteSession implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SqliteSession.class);
     /** The pause between two tries of a PASSIVE checkpoint that met another connection's checkpoint. */
     private static final long CHECKPOINT_RETRY_NANOS = Duration.ofMillis(1).toNanos() / 4;
+    /** How often {@link #tryBarrier} asks for the app's write lock again. */
+    private static final long BARRIER_RETRY_NANOS = Duration.ofMillis(1).toNanos() / 20;
 
     private final Path db;
     private final Duration busyTimeout;
@@ -189,16 +191,33 @@ final class SqliteSession implements AutoCloseable {
         void close() throws SQLException;
     }
 
-    /** Takes the write barrier, waiting at most {@code busy}; empty when another connection holds the write lock. */
+    /**
+     * Takes the write barrier, waiting at most {@code busy}; empty when another connection held the write lock all that
+     * time. It asks again every {@link #BARRIER_RETRY_NANOS} rather than through SQLite's busy handler, which sleeps 1,
+     * 2, 5, 10 ms and longer between attempts: an app that commits without a pause frees its lock for microseconds
+     * between transactions, and each millisecond slept adds the frames of dozens of commits to what walship must
+     * capture while it holds the barrier.
+     */
     Optional<Barrier> tryBarrier(Duration busy) throws SQLException {
-        setBusyTimeout(writer, busy);
-        try (Statement s = writer.createStatement()) {
-            s.execute("BEGIN IMMEDIATE");
-        } catch (SQLException e) {
-            if (isBusy(e)) {
-                return Optional.empty();
+        setBusyTimeout(writer, Duration.ZERO);
+        long deadline = System.nanoTime() + busy.toNanos();
+        try {
+            while (true) {
+                try (Statement s = writer.createStatement()) {
+                    s.execute("BEGIN IMMEDIATE");
+                    break;
+                } catch (SQLException e) {
+                    if (!isBusy(e)) {
+                        throw e;
+                    }
+                    if (System.nanoTime() - deadline >= 0) {
+                        return Optional.empty();
+                    }
+                    LockSupport.parkNanos(BARRIER_RETRY_NANOS);
+                }
             }
-            throw e;
+        } finally {
+            setBusyTimeout(writer, busyTimeout);
         }
         return Optional.of(() -> {
             try (Statement s = writer.createStatement()) {
