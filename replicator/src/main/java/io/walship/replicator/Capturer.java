@@ -99,6 +99,8 @@ final class Capturer {
     private static final Duration FORCED_REPORT_EVERY = Duration.ofMinutes(1);
     /** Rounds of capture and checkpoint without a lock before a restart cycle gives up for now. */
     private static final int CONVERGE_ROUNDS = 6;
+    /** The same for a forced cycle (see {@link #FORCED_RESTART_FACTOR}). */
+    private static final int FORCED_CONVERGE_ROUNDS = 2;
     /**
      * How long a PASSIVE checkpoint waits for another connection's checkpoint to finish. The app's checkpoints are short
      * (they copy only up to walship's pin), but they come after nearly every commit while the app writes without a
@@ -697,9 +699,10 @@ final class Capturer {
         boolean forced = session.walIndex().frames() * (long) (pageSize + WalFrame.HEADER_SIZE) >= forcedRestartWalBytes();
         // Without any lock, bring capture and the checkpoint close to the WAL's end, so that what is left for the
         // barrier is small: a few rounds, each capturing up to the end, pinning there and copying up to the pin. A
-        // forced cycle copies once: its rounds would only let the WAL grow further while they run.
+        // forced cycle runs fewer: more would let the WAL grow further while they run, but the first ones take off
+        // the barrier what capture already holds (after a snapshot of a large WAL, hundreds of megabytes to copy).
         SqliteSession.CheckpointResult r = checkpoint(SqliteSession.CheckpointMode.PASSIVE, CHECKPOINTER_WAIT);
-        for (int round = 0; !forced && round < CONVERGE_ROUNDS && !r.busy() && !r.complete()
+        for (int round = 0; round < (forced ? FORCED_CONVERGE_ROUNDS : CONVERGE_ROUNDS) && !r.busy() && !r.complete()
                 && r.logFrames() - r.checkpointedFrames() > BARRIER_TAIL_FRAMES; round++) {
             poll();
             r = checkpoint(SqliteSession.CheckpointMode.PASSIVE, CHECKPOINTER_WAIT);
