@@ -695,6 +695,12 @@ final class Capturer {
     // "try": the barrier is held for the length of its try block, whose body never needs the handle itself.
     @SuppressWarnings("try")
     private void restartCycle() throws IOException, SQLException {
+        if (syncBatchBytes == CATCH_UP_SYNC_BYTES) {
+            // Catching up after the spool could not be written, capture may wait for the shippers after each small
+            // batch (awaitShipped): never while it holds the app's write lock.
+            restartBusy("capture is catching up after the spool could not be written");
+            return;
+        }
         // The WAL's size now, not at capture's last look: capture may be far behind an app that writes this fast.
         boolean forced = session.walIndex().frames() * (long) (pageSize + WalFrame.HEADER_SIZE) >= forcedRestartWalBytes();
         // Without any lock, bring capture and the checkpoint close to the WAL's end, so that what is left for the

@@ -201,10 +201,12 @@ final class SqliteSession implements AutoCloseable {
     Optional<Barrier> tryBarrier(Duration busy) throws SQLException {
         setBusyTimeout(writer, Duration.ZERO);
         long deadline = System.nanoTime() + busy.toNanos();
+        boolean held = false;
         try {
             while (true) {
                 try (Statement s = writer.createStatement()) {
                     s.execute("BEGIN IMMEDIATE");
+                    held = true;
                     break;
                 } catch (SQLException e) {
                     if (!isBusy(e)) {
@@ -217,11 +219,17 @@ final class SqliteSession implements AutoCloseable {
                 }
             }
         } finally {
-            setBusyTimeout(writer, busyTimeout);
+            if (!held) {
+                setBusyTimeout(writer, busyTimeout);
+            }
         }
+        // The busy timeout is restored only after the lock is let go: a statement that could fail between taking the
+        // lock and handing out the barrier would leave the app's writers blocked with nothing to release them.
         return Optional.of(() -> {
             try (Statement s = writer.createStatement()) {
                 s.execute("ROLLBACK");
+            } finally {
+                setBusyTimeout(writer, busyTimeout);
             }
         });
     }

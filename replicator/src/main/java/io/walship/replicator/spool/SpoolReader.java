@@ -99,6 +99,12 @@ public final class SpoolReader implements Closeable {
         ByteBuffer w = window.buffer();
         long length = SpoolFormat.FRAME_OVERHEAD + Integer.toUnsignedLong(w.getInt(at));
         byte type = w.get(at + SpoolFormat.TYPE_AT);
+        if (length > SpoolWindow.SIZE) {
+            throw corrupt(start, "a record of " + length + " bytes, longer than any spool record");
+        }
+        if (type == SpoolFormat.TYPE_PAGE && !validPageSize(length - SpoolFormat.FRAME_OVERHEAD - SpoolFormat.PAGE_IDS)) {
+            throw corrupt(start, "a page record of " + length + " bytes, which holds no page of a valid size");
+        }
         at = window.at(channel, start, length, durableEnd);
         if (at < 0) {
             throw corrupt(start, "a record of " + length + " bytes that does not end before the durable end " + durableEnd);
@@ -129,6 +135,11 @@ public final class SpoolReader implements Closeable {
             default -> throw new SpoolCorruptException("spool file " + file.path + " has an unknown record type " + type
                     + " at offset " + start);
         };
+    }
+
+    /** Whether {@code size} is a page size SQLite allows: a power of two from 512 to 65536. */
+    private static boolean validPageSize(long size) {
+        return size >= 512 && size <= 65536 && Long.bitCount(size) == 1;
     }
 
     private SpoolCorruptException corrupt(long offset, String problem) {
@@ -165,6 +176,9 @@ public final class SpoolReader implements Closeable {
             if (!page.file().equals(windowFile)) {
                 window.reset();
                 windowFile = page.file();
+            }
+            if (!validPageSize(page.pageSize())) {
+                throw damagedPage(page);
             }
             int total = SpoolFormat.FRAME_OVERHEAD + SpoolFormat.PAGE_IDS + page.pageSize();
             long recordEnd = page.recordOffset() + total;
