@@ -354,10 +354,7 @@ class CompactorTest {
         Compactor c = compactor(new CompactionSettings(SETTINGS.levels(), Duration.ZERO), CompactionPlan.MAX_MERGE_BYTES);
         c.start(storage.list(""), dir.resolve("app.db"), "test");
         try {
-            long deadline = System.currentTimeMillis() + 20_000;
-            while (!segmentKeys().equals(List.of(segment(2, 2, 61))) && System.currentTimeMillis() < deadline) {
-                Thread.sleep(20);
-            }
+            awaitSegments(List.of(segment(2, 2, 61))::equals);
             assertEquals(List.of(segment(2, 2, 61)), segmentKeys());
             assertFalse(Files.exists(dir.resolve("outbox").resolve("compact-123.tmp")));
             Thread.sleep(200);
@@ -398,10 +395,7 @@ class CompactorTest {
             ticker.addAndGet(ReplicationLoad.MAX_DEFERRAL.toNanos());
             load.behind();
             // The merge runs; the deletion of its inputs, the next pass, waits again for the load.
-            long deadline = System.currentTimeMillis() + 20_000;
-            while (!segmentKeys().contains(segment(2, 2, 61)) && System.currentTimeMillis() < deadline) {
-                Thread.sleep(20);
-            }
+            awaitSegments(keys -> keys.contains(segment(2, 2, 61)));
             assertEquals(31, segmentKeys().size(), "the merged segment beside its inputs: " + segmentKeys());
             assertTrue(segmentKeys().contains(segment(2, 2, 61)));
         } finally {
@@ -424,18 +418,20 @@ class CompactorTest {
             // Capture passes that read no more than the threshold are no sign of load.
             ticker.addAndGet(ReplicationLoad.SETTLE.toNanos());
             load.captured(ReplicationLoad.BEHIND_BYTES);
-            awaitSegments(List.of(segment(2, 2, 61)));
+            List<String> merged = List.of(segment(2, 2, 61));
+            awaitSegments(merged::equals);
+            assertEquals(merged, segmentKeys());
         } finally {
             c.stop(Duration.ofSeconds(5));
         }
         history.assertRestoresEveryTxid(storage);
     }
 
-    private void awaitSegments(List<String> expected) throws Exception {
+    /** Waits up to 20 s until the replica's segment keys satisfy {@code done}. */
+    private void awaitSegments(java.util.function.Predicate<List<String>> done) throws Exception {
         long deadline = System.currentTimeMillis() + 20_000;
-        while (!segmentKeys().equals(expected) && System.currentTimeMillis() < deadline) {
+        while (!done.test(segmentKeys()) && System.currentTimeMillis() < deadline) {
             Thread.sleep(20);
         }
-        assertEquals(expected, segmentKeys());
     }
 }

@@ -2,15 +2,10 @@ package io.walship.replicator;
 
 import static io.walship.replicator.ReplicatorAwait.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walship.config.ByteSize;
 import io.walship.config.ReplicationSettings;
 import io.walship.replica.FileReplicaStorage;
-import io.walship.restore.RestoreRequest;
-import io.walship.restore.RestoreTarget;
-import io.walship.restore.Restorer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -34,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(240)
 class ForcedRestartPastEmergencyTest {
     private static final int ROW_BYTES = 1500;
+    private static final CommittedRows ROWS = new CommittedRows(ROW_BYTES);
     private static final Duration WRITING = Duration.ofSeconds(6);
     private static final ByteSize EMERGENCY = ByteSize.ofMebibytes(4);
 
@@ -72,7 +68,7 @@ class ForcedRestartPastEmergencyTest {
                     while (System.nanoTime() - start < WRITING.toNanos()) {
                         k++;
                         insert.setLong(1, k);
-                        insert.setBytes(2, payload(k));
+                        insert.setBytes(2, ROWS.payload(k));
                         insert.executeUpdate();
                         rows.set(k);
                         long size = Files.exists(Path.of(db + "-wal")) ? Files.size(Path.of(db + "-wal")) : 0;
@@ -101,39 +97,6 @@ class ForcedRestartPastEmergencyTest {
             r.stop(Duration.ofSeconds(10));
         }
         System.out.printf("ForcedRestartPastEmergencyTest: %d rows, largest WAL %d bytes%n", rows.get(), maxWal.get());
-        try (FileReplicaStorage storage = new FileReplicaStorage(replicaDir)) {
-            long n = rows.get();
-            for (int i = 0; i <= 10; i++) {
-                long k = i * n / 10;
-                Path out = dir.resolve("restores").resolve(k + ".db");
-                Files.createDirectories(out.getParent());
-                new Restorer(storage, Clock.systemUTC()).restore(RestoreRequest.to(out)
-                        .withTarget(new RestoreTarget.AtTxid(base + k)));
-                assertRows(out, k);
-                Files.delete(out);
-            }
-        }
-    }
-
-    private static byte[] payload(long k) {
-        return (k + "-").repeat(ROW_BYTES / 2 + 1).substring(0, ROW_BYTES).getBytes(StandardCharsets.US_ASCII);
-    }
-
-    private static void assertRows(Path restored, long k) throws Exception {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + restored); Statement s = c.createStatement()) {
-            try (ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
-                rs.next();
-                assertEquals("ok", rs.getString(1));
-            }
-            long count = 0;
-            try (ResultSet rs = s.executeQuery("SELECT id, p FROM t ORDER BY id")) {
-                while (rs.next()) {
-                    count++;
-                    assertEquals(count, rs.getLong(1), "row ids 1.." + k + " without a hole");
-                    assertTrue(java.util.Arrays.equals(payload(count), rs.getBytes(2)), "row " + count + "'s payload");
-                }
-            }
-            assertEquals(k, count, "rows at the txid of the app's commit " + k);
-        }
+        ROWS.assertRestoresSpread(replicaDir, dir, base, rows.get(), 10);
     }
 }

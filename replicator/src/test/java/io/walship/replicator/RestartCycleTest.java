@@ -7,16 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.walship.config.ByteSize;
 import io.walship.config.ReplicationSettings;
 import io.walship.replica.FileReplicaStorage;
-import io.walship.restore.RestoreRequest;
-import io.walship.restore.RestoreTarget;
-import io.walship.restore.Restorer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(180)
 class RestartCycleTest {
     private static final int ROW_BYTES = 3000;
+    private static final CommittedRows ROWS = new CommittedRows(ROW_BYTES);
     private static final int COMMITS_PER_SECOND = 1000;
     private static final Duration WRITING = Duration.ofSeconds(6);
     /** Restart cycles start at half this size, and TRUNCATE checkpoints past it. */
@@ -104,7 +100,7 @@ class RestartCycleTest {
                     while (System.nanoTime() - start < WRITING.toNanos()) {
                         k++;
                         insert.setLong(1, k);
-                        insert.setBytes(2, payload(k));
+                        insert.setBytes(2, ROWS.payload(k));
                         insert.executeUpdate();
                         rows.set(k);
                         long ahead = start + k * 1_000_000_000L / COMMITS_PER_SECOND - System.nanoTime();
@@ -148,40 +144,7 @@ class RestartCycleTest {
                 + rows.get() + " rows; bound " + BOUND);
 
         // Exactly the committed rows at the first and last txids and at evenly spread ones in between.
-        try (FileReplicaStorage storage = new FileReplicaStorage(replicaDir)) {
-            long n = rows.get();
-            for (int i = 0; i <= 12; i++) {
-                long k = i * n / 12;
-                Path out = dir.resolve("restores").resolve(k + ".db");
-                Files.createDirectories(out.getParent());
-                new Restorer(storage, Clock.systemUTC()).restore(RestoreRequest.to(out)
-                        .withTarget(new RestoreTarget.AtTxid(base + k)));
-                assertRows(out, k);
-                Files.delete(out);
-            }
-        }
-    }
-
-    private static byte[] payload(long k) {
-        return (k + "-").repeat(ROW_BYTES / 2 + 1).substring(0, ROW_BYTES).getBytes(StandardCharsets.US_ASCII);
-    }
-
-    private static void assertRows(Path restored, long k) throws Exception {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + restored); Statement s = c.createStatement()) {
-            try (ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
-                rs.next();
-                assertEquals("ok", rs.getString(1));
-            }
-            long count = 0;
-            try (ResultSet rs = s.executeQuery("SELECT id, p FROM t ORDER BY id")) {
-                while (rs.next()) {
-                    count++;
-                    assertEquals(count, rs.getLong(1), "row ids 1.." + k + " without a hole");
-                    assertTrue(java.util.Arrays.equals(payload(count), rs.getBytes(2)), "row " + count + "'s payload");
-                }
-            }
-            assertEquals(k, count, "rows at the txid of the app's commit " + k);
-        }
+        ROWS.assertRestoresSpread(replicaDir, dir, base, rows.get(), 12);
     }
 
     private interface Body {
