@@ -130,8 +130,15 @@ final class SpoolFormat {
 
     /** Whether a whole record read into {@code rec} (a heap buffer starting at the record) has a matching CRC. */
     static boolean intact(ByteBuffer rec) {
-        int crcAt = rec.capacity() - CRC;
-        return rec.getInt(crcAt) == Crc32c.of(rec.array(), 0, crcAt);
+        return intact(rec.array(), 0, rec.capacity());
+    }
+
+    /** Whether the whole record of {@code length} bytes at {@code bytes[at]} has a matching CRC. */
+    static boolean intact(byte[] bytes, int at, int length) {
+        int crcAt = at + length - CRC;
+        int stored = (bytes[crcAt] & 0xff) << 24 | (bytes[crcAt + 1] & 0xff) << 16 | (bytes[crcAt + 2] & 0xff) << 8
+                | bytes[crcAt + 3] & 0xff;
+        return stored == Crc32c.of(bytes, at, crcAt - at);
     }
 
     /** The payload of a whole record read into {@code rec}, as a view from its index 0. */

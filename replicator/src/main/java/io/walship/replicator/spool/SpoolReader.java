@@ -1,6 +1,6 @@
 package io.walship.replicator.spool;
 
-import io.walship.replica.Crc32c;
+import io.walship.replica.DatabasePages;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -102,7 +102,9 @@ public final class SpoolReader implements Closeable {
         if (length > SpoolWindow.SIZE) {
             throw corrupt(start, "a record of " + length + " bytes, longer than any spool record");
         }
-        if (type == SpoolFormat.TYPE_PAGE && !validPageSize(length - SpoolFormat.FRAME_OVERHEAD - SpoolFormat.PAGE_IDS)) {
+        // Within the window's size (checked above), so the image's length fits an int.
+        if (type == SpoolFormat.TYPE_PAGE
+                && !DatabasePages.validPageSize((int) (length - SpoolFormat.FRAME_OVERHEAD - SpoolFormat.PAGE_IDS))) {
             throw corrupt(start, "a page record of " + length + " bytes, which holds no page of a valid size");
         }
         at = window.at(channel, start, length, durableEnd);
@@ -117,12 +119,12 @@ public final class SpoolReader implements Closeable {
             return new SpoolRecord.Page(SpoolFormat.pageTxid(ids), SpoolFormat.pageNumber(ids), file.path, start,
                     (int) length - SpoolFormat.FRAME_OVERHEAD - SpoolFormat.PAGE_IDS);
         }
-        int crcAt = at + (int) length - SpoolFormat.CRC;
-        if (w.getInt(crcAt) != Crc32c.of(w.array(), at, crcAt - at)) {
+        if (!SpoolFormat.intact(w.array(), at, (int) length)) {
             throw corrupt(start, "checksum mismatch");
         }
         position = end;
-        ByteBuffer payload = w.duplicate().position(at + SpoolFormat.FRAME_HEAD).limit(crcAt).slice();
+        ByteBuffer payload = w.duplicate().position(at + SpoolFormat.FRAME_HEAD).limit(at + (int) length - SpoolFormat.CRC)
+                .slice();
         return switch (type) {
             case SpoolFormat.TYPE_COMMIT -> new SpoolRecord.Commit(SpoolFormat.parsePoint(payload));
             case SpoolFormat.TYPE_SNAPSHOT -> {
@@ -135,11 +137,6 @@ public final class SpoolReader implements Closeable {
             default -> throw new SpoolCorruptException("spool file " + file.path + " has an unknown record type " + type
                     + " at offset " + start);
         };
-    }
-
-    /** Whether {@code size} is a page size SQLite allows: a power of two from 512 to 65536. */
-    private static boolean validPageSize(long size) {
-        return size >= 512 && size <= 65536 && Long.bitCount(size) == 1;
     }
 
     private SpoolCorruptException corrupt(long offset, String problem) {
@@ -177,7 +174,7 @@ public final class SpoolReader implements Closeable {
                 window.reset();
                 windowFile = page.file();
             }
-            if (!validPageSize(page.pageSize())) {
+            if (!DatabasePages.validPageSize(page.pageSize())) {
                 throw damagedPage(page);
             }
             int total = SpoolFormat.FRAME_OVERHEAD + SpoolFormat.PAGE_IDS + page.pageSize();
@@ -186,12 +183,11 @@ public final class SpoolReader implements Closeable {
             SpoolFile f = spool.file(page.file());
             long limit = f == null ? recordEnd : Math.max(recordEnd, f.state().durableEnd());
             int at = window.at(ch, page.recordOffset(), total, limit);
-            ByteBuffer w = window.buffer();
-            int crcAt = at + total - SpoolFormat.CRC;
-            if (at < 0 || w.getInt(crcAt) != Crc32c.of(w.array(), at, crcAt - at)) {
+            byte[] w = window.buffer().array();
+            if (at < 0 || !SpoolFormat.intact(w, at, total)) {
                 throw damagedPage(page);
             }
-            System.arraycopy(w.array(), at + SpoolFormat.PAGE_IMAGE_AT, into, 0, page.pageSize());
+            System.arraycopy(w, at + SpoolFormat.PAGE_IMAGE_AT, into, 0, page.pageSize());
         }
 
         @Override
