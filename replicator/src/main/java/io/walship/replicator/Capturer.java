@@ -602,7 +602,7 @@ final class Capturer {
     void maybeCheckpoint() throws IOException, SQLException {
         boolean pastEmergency = scanner.size() > settings.emergencyWalSize().bytes();
         boolean restartWanted = !pinReadsFileOnly && lastSeen != null && pageSize > 0
-                && lastSeen.frames() * (long) (pageSize + 24) >= restartWalBytes();
+                && walBytes(lastSeen) >= restartWalBytes();
         // A retry whose reason went away another way (the app's own TRUNCATE shrank the WAL, a complete checkpoint let
         // the pin read the file alone) waits no more: the next episode starts its back-off afresh, and the idle capture
         // loop, which never waits past a pending retry (see timedWorkDue), can back off again.
@@ -666,6 +666,11 @@ final class Capturer {
         return Math.min(RESTART_WAL_BYTES, settings.emergencyWalSize().bytes() / 2);
     }
 
+    /** The bytes of the frames {@code header} counts, in the capture's page size. */
+    private long walBytes(WalIndexHeader header) {
+        return header.frames() * (long) (pageSize + WalFrame.HEADER_SIZE);
+    }
+
     /** The WAL size past which a restart cycle is forced: see {@link #FORCED_RESTART_FACTOR}. */
     private long forcedRestartWalBytes() {
         return FORCED_RESTART_FACTOR * restartWalBytes();
@@ -702,7 +707,7 @@ final class Capturer {
             return;
         }
         // The WAL's size now, not at capture's last look: capture may be far behind an app that writes this fast.
-        boolean forced = session.walIndex().frames() * (long) (pageSize + WalFrame.HEADER_SIZE) >= forcedRestartWalBytes();
+        boolean forced = walBytes(session.walIndex()) >= forcedRestartWalBytes();
         // Without any lock, bring capture and the checkpoint close to the WAL's end, so that what is left for the
         // barrier is small: a few rounds, each capturing up to the end, pinning there and copying up to the pin. A
         // forced cycle runs fewer: more would let the WAL grow further while they run, but the first ones take off
