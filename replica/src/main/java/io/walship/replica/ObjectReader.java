@@ -39,8 +39,12 @@ final class ObjectReader implements AutoCloseable {
         }
         this.header = ObjectHeader.decode(key, head);
         try {
-            this.lz4 = new LZ4FrameInputStream(in, LZ4Factory.fastestJavaInstance().safeDecompressor(),
-                    XXHashFactory.fastestJavaInstance().hash32(), true);
+            // The native decompressor where lz4-java has one for the platform (else the Java one): its safe decompressor
+            // checks malformed input as the Java one does (lz4-java 1.8.1 fixed the bounds checks of CVE-2025-12183), and
+            // decompresses about 5 GB/s here against 1.3 GB/s for the Java one once compiled; a short restore runs the
+            // Java one interpreted at first, where LZ4 took half of a 263 MiB restore's CPU samples.
+            this.lz4 = new LZ4FrameInputStream(in, LZ4Factory.fastestInstance().safeDecompressor(),
+                    XXHashFactory.fastestInstance().hash32(), true);
         } catch (IOException | RuntimeException e) {
             throw classify(e);
         }
