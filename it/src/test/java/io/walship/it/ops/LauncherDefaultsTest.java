@@ -17,8 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The launcher ({@code dist/src/bin/walship}, in the release archive's layout) starts {@code replicate} with sidecar
  * settings: the serial collector, a small initial heap, a maximum heap sized for the configuration's S3 part size and
- * concurrency, the client compiler only, an exit on OutOfMemoryError, and no timers that wake an idle JVM; each one only where
- * {@code WALSHIP_JAVA_OPTS} does not choose its own. Read from the running daemon's own command line.
+ * concurrency, both compilers, an exit on OutOfMemoryError, no timers that wake an idle JVM, and freed native memory
+ * given back to the system; each one only where {@code WALSHIP_JAVA_OPTS} does not choose its own. Read from the running
+ * daemon's own command line.
  */
 @Timeout(120)
 class LauncherDefaultsTest {
@@ -30,9 +31,13 @@ class LauncherDefaultsTest {
         List<String> args = jvmArgumentsOfReplicate("");
         // 64 MiB for walship, and 8 MiB parts times (2 + 1) for the one S3 replica; the file replica adds nothing.
         for (String expected : List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx88m",
-                "-XX:+ExitOnOutOfMemoryError", "-XX:-UsePerfData", "-Dsun.net.httpserver.timerMillis=10000")) {
+                "-XX:+ExitOnOutOfMemoryError", "-XX:-UsePerfData", "-Dsun.net.httpserver.timerMillis=10000",
+                "-XX:GuaranteedSafepointInterval=0", "-XX:AsyncDeflationInterval=10000")) {
             assertTrue(args.contains(expected), expected + " in " + args);
         }
+        // The JVM that runs the tests knows the option (17.0.9 or newer) or the launcher leaves it out.
+        boolean trims = new ProcessBuilder(Walship.java(), "-XX:TrimNativeHeapInterval=10000", "-version").start().waitFor() == 0;
+        assertTrue(args.contains("-XX:TrimNativeHeapInterval=10000") == trims, "native heap trimming iff supported: " + args);
     }
 
     @Test
