@@ -93,14 +93,17 @@ final class Capturer {
      * then slowed to walship's pace, and the WAL stays near 64 MiB instead of growing for as long as the writes last.
      */
     private static final int FORCED_RESTART_FACTOR = 2;
+    /**
+     * The most frames a forced cycle captures under the barrier when the copy before it let the app write on; past it
+     * the cycle is tried again at once (64 MiB of 4 KiB pages: a few hundred milliseconds of capture).
+     */
+    private static final long FORCED_MAX_TAIL_FRAMES = 16_384;
     /** How long the checkpoint under a forced barrier waits for another connection's checkpoint to finish. */
     private static final Duration CHECKPOINTER_WAIT_FORCED = Duration.ofMillis(100);
     /** At most one INFO line about forced barriers this often; the others are counted into it. */
     private static final Duration FORCED_REPORT_EVERY = Duration.ofMinutes(1);
     /** Rounds of capture and checkpoint without a lock before a restart cycle gives up for now. */
     private static final int CONVERGE_ROUNDS = 6;
-    /** The same for a forced cycle (see {@link #FORCED_RESTART_FACTOR}). */
-    private static final int FORCED_CONVERGE_ROUNDS = 2;
     /**
      * How long a PASSIVE checkpoint waits for another connection's checkpoint to finish. The app's checkpoints are short
      * (they copy only up to walship's pin), but they come after nearly every commit while the app writes without a
@@ -335,6 +338,26 @@ final class Capturer {
         }
         lastSeen = now;
         repin();
+    }
+
+    /**
+     * The capture loop's step: a {@link #poll}, unless the app writes so much faster than walship captures that the
+     * poll itself would only chase it. When the WAL holds the forced-restart size and more than
+     * {@link #BARRIER_MAX_FRAMES} frames wait to be captured, a forced restart cycle captures them under the app's
+     * write lock instead: each plain poll would take longer than the last (the app writes more meanwhile than capture
+     * reads), and the WAL would grow without bound between two restart cycles (586 MiB in a CI run before this).
+     */
+    void pollOrThrottle() throws IOException, SQLException {
+        if (lastSeen != null && pageSize > 0 && syncBatchBytes != CATCH_UP_SYNC_BYTES && !db.replaced()
+                && !clock.instant().isBefore(nextRestartAttempt)) {
+            WalIndexHeader now = session.walIndex();
+            if (now.generation().equals(generation) && walBytes(now) >= forcedRestartWalBytes()
+                    && now.frames() - committed.frames() > BARRIER_MAX_FRAMES) {
+                restartCycle();
+                return;
+            }
+        }
+        poll();
     }
 
     /**
@@ -707,20 +730,33 @@ final class Capturer {
             return;
         }
         // The WAL's size now, not at capture's last look: capture may be far behind an app that writes this fast.
-        boolean forced = walBytes(session.walIndex()) >= forcedRestartWalBytes();
+        WalIndexHeader now = session.walIndex();
+        boolean forced = walBytes(now) >= forcedRestartWalBytes();
+        // Far behind, a round's capture without the lock only chases the app: straight to the barrier then.
+        boolean farBehind = forced && now.generation().equals(generation)
+                && now.frames() - committed.frames() > BARRIER_MAX_FRAMES;
         // Without any lock, bring capture and the checkpoint close to the WAL's end, so that what is left for the
         // barrier is small: a few rounds, each capturing up to the end, pinning there and copying up to the pin. A
-        // forced cycle runs fewer: more would let the WAL grow further while they run, but the first ones take off
-        // the barrier what capture already holds (after a snapshot of a large WAL, hundreds of megabytes to copy).
+        // forced cycle stops at the first round that did not halve what is left: the app writes faster than walship
+        // captures then, and more rounds would only let the WAL grow. Rounds that converge still run, since they take
+        // off the barrier what a long copy left behind (after a resume or a snapshot of a large WAL, hundreds of
+        // megabytes copied while the app went on writing).
+        // Far behind, no round runs (its capture would only chase the app), but the copy without the lock still does:
+        // what capture already holds and the checkpoint has not copied (hundreds of MiB after an app reader held the
+        // checkpoint back) must not be copied and synced while the app's writers wait.
         SqliteSession.CheckpointResult r = checkpoint(SqliteSession.CheckpointMode.PASSIVE, CHECKPOINTER_WAIT);
-        for (int round = 0; round < (forced ? FORCED_CONVERGE_ROUNDS : CONVERGE_ROUNDS) && !r.busy() && !r.complete()
+        for (int round = 0; !farBehind && round < CONVERGE_ROUNDS && !r.busy() && !r.complete()
                 && r.logFrames() - r.checkpointedFrames() > BARRIER_TAIL_FRAMES; round++) {
+            long left = r.logFrames() - r.checkpointedFrames();
             poll();
             r = checkpoint(SqliteSession.CheckpointMode.PASSIVE, CHECKPOINTER_WAIT);
+            if (forced && !r.busy() && 2 * (r.logFrames() - r.checkpointedFrames()) > left) {
+                break;
+            }
         }
-        framesSinceCheckpoint = 0;
-        lastCheckpoint = clock.instant();
         if (r.complete()) {
+            framesSinceCheckpoint = 0;
+            lastCheckpoint = clock.instant();
             repin();
             restartDone();
             return;
@@ -735,8 +771,24 @@ final class Capturer {
         long flushStart = System.nanoTime();
         db.flush();
         long flushNanos = System.nanoTime() - flushStart;
+        framesSinceCheckpoint = 0;
+        lastCheckpoint = clock.instant();
+        WalIndexHeader afterCopy = session.walIndex();
+        if (farBehind && afterCopy.generation().equals(generation)
+                && afterCopy.frames() - committed.frames() > FORCED_MAX_TAIL_FRAMES) {
+            // The copy took long, and the app wrote much meanwhile: capturing all of that under the barrier would hold
+            // the app's writers too long. The next step finds the copy short and takes the barrier then.
+            poll();
+            restartBusy("the app wrote more than " + FORCED_MAX_TAIL_FRAMES + " frames while walship copied what it"
+                    + " had captured");
+            return;
+        }
         Optional<SqliteSession.Barrier> barrier = session.tryBarrier(BARRIER_WAIT);
         if (barrier.isEmpty()) {
+            if (farBehind) {
+                // This step was to capture under the barrier; without it, capture what needs no lock.
+                poll();
+            }
             restartBusy("the app held its write lock");
             return;
         }

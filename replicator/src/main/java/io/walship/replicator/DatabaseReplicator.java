@@ -551,7 +551,7 @@ public final class DatabaseReplicator {
                             capturer.snapshotCurrent(SnapshotReason.INTERVAL);
                         }
                         long before = capturer.lastTxid();
-                        capturer.poll();
+                        capturer.pollOrThrottle();
                         capturer.maybeCheckpoint();
                         published(capturer);
                         if (capturer.lastTxid() != before) {
@@ -564,7 +564,7 @@ public final class DatabaseReplicator {
                             // the file alone frees the app's RESTART or TRUNCATE waiting on walship's read transaction,
                             // so look again soon instead of after a whole monitor interval.
                             for (int i = 0; i < QUICK_POLLS && !stopping(); i++) {
-                                capturer.poll();
+                                capturer.pollOrThrottle();
                                 // Under non-stop writes every round is a quick one: the WAL must still get its restarts.
                                 capturer.maybeCheckpoint();
                                 watcher.await(QUICK_POLL_INTERVAL);
