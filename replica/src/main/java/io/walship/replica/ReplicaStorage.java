@@ -65,6 +65,8 @@ public interface ReplicaStorage extends Closeable {
     /**
      * How many objects may be read at once without one read waiting for another to finish (for S3, the connection
      * pool's size); a restore reads ahead no further than this. Unlimited unless the backend says otherwise.
+     * An object read ahead keeps its read open until the restore applies it, so restores that run at once must each
+     * have a storage of their own: sharing one, each can hold every read another one waits for.
      */
     default int maxConcurrentReads() {
         return Integer.MAX_VALUE;

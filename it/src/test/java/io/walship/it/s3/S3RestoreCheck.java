@@ -4,17 +4,18 @@ import static io.walship.it.RestoreCheck.checkOne;
 import static io.walship.it.RestoreCheck.checkProgressNeverGoesBack;
 import static io.walship.it.RestoreCheck.failed;
 import static io.walship.it.RestoreCheck.inspect;
-import static io.walship.it.RestoreCheck.restoreInProcess;
 import static io.walship.it.RestoreCheck.shortDigest;
 
 import io.walship.config.ReplicaLocation;
 import io.walship.it.Digest;
 import io.walship.it.Listing;
 import io.walship.it.Logs;
+import io.walship.it.RestoreCheck;
 import io.walship.it.RestoreCheck.Restored;
 import io.walship.it.Walship;
 import io.walship.replica.ReplicaStorage;
 import io.walship.restore.RestoreTarget;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,7 +46,7 @@ import java.util.stream.Collectors;
  *
  * <p>Restores run through the real jar for the latest txid, the default (no --txid), {@code --timestamp now} and a few
  * random txids; the other txids are restored in this JVM with the same Restorer and S3 storage the jar uses (a JVM
- * start per restore would cost a second each).
+ * start per restore would cost a second each), each through a storage of its own, like each run of the jar.
  */
 final class S3RestoreCheck {
     /** What the check saw. */
@@ -144,7 +145,7 @@ final class S3RestoreCheck {
         Restored byDefault;
         Restored byTimestamp;
         ExecutorService pool = Executors.newFixedThreadPool(3);
-        try (ReplicaStorage storage = S3Urls.open(url, env)) {
+        try {
             Future<List<String>> ls = pool.submit(() -> checkLs(objects));
             TreeMap<Long, Future<Restored>> futures = new TreeMap<>();
             for (long t : jarTxids) {
@@ -152,11 +153,12 @@ final class S3RestoreCheck {
             }
             Instant now = Instant.now().plusSeconds(1).truncatedTo(ChronoUnit.SECONDS);
             Future<Restored> fDefault = pool.submit(() -> namedViaJar ? restoreWithJar(null, null, "jar-default")
-                    : restoreInProcess(storage, RestoreTarget.latest(), -1, workDir.resolve("restore-default.db")));
+                    : restoreInProcess(url, env, RestoreTarget.latest(), -1, workDir.resolve("restore-default.db")));
             Future<Restored> fTimestamp = pool.submit(() -> namedViaJar ? restoreWithJar(null, now.toString(), "jar-timestamp")
-                    : restoreInProcess(storage, RestoreTarget.timestamp(now), -1, workDir.resolve("restore-timestamp.db")));
+                    : restoreInProcess(url, env, RestoreTarget.timestamp(now), -1, workDir.resolve("restore-timestamp.db")));
             for (long t : inProcess) {
-                futures.put(t, pool.submit(() -> restoreInProcess(storage, t, workDir.resolve("restore-txid-" + t + ".db"))));
+                futures.put(t, pool.submit(() -> restoreInProcess(url, env, RestoreTarget.txid(t), t,
+                        workDir.resolve("restore-txid-" + t + ".db"))));
             }
             for (var e : futures.entrySet()) {
                 byTxid.put(e.getKey(), e.getValue().get());
@@ -194,6 +196,21 @@ final class S3RestoreCheck {
             throw new AssertionError("only " + byTxid.size() + " txids restored");
         }
         return new Report(objects, byTxid, finalI, finalDigest, latest);
+    }
+
+    /**
+     * Restores {@code target} in this JVM through a storage of its own, as every {@code walship restore} process has its
+     * own. Restores that run at once must not share one: each reads ahead as many objects as the storage's connection
+     * pool holds, and an object read ahead keeps its connection until its restore gets to it, so restores sharing a pool
+     * can each hold every connection another one waits for. (S3OutageTest's three at once, sharing one storage, waited
+     * 6 x 10 s for a connection that never came free; then one failed and the other two went on.)
+     */
+    static Restored restoreInProcess(String url, Map<String, String> env, RestoreTarget target, long label, Path out) {
+        try (ReplicaStorage storage = S3Urls.open(url, env)) {
+            return RestoreCheck.restoreInProcess(storage, target, label, out);
+        } catch (IOException e) {
+            return failed(label, "closing the replica storage failed: " + e, 0);
+        }
     }
 
     /** {@code walship ls --json} must list exactly the walship objects of the raw listing, with their sizes. */
