@@ -7,10 +7,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.walship.it.Digest;
 import io.walship.it.Logs;
 import io.walship.it.RestoreCheck.Restored;
-import io.walship.it.RestoreCheck;
 import io.walship.it.WalshipProcess;
 import io.walship.it.Writer;
-import io.walship.replica.ReplicaStorage;
+import io.walship.restore.RestoreTarget;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -155,11 +154,13 @@ class SpoolDiskFullTest extends SpoolDiskScenario {
         TreeSet<Long> snapshots = new TreeSet<>(view().snapshotTxids());
         TreeMap<Long, Restored> byTxid = new TreeMap<>();
         ExecutorService pool = Executors.newFixedThreadPool(2);
-        try (ReplicaStorage storage = S3Urls.open(url(), S3ProxyServer.env())) {
+        try {
             TreeMap<Long, Future<Restored>> futures = new TreeMap<>();
             for (long t = first; t <= latest; t++) {
                 long txid = t;
-                futures.put(t, pool.submit(() -> RestoreCheck.restoreInProcess(storage, txid, work.resolve("every-" + txid + ".db"))));
+                // Each through a storage of its own: two restores sharing one can wait for each other's connections.
+                futures.put(t, pool.submit(() -> S3RestoreCheck.restoreInProcess(url(), S3ProxyServer.env(), RestoreTarget.txid(txid), txid,
+                        work.resolve("every-" + txid + ".db"))));
             }
             for (var e : futures.entrySet()) {
                 byTxid.put(e.getKey(), e.getValue().get());
